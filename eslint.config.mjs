@@ -1,0 +1,43 @@
+// Lint, and the layering of ARCHITECTURE.md enforced: a wrong import fails `npm run lint`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test/fixtures/**', 'examples/**', 'bin/**', '**/*.mjs', '**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  // src/protocol: types and validators only; imports nothing of ours.
+  layer(['src/protocol/**/*.ts'], [
+    { group: ['**/core/**', '**/extension/**', '**/cli/**', '**/server/**', '**/media/**', 'vscode'], message: 'src/protocol imports nothing of ours (ARCHITECTURE.md).' },
+  ]),
+  // src/core: the pipeline, runs without VS Code; depends only on src/protocol.
+  layer(['src/core/**/*.ts'], [
+    { group: ['vscode'], message: 'src/core must run without VS Code (ARCHITECTURE.md).' },
+    { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (ARCHITECTURE.md).' },
+  ]),
+  layer(['src/cli/**/*.ts'], [
+    { group: ['vscode'], message: 'the CLI runs without VS Code.' },
+    { group: ['**/extension/**', '**/server/**', '**/media/**'], message: 'src/cli depends on src/core and src/protocol only.' },
+  ]),
+  layer(['src/extension/**/*.ts'], [
+    { group: ['**/cli/**', '**/server/**'], message: 'the extension talks to the server over the protocol, never by import.' },
+  ]),
+  layer(['media/**/*.ts'], [
+    { group: ['vscode', '**/core/**', '**/extension/**', '**/cli/**', '**/server/**'], message: 'the webview talks by postMessage and imports src/protocol types only.' },
+  ]),
+  // server/: its own process; shares only src/protocol.
+  layer(['server/**/*.ts'], [
+    { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (ARCHITECTURE.md).' },
+  ]),
+);

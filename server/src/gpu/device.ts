@@ -1,0 +1,107 @@
+// Device acquisition: one Dawn instance per process, kept referenced for the life of the process
+// (when it is garbage-collected Dawn crashes), and a clear error when there is no usable adapter.
+import { HydrapatchError } from '../../../src/protocol/errors';
+
+export interface Gpu {
+  device: GPUDevice;
+  adapterInfo: { vendor: string; architecture: string; device: string; description: string };
+  /** The adapter supports `subgroups` and the device was created with it. */
+  subgroups: boolean;
+  /** The adapter supports `shader-f16` and the device was created with it. */
+  shaderF16: boolean;
+  /** Software rasteriser (lavapipe / llvmpipe / SwiftShader): the CPU fallback. */
+  isCpu: boolean;
+  limits: GPUSupportedLimits;
+}
+
+// Held at module level on purpose: see the comment at the top.
+let dawnInstance: GPU | undefined;
+let cached: Promise<Gpu> | undefined;
+
+export interface AcquireOptions {
+  /** Dawn options, e.g. ['backend=vulkan', 'adapter=NAME']. */
+  dawnFlags?: string[];
+  /** Disable the subgroup kernels (the portable path), e.g. for testing it. */
+  noSubgroups?: boolean;
+}
+
+export function noAdapterHint(): string {
+  if (process.platform === 'linux') {
+    return (
+      'Install a Vulkan driver. With a GPU: your vendor driver with Vulkan support (NVIDIA, AMD/Intel Mesa). ' +
+      'Without a GPU on Debian 12: Mesa 25 lavapipe from bookworm-backports ' +
+      '(`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`; Debian 12\'s own Mesa 22 is refused by Dawn). ' +
+      'Check with `vulkaninfo --summary`.'
+    );
+  }
+  if (process.platform === 'darwin') return 'WebGPU on macOS uses Metal: macOS 11 or later on a Mac with a Metal GPU is needed.';
+  if (process.platform === 'win32') return 'WebGPU on Windows uses D3D12: update your GPU driver (Windows 10 or later).';
+  return `WebGPU through Dawn is not available on ${process.platform}.`;
+}
+
+async function loadDawn(flags: string[]): Promise<GPU> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (err) {
+    throw new HydrapatchError(
+      'no_webgpu',
+      `Could not load Dawn's Node addon (the "webgpu" package) for ${process.platform}-${process.arch}: ${(err as Error).message}`,
+      'Reinstall dependencies with `npm install`; the package ships dawn.node for linux-x64, darwin and win32.',
+      { cause: err },
+    );
+  }
+  Object.assign(globalThis, mod.globals);
+  return mod.create(flags);
+}
+
+async function acquire(options: AcquireOptions): Promise<Gpu> {
+  dawnInstance ??= await loadDawn(options.dawnFlags ?? []);
+  const adapter = await dawnInstance.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new HydrapatchError('no_adapter', 'No WebGPU adapter was found: Dawn could not find a usable Vulkan, Metal or D3D12 device.', noAdapterHint());
+  }
+  const info = adapter.info;
+  const subgroups = !options.noSubgroups && adapter.features.has('subgroups');
+  const shaderF16 = adapter.features.has('shader-f16');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
+  if (shaderF16) requiredFeatures.push('shader-f16');
+  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  const a = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures,
+    requiredLimits: {
+      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+      maxBufferSize: a.maxBufferSize,
+      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  device.addEventListener('uncapturederror', (ev) => {
+    const e = (ev as GPUUncapturedErrorEvent).error;
+    process.stderr.write(`WebGPU error: ${e.message}\n`);
+  });
+  const isCpu = /llvmpipe|lavapipe|swiftshader|cpu/i.test(`${info.architecture} ${info.device} ${info.description} ${info.vendor}`);
+  return {
+    device,
+    adapterInfo: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
+    subgroups,
+    shaderF16,
+    isCpu,
+    limits: device.limits,
+  };
+}
+
+/** The process's GPU, acquired once. Throws HydrapatchError('no_adapter') with a fix when there is none. */
+export function getGpu(options: AcquireOptions = {}): Promise<Gpu> {
+  cached ??= acquire(options).catch((err) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
