@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Idempotent set-up for a fresh machine, run by `npm start` and `npm test` (and so by .ci/run):
 // system packages (Debian: the Vulkan CPU driver from bookworm-backports, bubblewrap, git, chromium),
-// npm dependencies, and the build. Each step is skipped when already done, so a second run is quick.
+// npm dependencies, and (with --build) the bundles in dist/. Each step is skipped when already done, so a second run is quick.
 import { existsSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -85,4 +85,4 @@ function buildIfStale() {
 
 systemPackages();
 npmDeps();
-buildIfStale();
+if (process.argv.includes('--build')) buildIfStale();
