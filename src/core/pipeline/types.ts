@@ -1,0 +1,189 @@
+// The orchestrator's API, used by the extension and the CLI. Everything a caller receives (events and
+// the result) is plain data, so the extension can post it to its webview unchanged.
+import type { ErrorData } from '../../protocol/errors';
+import type { SampleParams, SampleResult } from '../../protocol/sampling';
+import type { SampleSource } from '../sampling/sampleSource';
+
+export type SandboxMode = 'auto' | 'required' | 'off';
+
+export interface SolveOptions {
+  /** The user's repository (any folder inside it); never modified. */
+  repoDir: string;
+  issueText: string;
+  /** Samples to draw. */
+  n: number;
+  /** Shell command that runs the tests; detected from the repository when absent. */
+  testCommand?: string;
+  source: SampleSource;
+  sampleParams: SampleParams;
+  /** Test runs at once. */
+  parallelTests: number;
+  testTimeoutMs: number;
+  /** Output kept per test run; past it the run is killed and marked truncated. */
+  outputCapBytes: number;
+  /** Stop drawing and testing once this many verified candidates are found. */
+  stopAfterVerified?: number;
+  sandbox: SandboxMode;
+  /** Asked once when sandbox is 'auto' and no sandbox is available; false refuses to run tests. */
+  allowUnsandboxed?: () => Promise<boolean>;
+  contextBudgetTokens: number;
+  /** Keep the worktrees of the best K groups' representatives instead of removing them (paths in the result). */
+  keepWorktrees?: number;
+  /** Paths (relative to the repo root) linked into each worktree instead of copied; default: node_modules and common venvs that exist. */
+  linkPaths?: string[];
+  /** Identifies the run in the SWE-bench-style prediction (instance_id); default: the repo folder name. */
+  instanceId?: string;
+}
+
+export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
+
+export type ApplyStatus = 'clean' | 'fuzzy' | 'failed' | 'refused' | 'no-edits';
+
+export interface ApplyResult {
+  status: ApplyStatus;
+  /** Why it failed or was refused (e.g. "search block not found in src/a.js", "path escapes the repository"). */
+  reason?: string;
+  /** Repository-relative paths the edit touched. */
+  files: string[];
+}
+
+export type TestStatus = 'pass' | 'fail' | 'skip';
+
+export interface TestCaseResult {
+  /** Stable name used to compare runs, e.g. "suite > test name" or "test_mod.TestX.test_y". */
+  name: string;
+  status: TestStatus;
+}
+
+export type TestFormat = 'tap' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'exit-code';
+
+export interface TestRunResult {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** The output passed the cap; the run was killed there. */
+  outputCapped: boolean;
+  durationMs: number;
+  format: TestFormat;
+  /** Per-test results when the format allowed parsing; empty otherwise. */
+  tests: TestCaseResult[];
+  /** True when the run passed: exit code 0, not timed out, not capped. */
+  ok: boolean;
+  /** The last part of the output, for display. */
+  outputTail: string;
+  /** The sandbox the run used, e.g. "bubblewrap" or "none". */
+  sandbox: string;
+}
+
+export interface Baseline {
+  run: TestRunResult;
+  /** Tests that failed on the unmodified tree (consistently). */
+  failing: string[];
+  /** Tests whose outcome changed between baseline re-runs. */
+  flaky: string[];
+}
+
+/**
+ * verified: tests pass (all previously failing ones fixed, nothing broken);
+ * partial: fixes some failing tests but not all, breaks none; breaks: breaks a test that passed;
+ * no-fix: applied, changes nothing; not-applied: no usable edit; error: the run itself failed (timeout, cap).
+ */
+export type Verdict = 'verified' | 'partial' | 'breaks' | 'no-fix' | 'not-applied' | 'error';
+
+export interface CandidateResult {
+  /** Index of the sample it came from. */
+  index: number;
+  label?: string;
+  apply: ApplyResult;
+  /** Unified diff of the candidate against the base tree ("" when nothing applied). */
+  diff: string;
+  test?: TestRunResult;
+  /** Baseline-failing tests that now pass. */
+  fixed: string[];
+  /** Baseline-passing tests that now fail. */
+  broken: string[];
+  verdict: Verdict;
+  /** Id of its group, set after ranking (null when not applied). */
+  group: number | null;
+  /** Rank of its group, 1 = best, set after ranking. */
+  rank: number | null;
+  /** Path of the kept worktree (keepWorktrees). */
+  worktree?: string;
+}
+
+export interface CandidateGroup {
+  id: number;
+  rank: number;
+  verdict: Verdict;
+  /** Sample indices in the group. */
+  members: number[];
+  /** The member shown for the group (its smallest diff). */
+  representative: number;
+  diff: string;
+  changedLines: number;
+  fixed: string[];
+  broken: string[];
+}
+
+export interface PassAtK {
+  k: number;
+  p: number;
+}
+
+export interface CoverageSummary {
+  /** Candidates tested. */
+  n: number;
+  /** Verified among them. */
+  c: number;
+  curve: PassAtK[];
+  /** Fit of c(k) ≈ exp(a·k^b), when enough points. */
+  fit?: { a: number; b: number };
+  /** Forecast pass@k for larger k from the fit. */
+  forecast?: PassAtK[];
+  /** One line for terminals and status bars. */
+  line: string;
+}
+
+/** A SWE-bench-style predictions entry. */
+export interface Prediction {
+  instance_id: string;
+  model_name_or_path: string;
+  model_patch: string;
+}
+
+export interface SolveProgress {
+  total: number;
+  sampled: number;
+  applied: number;
+  tested: number;
+  passing: number;
+}
+
+export interface SolveResult {
+  candidates: CandidateResult[];
+  groups: CandidateGroup[];
+  baseline: Baseline;
+  coverage: CoverageSummary;
+  /** The best verified group's patch; null when nothing was verified. */
+  prediction: Prediction | null;
+  testCommand: string;
+  sandbox: string;
+  source: string;
+  /** True when it stopped before all samples were drawn or tested (stopAfterVerified or abort). */
+  stoppedEarly: boolean;
+  durationMs: number;
+}
+
+export interface SolveEvents {
+  onPhase?(phase: SolvePhase, detail?: string): void;
+  onSample?(sample: SampleResult): void;
+  onBaseline?(baseline: Baseline): void;
+  /** A candidate finished: applied (or not) and tested. */
+  onCandidate?(candidate: CandidateResult): void;
+  onProgress?(progress: SolveProgress): void;
+  /** Non-fatal problems (a flaky baseline, a worktree that could not be removed). */
+  onWarning?(warning: ErrorData): void;
+}
+
+export type Solve = (options: SolveOptions, events: SolveEvents, signal: AbortSignal) => Promise<SolveResult>;
