@@ -1,0 +1,122 @@
+// A pool of detached worktrees at the snapshot commit, reused between candidates: a released worktree
+// is reset to the snapshot and cleaned before the next candidate gets it. Adding and removing
+// worktrees changes the repository's worktree list, so those steps run one at a time.
+import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { HydrapatchError } from '../../protocol/errors';
+
+export interface Worktree {
+  id: number;
+  path: string;
+}
+
+export interface WorktreePoolOptions {
+  repoRoot: string;
+  /** Commit every worktree is checked out at (and reset to). */
+  commit: string;
+  /** Folder the worktrees live in (from createRunDir). */
+  runDir: string;
+  /** Most worktrees at once. */
+  size: number;
+  /** Repository-relative paths linked (symlinked) from the user's tree into each worktree. */
+  linkPaths: string[];
+}
+
+export class WorktreePool {
+  private readonly idle: Worktree[] = [];
+  private readonly all: Worktree[] = [];
+  private readonly waiters: ((wt: Worktree) => void)[] = [];
+  private serial: Promise<unknown> = Promise.resolve();
+  private creating = 0;
+  private nextId = 0;
+  private disposed = false;
+
+  constructor(private readonly options: WorktreePoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new HydrapatchError('bad-option', `worktree pool size must be a positive integer, got ${options.size}.`, 'Pass a parallelism of 1 or more.');
+    }
+  }
+
+  /** Worktrees that exist now (idle or in use). */
+  get paths(): string[] {
+    return this.all.map((w) => w.path);
+  }
+
+  async acquire(): Promise<Worktree> {
+    if (this.disposed) throw new HydrapatchError('cancelled', 'the worktree pool was closed.');
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.all.length + this.creating < this.options.size) {
+      this.creating++;
+      try {
+        const wt = await this.locked(() => this.add(this.nextId++));
+        this.all.push(wt);
+        return wt;
+      } finally {
+        this.creating--;
+      }
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resets the worktree to the snapshot and hands it to the next waiter (or keeps it idle). */
+  async release(wt: Worktree): Promise<void> {
+    if (this.disposed) return;
+    await this.reset(wt);
+    const next = this.waiters.shift();
+    if (next) next(wt);
+    else this.idle.push(wt);
+  }
+
+  /** Removes every worktree and the run folder; the pool cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.locked(async () => {
+      const git = simpleGit({ baseDir: this.options.repoRoot });
+      for (const wt of this.all) {
+        await git.raw(['worktree', 'remove', '--force', '--force', wt.path]).catch(() => undefined);
+        await rm(wt.path, { recursive: true, force: true });
+      }
+      await rm(this.options.runDir, { recursive: true, force: true });
+      await git.raw(['worktree', 'prune']).catch(() => undefined);
+    });
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async add(id: number): Promise<Worktree> {
+    const path = join(this.options.runDir, `wt-${id}`);
+    try {
+      await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'add', '--detach', '--quiet', path, this.options.commit]);
+    } catch (err) {
+      throw new HydrapatchError('worktree-failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
+    }
+    const wt = { id, path };
+    await this.link(wt);
+    return wt;
+  }
+
+  private async link(wt: Worktree): Promise<void> {
+    for (const p of this.options.linkPaths) {
+      const target = join(wt.path, p);
+      // A tracked path of that name (or one the candidate left) wins; never replace files.
+      if (await lstat(target).then(() => true, () => false)) continue;
+      await mkdir(dirname(target), { recursive: true });
+      await symlink(join(this.options.repoRoot, p), target);
+    }
+  }
+
+  private async reset(wt: Worktree): Promise<void> {
+    const git = simpleGit({ baseDir: wt.path });
+    await git.raw(['reset', '--hard', '--quiet', this.options.commit]);
+    // -x also removes ignored build output; the linked dependency folders are kept.
+    const keep = this.options.linkPaths.flatMap((p) => ['-e', `/${p}`]);
+    await git.raw(['clean', '-ffdxq', ...keep]);
+    await this.link(wt);
+  }
+}
