@@ -1,0 +1,81 @@
+// Apply parsed edits to files, all or nothing: a candidate either applies entirely (clean or fuzzy)
+// or fails with the first reason found, and then nothing is written.
+import { HydrapatchError } from '../../protocol/errors';
+import type { ApplyFailure, ApplyResult, FileChange, FileEdit } from './editTypes';
+import { formatDiff } from './formatDiff';
+import { matchLines } from './matchLines';
+import { checkEditPath } from './safePath';
+import { joinLines, splitLines, type TextLines } from './textLines';
+
+/** Reads a repository-relative (checked) path: its text, or null when the file does not exist. */
+export type ReadFile = (path: string) => Promise<string | null>;
+
+const failureCodes: readonly ApplyFailure[] = ['no-edits', 'too-large', 'unsafe-path', 'binary', 'missing-file', 'file-exists', 'no-match', 'io'];
+
+/** A failed ApplyResult from a HydrapatchError whose code is an ApplyFailure (else 'io'). */
+export function failedResult(err: unknown): ApplyResult {
+  const e = HydrapatchError.from(err);
+  const failure = (failureCodes as readonly string[]).includes(e.code) ? (e.code as ApplyFailure) : 'io';
+  return { status: 'failed', failure, reason: e.message, changes: [], diff: '' };
+}
+
+/** Compute the files after `edits` without writing anything. */
+export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Promise<ApplyResult> {
+  if (edits.length === 0) return failedResult(new HydrapatchError('no-edits', 'the sample holds no edit (no SEARCH/REPLACE block, no diff)'));
+  const before = new Map<string, string | null>();
+  const now = new Map<string, TextLines | null>();
+  const notes: string[] = [];
+  try {
+    for (const [n, edit] of edits.entries()) {
+      const path = checkEditPath(edit.path);
+      const where = `edit ${n + 1} (${path})`;
+      if (!before.has(path)) {
+        const text = await read(path);
+        if (text !== null && text.includes('\0')) {
+          throw new HydrapatchError('binary', `${where}: ${path} is a binary file`, 'only text files can be edited');
+        }
+        before.set(path, text);
+        now.set(path, text === null ? null : splitLines(text));
+      }
+      const file = now.get(path) ?? null;
+      if (edit.deleteFile) {
+        if (file === null) throw new HydrapatchError('missing-file', `${where}: cannot delete ${path}, it does not exist`);
+        now.set(path, null);
+        continue;
+      }
+      if (edit.search.length === 0 || edit.search.every((l) => l.trim() === '')) {
+        if (file !== null && file.lines.some((l) => l.trim() !== '')) {
+          throw new HydrapatchError('file-exists', `${where}: empty SEARCH but ${path} already exists and is not empty`, 'an empty SEARCH creates a new file; to change a file, SEARCH for lines in it');
+        }
+        now.set(path, { lines: [...edit.replace], eol: file?.eol ?? '\n', finalNewline: true });
+        continue;
+      }
+      if (file === null) {
+        throw new HydrapatchError('missing-file', `${where}: ${path} does not exist`, 'SEARCH must quote lines of an existing file');
+      }
+      const m = matchLines(file.lines, edit.search, edit.replace, edit.lineHint);
+      if (!m) {
+        throw new HydrapatchError('no-match', `${where}: the ${edit.search.length} SEARCH line(s) starting ${JSON.stringify(edit.search.find((l) => l.trim() !== '') ?? '')} are not in ${path}`);
+      }
+      if (m.quality !== 'exact') notes.push(`${where}: matched with ${m.quality} tolerance`);
+      if (m.ambiguous) notes.push(`${where}: SEARCH matches several places; used line ${m.start + 1}`);
+      const lines = [...file.lines.slice(0, m.start), ...m.replace, ...file.lines.slice(m.start + m.length)];
+      now.set(path, { ...file, lines });
+    }
+  } catch (err) {
+    return failedResult(err);
+  }
+  const changes: FileChange[] = [];
+  for (const [path, lines] of now) {
+    const after = lines === null ? null : joinLines(lines);
+    const old = before.get(path) ?? null;
+    if (after !== old) changes.push({ path, before: old, after });
+  }
+  if (changes.length === 0) return failedResult(new HydrapatchError('no-edits', 'the edits change nothing'));
+  return {
+    status: notes.length > 0 ? 'fuzzy' : 'clean',
+    reason: notes.length > 0 ? notes.join('; ') : undefined,
+    changes,
+    diff: formatDiff(changes),
+  };
+}

@@ -1,0 +1,52 @@
+// Apply a raw sample to a directory (a candidate's worktree): parse, compute every file in memory, and
+// only when all edits apply write them, each through resolveInside so that no symlink carries a write
+// out of the directory.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { HydrapatchError } from '../../protocol/errors';
+import { applyEditsToTexts, failedResult } from './applyEdits';
+import type { ApplyResult, FileEdit } from './editTypes';
+import { parseEdits, type ParseOptions } from './parseEdits';
+import { resolveInside } from './safePath';
+
+/** Files larger than this are not edited (they are data, not code). */
+export const maxEditableFileBytes = 5_000_000;
+
+/** Parse `sample` and apply it to `dir`. Never throws for bad samples: the result says what failed. */
+export async function applySampleToDirectory(dir: string, sample: string, options: ParseOptions = {}): Promise<ApplyResult> {
+  let edits: FileEdit[];
+  try {
+    edits = parseEdits(sample, options).edits;
+  } catch (err) {
+    return failedResult(err);
+  }
+  return applyEditsToDirectory(dir, edits);
+}
+
+/** Apply already-parsed edits to `dir`, all or nothing. */
+export async function applyEditsToDirectory(dir: string, edits: FileEdit[]): Promise<ApplyResult> {
+  const read = async (path: string): Promise<string | null> => {
+    const abs = await resolveInside(dir, path);
+    const st = await stat(abs).catch(() => undefined);
+    if (!st) return null;
+    if (!st.isFile()) throw new HydrapatchError('unsafe-path', `${path} is not a regular file`);
+    if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
+    return readFile(abs, 'utf8');
+  };
+  const result = await applyEditsToTexts(edits, read);
+  if (result.status === 'failed') return result;
+  try {
+    for (const c of result.changes) {
+      const abs = await resolveInside(dir, c.path);
+      if (c.after === null) await rm(abs, { force: true });
+      else {
+        await mkdir(dirname(abs), { recursive: true });
+        // Re-check after mkdir: a directory just created cannot be a symlink, but an existing one can.
+        await writeFile(await resolveInside(dir, c.path), c.after, 'utf8');
+      }
+    }
+  } catch (err) {
+    return failedResult(err);
+  }
+  return result;
+}

@@ -1,0 +1,61 @@
+// What a sample asks to change, after parsing. Both accepted formats (search/replace blocks and
+// unified diffs) become the same thing: replace these lines of this file by those lines. A diff hunk
+// becomes a SEARCH (context + removed lines) and a REPLACE (context + added lines), so one matcher
+// with one set of tolerances serves both formats.
+
+export type EditFormat = 'searchReplace' | 'unifiedDiff';
+
+export interface FileEdit {
+  /** Repository-relative path with '/' separators, as the model wrote it (checked before use). */
+  path: string;
+  /** Lines to find (without line endings). Empty: create the file (or fill an empty one). */
+  search: string[];
+  /** Lines to put in their place. */
+  replace: string[];
+  /** 1-based line where the hunk header says the search starts (unified diffs); picks among several matches. */
+  lineHint?: number;
+  /** The whole file goes away (unified diff to /dev/null). */
+  deleteFile?: boolean;
+  format: EditFormat;
+}
+
+export interface ParsedEdits {
+  /** Which format was found; 'none' when the text holds no edit (prose, refusals, junk). */
+  format: EditFormat | 'none';
+  edits: FileEdit[];
+  /** Things skipped while parsing (an unterminated block, a hunk without a file), for logs and the UI. */
+  warnings: string[];
+}
+
+/** How well a candidate applied: exactly, only with whitespace tolerance, or not at all. */
+export type ApplyStatus = 'clean' | 'fuzzy' | 'failed';
+
+export type ApplyFailure =
+  | 'no-edits'
+  | 'too-large'
+  | 'unsafe-path'
+  | 'binary'
+  | 'missing-file'
+  | 'file-exists'
+  | 'no-match'
+  | 'io';
+
+export interface FileChange {
+  path: string;
+  /** null: the file did not exist before. */
+  before: string | null;
+  /** null: the file is deleted. */
+  after: string | null;
+}
+
+export interface ApplyResult {
+  status: ApplyStatus;
+  /** Set when status is 'failed'. */
+  failure?: ApplyFailure;
+  /** Says what failed (which file, which block) or, when fuzzy, what tolerance was needed. */
+  reason?: string;
+  /** The files as they end up (empty when failed: a candidate applies entirely or not at all). */
+  changes: FileChange[];
+  /** git-style unified diff of `changes` ('' when failed or when nothing changed). */
+  diff: string;
+}
