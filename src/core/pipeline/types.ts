@@ -14,6 +14,12 @@ export interface SolveOptions {
   n: number;
   /** Shell command that runs the tests; detected from the repository when absent. */
   testCommand?: string;
+  /**
+   * false: sample, parse and apply candidates (diffs, groups by patch) but run no test, not even the
+   * baseline — the extension in an untrusted folder, where running the folder's code is not allowed.
+   * Default true.
+   */
+  runTests?: boolean;
   source: SampleSource;
   sampleParams: SampleParams;
   /** Test runs at once. */
