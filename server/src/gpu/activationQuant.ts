@@ -1,0 +1,122 @@
+// Activations rounded the way llama.cpp's CPU backend rounds them before a matmul: to f16 for f16
+// weights, to Q8_0 blocks (scale = max|x|/127 stored as f16, int8 = round-half-even(x·127/max|x|),
+// as its AVX2 path does) for Q8_0 weights. Matching that rounding is what lets our logits equal
+// llama.cpp's on quantised files; it also halves (f16) or quarters (Q8_0) the activation bytes a
+// matmul loads.
+import { roundToF16 } from './f16';
+import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+
+const wg = 64;
+
+const toF16Source = /* wgsl */ `
+struct P { units: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<u32>>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * ${wg}u;
+  if (i >= p.units) { return; }
+  let a = x[2u * i];
+  let b = x[2u * i + 1u];
+  y[i] = vec4<u32>(pack2x16float(a.xy), pack2x16float(a.zw), pack2x16float(b.xy), pack2x16float(b.zw));
+}`;
+
+const toQ8Source = /* wgsl */ `
+struct P { blocks: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> q: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> d: array<f32>;
+// Rounds to the nearest f16 (ties to even) by bit arithmetic: the compiler folds an
+// unpack(pack(x)) round trip away. Normal f16 range only (scales below 2^-14 keep extra bits).
+fn roundF16(v: f32) -> f32 {
+  let b = bitcast<u32>(v);
+  return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
+}
+fn pack4(v: vec4<f32>) -> u32 {
+  let i = vec4<i32>(v);
+  return (u32(i.x) & 0xffu) | ((u32(i.y) & 0xffu) << 8u) | ((u32(i.z) & 0xffu) << 16u) | ((u32(i.w) & 0xffu) << 24u);
+}
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let b = gid.x + gid.y * nw.x * ${wg}u;
+  if (b >= p.blocks) { return; }
+  var v: array<vec4<f32>, 8>;
+  var amax = 0.0;
+  for (var j = 0u; j < 8u; j++) {
+    v[j] = x[b * 8u + j];
+    let a = abs(v[j]);
+    amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
+  }
+  let scale = select(0.0, 127.0 / amax, amax != 0.0);
+  d[b] = roundF16(amax / 127.0);
+  var w: array<u32, 8>;
+  for (var j = 0u; j < 8u; j++) { w[j] = pack4(round(v[j] * scale)); }
+  q[2u * b] = vec4<u32>(w[0], w[1], w[2], w[3]);
+  q[2u * b + 1u] = vec4<u32>(w[4], w[5], w[6], w[7]);
+}`;
+
+export interface ActivationQuantKernels {
+  toF16: Kernel;
+  toQ8: Kernel;
+}
+
+export function createActivationQuantKernels(device: GPUDevice): ActivationQuantKernels {
+  return {
+    toF16: createKernel(device, 'toF16', toF16Source, ['uniform', 'read', 'storage']),
+    toQ8: createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']),
+  };
+}
+
+/** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */
+export function grid(device: GPUDevice, threads: number, perGroup: number): [number, number] {
+  const groups = Math.ceil(threads / perGroup);
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= limit) return [groups, 1];
+  const x = limit;
+  return [x, Math.ceil(groups / x)];
+}
+
+/** x [elements] f32 → packed f16 pairs (elements % 8 == 0). */
+export function encodeToF16(encoder: GPUCommandEncoder, device: GPUDevice, k: ActivationQuantKernels, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, k.toF16, [uniform, x, y], ...grid(device, elements / 8, wg));
+}
+
+/** x [elements] f32 → Q8_0 blocks (elements % 32 == 0): quants q (8 u32 per block), scales d. */
+export function encodeToQ8(encoder: GPUCommandEncoder, device: GPUDevice, k: ActivationQuantKernels, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, k.toQ8, [uniform, x, q, d], ...grid(device, elements / 32, wg));
+}
+
+export function toF16Uniform(elements: number): number[] {
+  return [elements / 8];
+}
+
+export function toQ8Uniform(elements: number): number[] {
+  return [elements / 32];
+}
+
+/** CPU reference: each element rounded to f16. */
+export function roundF16Ref(x: Float32Array): Float32Array {
+  return x.map(roundToF16);
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** CPU reference: Q8_0 blocks of x (llama.cpp's AVX2 quantize_row_q8_0). */
+export function quantizeQ8Ref(x: Float32Array): { q: Int8Array; d: Float32Array } {
+  const blocks = x.length / 32;
+  const q = new Int8Array(x.length);
+  const d = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]));
+    const scale = amax !== 0 ? Math.fround(127 / amax) : 0;
+    d[b] = roundToF16(Math.fround(amax / 127));
+    for (let j = 0; j < 32; j++) q[b * 32 + j] = roundHalfEven(Math.fround(x[b * 32 + j] * scale));
+  }
+  return { q, d };
+}

@@ -1,0 +1,70 @@
+// A weight matrix as the kernels read it. f32 and f16 go up as they are (f16 as packed pairs of
+// halves); Q8_0's 34-byte blocks (f16 scale + 32 int8) are not 4-byte aligned, so they are split into
+// a quant buffer (8 u32 per block) and a scale buffer (one f32 per block) — exact, dequantised in the kernel.
+import { HydrapatchError } from '../../../src/protocol/errors';
+import type { Tensor, WeightType } from '../model/types';
+import { f16BitsToNumber } from './f16';
+import { uploadStorage } from './kernel';
+
+export interface GpuWeight {
+  name: string;
+  type: WeightType;
+  rows: number;
+  cols: number;
+  data: GPUBuffer;
+  /** Q8_0 only: one f32 scale per block of 32. */
+  scales?: GPUBuffer;
+}
+
+/** Elements one lane of a matmul handles at a time, per weight type (vec4 f32, 8 halves, one Q8_0 block). */
+export const unitOf: Record<WeightType, number> = { f32: 4, f16: 8, q8_0: 32 };
+
+export function splitQ8_0(data: Uint8Array, blocks: number): { quants: Uint8Array; scales: Float32Array } {
+  const quants = new Uint8Array(blocks * 32);
+  const scales = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    const at = b * 34;
+    scales[b] = f16BitsToNumber(data[at] | (data[at + 1] << 8));
+    quants.set(data.subarray(at + 2, at + 34), b * 32);
+  }
+  return { quants, scales };
+}
+
+export function uploadWeight(device: GPUDevice, tensor: Tensor): GpuWeight {
+  const [rows, cols] = tensor.shape.length === 2 ? tensor.shape : [1, tensor.shape[0]];
+  const unit = unitOf[tensor.type];
+  if (cols % unit !== 0) {
+    throw new HydrapatchError(
+      'unsupported_shape',
+      `tensor ${tensor.name} has ${cols} columns, not a multiple of ${unit} as the ${tensor.type} matmul kernels need`,
+      'Use a model whose hidden and intermediate sizes are multiples of 32.',
+    );
+  }
+  if (tensor.type !== 'q8_0') return { name: tensor.name, type: tensor.type, rows, cols, data: uploadStorage(device, tensor.name, tensor.data) };
+  const { quants, scales } = splitQ8_0(tensor.data, (rows * cols) / 32);
+  return {
+    name: tensor.name,
+    type: 'q8_0',
+    rows,
+    cols,
+    data: uploadStorage(device, tensor.name, quants),
+    scales: uploadStorage(device, `${tensor.name}.scales`, scales),
+  };
+}
+
+/** The weight as f32 numbers on the CPU (references and tests). */
+export function dequantize(tensor: Tensor): Float32Array {
+  const n = tensor.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  const bytes = tensor.data;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (tensor.type === 'f32') for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  else if (tensor.type === 'f16') for (let i = 0; i < n; i++) out[i] = f16BitsToNumber(view.getUint16(i * 2, true));
+  else {
+    for (let b = 0; b < n / 32; b++) {
+      const d = f16BitsToNumber(view.getUint16(b * 34, true));
+      for (let j = 0; j < 32; j++) out[b * 32 + j] = d * view.getInt8(b * 34 + 2 + j);
+    }
+  }
+  return out;
+}

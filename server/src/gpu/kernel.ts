@@ -1,0 +1,136 @@
+// The small machinery every kernel family shares: a compute pipeline with an explicit bind-group
+// layout (`layout: 'auto'` drops unused bindings and then fails validation), an arena that packs the
+// uniforms of a whole forward into one buffer written once, and buffer upload / read-back helpers.
+import { HydrapatchError } from '../../../src/protocol/errors';
+
+export type BindingKind = 'uniform' | 'read' | 'storage';
+
+export interface Kernel {
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+/** A binding: a whole buffer, or a window of one (uniform slots live in a shared arena buffer). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+
+export function createKernel(device: GPUDevice, label: string, code: string, bindings: BindingKind[]): Kernel {
+  const layout = device.createBindGroupLayout({
+    label,
+    entries: bindings.map((kind, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+    })),
+  });
+  const module = device.createShaderModule({ label, code });
+  const pipeline = device.createComputePipeline({
+    label,
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: 'main' },
+  });
+  return { label, pipeline, layout };
+}
+
+export function dispatch(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, bindings: Binding[], x: number, y = 1, z = 1): void {
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (x > limit || y > limit || z > limit) {
+    throw new HydrapatchError('gpu_dispatch_too_large', `${kernel.label}: dispatch ${x}×${y}×${z} exceeds the device limit of ${limit} workgroups per dimension`, 'Use a smaller batch or model.');
+  }
+  if (x === 0 || y === 0 || z === 0) return;
+  const bindGroup = device.createBindGroup({
+    layout: kernel.layout,
+    entries: bindings.map((b, binding) => ({ binding, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } })),
+  });
+  const pass = encoder.beginComputePass({ label: kernel.label });
+  pass.setPipeline(kernel.pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(x, y, z);
+  pass.end();
+}
+
+/**
+ * Uniform slots for one command buffer. Every dispatch of a forward gets its own slot (queue writes
+ * land before the submit, so slots cannot be reused within it); all slots are written in one go.
+ */
+export class UniformArena {
+  private static readonly slot = 256;
+  private buffer: GPUBuffer | undefined;
+  private staging = new ArrayBuffer(64 * UniformArena.slot);
+  private used = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** Starts a new command buffer's worth of slots. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** A slot holding `values` as u32 (numbers) — use `f32` to store a float. */
+  alloc(values: (number | { f32: number })[]): { buffer: GPUBuffer; offset: number; size: number } {
+    const size = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
+    if ((this.used + 1) * UniformArena.slot > this.staging.byteLength) {
+      const grown = new ArrayBuffer(this.staging.byteLength * 2);
+      new Uint8Array(grown).set(new Uint8Array(this.staging));
+      this.staging = grown;
+    }
+    const offset = this.used * UniformArena.slot;
+    const view = new DataView(this.staging, offset, UniformArena.slot);
+    values.forEach((v, i) => (typeof v === 'number' ? view.setUint32(i * 4, v >>> 0, true) : view.setFloat32(i * 4, v.f32, true)));
+    this.used++;
+    return { buffer: this.target(), offset, size };
+  }
+
+  /** Writes the slots used since `reset`; call before submitting the command buffer. */
+  flush(): void {
+    if (this.used === 0) return;
+    this.device.queue.writeBuffer(this.target(), 0, this.staging, 0, this.used * UniformArena.slot);
+  }
+
+  private target(): GPUBuffer {
+    if (!this.buffer || this.buffer.size < this.staging.byteLength) {
+      this.buffer?.destroy();
+      this.buffer = this.device.createBuffer({ label: 'uniforms', size: this.staging.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    }
+    return this.buffer;
+  }
+}
+
+/** A storage buffer of at least `bytes` (rounded up to 16; never zero-sized). */
+export function createStorage(device: GPUDevice, label: string, bytes: number): GPUBuffer {
+  const max = device.limits.maxStorageBufferBindingSize;
+  if (bytes > max) {
+    throw new HydrapatchError('gpu_buffer_too_large', `${label} needs ${bytes} bytes, more than the device's largest storage binding (${max} bytes)`, 'Use a smaller model or batch, or a GPU with larger buffer limits.');
+  }
+  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+}
+
+export function uploadStorage(device: GPUDevice, label: string, data: ArrayBufferView): GPUBuffer {
+  const buffer = createStorage(device, label, data.byteLength);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // writeBuffer wants a multiple of 4 bytes.
+  const padded = bytes.byteLength % 4 === 0 ? bytes : (() => {
+    const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+    p.set(bytes);
+    return p;
+  })();
+  device.queue.writeBuffer(buffer, 0, padded);
+  return buffer;
+}
+
+/** Copies `bytes` from `buffer` (at `offset`) back to the CPU. */
+export async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, offset, staging, 0, Math.ceil(bytes / 4) * 4);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+export async function readF32(device: GPUDevice, buffer: GPUBuffer, count: number, offsetFloats = 0): Promise<Float32Array> {
+  return new Float32Array(await readBack(device, buffer, offsetFloats * 4, count * 4));
+}

@@ -1,0 +1,164 @@
+// Y[M,N] (+)= X[M,K] · Wᵀ (+ bias), W stored [N,K] row-major as f32, f16 or Q8_0, dequantised in the
+// kernel. Activations arrive already rounded for the weight type (activationQuant.ts).
+//
+// Why this shape on lavapipe: every load instruction costs about the same whether its 8 lanes read one
+// address or eight, so the lanes of a workgroup split K (each lane loads a different unit of the X
+// rows and of the W rows: no lane ever re-loads what another loaded), each lane keeps an R×C block of
+// partial sums in registers, and one reduction across the lanes at the end gives the outputs. With
+// `subgroups` (workgroup = one subgroup) the reduction is `subgroupAdd`; the portable path reduces
+// through workgroup memory. Shapes are uniforms: one pipeline per (weight type, R) serves every matmul.
+import { dequantize, unitOf } from './gpuWeight';
+import type { Tensor, WeightType } from '../model/types';
+import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+
+/** Columns (weight rows) per workgroup. */
+export const matmulCols = 8;
+
+export interface MatmulVariant {
+  type: WeightType;
+  /** X rows per workgroup: 1 for matrix-vector (decode), 4 for prefill. */
+  rows: number;
+  /** Reduce with subgroupAdd (workgroup = one subgroup of `lanes`), else through workgroup memory. */
+  subgroups: boolean;
+  /** Lanes per workgroup (the subgroup size on the subgroup path). */
+  lanes: number;
+}
+
+const typeCode: Record<WeightType, string> = {
+  f32: `
+alias XU = vec4<f32>;
+alias WU = vec4<f32>;
+fn loadX(i: u32) -> XU { return x[i]; }
+fn loadW(i: u32) -> WU { return w[i]; }
+fn dotU(a: XU, b: WU) -> f32 { return dot(a, b); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> w: array<vec4<f32>>;`,
+  f16: `
+alias XU = vec4<u32>;
+alias WU = vec4<u32>;
+fn loadX(i: u32) -> XU { return x[i]; }
+fn loadW(i: u32) -> WU { return w[i]; }
+fn h4(a: u32, b: u32) -> vec4<f32> { return vec4<f32>(unpack2x16float(a), unpack2x16float(b)); }
+fn dotU(a: XU, b: WU) -> f32 { return dot(h4(a.x, a.y), h4(b.x, b.y)) + dot(h4(a.z, a.w), h4(b.z, b.w)); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;`,
+  q8_0: `
+struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
+alias XU = Q8;
+alias WU = Q8;
+fn loadX(i: u32) -> XU { return Q8(x[2u * i], x[2u * i + 1u], xd[i]); }
+fn loadW(i: u32) -> WU { return Q8(w[2u * i], w[2u * i + 1u], wd[i]); }
+fn i8x4(v: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
+}
+fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
+  return dot(i8x4(a.x), i8x4(b.x)) + dot(i8x4(a.y), i8x4(b.y)) + dot(i8x4(a.z), i8x4(b.z)) + dot(i8x4(a.w), i8x4(b.w));
+}
+// Integer products summed in f32 are exact here (|sum| ≤ 32·127² < 2^24), then scaled once per block.
+fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> xd: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+};
+
+export function matmulSource(v: MatmulVariant): string {
+  const rc = v.rows * matmulCols;
+  const reduce = v.subgroups
+    ? `
+  for (var j = 0u; j < RC; j++) {
+    let s = subgroupAdd(acc[j]);
+    if (lane == 0u) { store(m0, n0, j, s); }
+  }`
+    : `
+  for (var j = 0u; j < RC; j++) { red[lane * RC + j] = acc[j]; }
+  workgroupBarrier();
+  for (var j = lane; j < RC; j += LANES) {
+    var s = 0.0;
+    for (var l = 0u; l < LANES; l++) { s += red[l * RC + j]; }
+    store(m0, n0, j, s);
+  }`;
+  return `${v.subgroups ? 'enable subgroups;' : ''}
+const R = ${v.rows}u;
+const C = ${matmulCols}u;
+const RC = ${rc}u;
+const LANES = ${v.lanes}u;
+struct P { M: u32, N: u32, Ku: u32, flags: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+${typeCode[v.type]}
+${v.subgroups ? '' : 'var<workgroup> red: array<f32, LANES * RC>;'}
+
+fn store(m0: u32, n0: u32, j: u32, s: f32) {
+  let m = m0 + j / C;
+  let n = n0 + j % C;
+  if (m >= p.M || n >= p.N) { return; }
+  var v = s;
+  if ((p.flags & 1u) != 0u) { v += bias[n]; }
+  let o = m * p.N + n;
+  if ((p.flags & 2u) != 0u) { v += y[o]; }
+  y[o] = v;
+}
+
+@compute @workgroup_size(LANES)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let n0 = wid.x * C;
+  let m0 = wid.y * R;
+  var acc: array<f32, RC>;
+  for (var u = lane; u < p.Ku; u += LANES) {
+    var xs: array<XU, R>;
+    for (var r = 0u; r < R; r++) { xs[r] = loadX(min(m0 + r, p.M - 1u) * p.Ku + u); }
+    for (var c = 0u; c < C; c++) {
+      let wu = loadW(min(n0 + c, p.N - 1u) * p.Ku + u);
+      for (var r = 0u; r < R; r++) { acc[r * C + c] += dotU(xs[r], wu); }
+    }
+  }
+  ${reduce}
+}`;
+}
+
+export function createMatmulKernel(device: GPUDevice, v: MatmulVariant): Kernel {
+  return createKernel(device, `matmul_${v.type}_r${v.rows}${v.subgroups ? '_sg' : ''}`, matmulSource(v), ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage']);
+}
+
+export interface MatmulArgs {
+  M: number;
+  N: number;
+  K: number;
+  /** f32: [M,K] f32; f16: packed halves; q8_0: quant blocks (with xScales). */
+  x: GPUBuffer;
+  xScales?: GPUBuffer;
+  w: GPUBuffer;
+  wScales?: GPUBuffer;
+  bias?: GPUBuffer;
+  /** Add the product to what y holds (fused residual add). */
+  accumulate?: boolean;
+  y: GPUBuffer;
+}
+
+export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate'>): number[] {
+  return [a.M, a.N, a.K / unitOf[type], (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0)];
+}
+
+/** `dummy` fills the bindings a variant does not read (bind groups need every slot). */
+export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, v: MatmulVariant, uniform: Binding, a: MatmulArgs, dummy: GPUBuffer): void {
+  dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / matmulCols), Math.ceil(a.M / v.rows));
+}
+
+/** CPU reference in f64: y[m,n] = Σ_k x[m,k]·w[n,k] (+ bias[n]) (+ y[m,n]); x as the kernel sees it (already rounded). */
+export function matmulRef(x: Float32Array, M: number, w: Tensor, bias?: Float32Array, accumulateInto?: Float32Array): Float32Array {
+  const [N, K] = w.shape;
+  const wf = dequantize(w);
+  const y = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * wf[n * K + k];
+      if (bias) s += bias[n];
+      if (accumulateInto) s += accumulateInto[m * N + n];
+      y[m * N + n] = s;
+    }
+  }
+  return y;
+}

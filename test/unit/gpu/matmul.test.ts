@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getGpu } from '../../../server/src/gpu/device';
+import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
+import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
+import { createMatmulKernel, encodeMatmul, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
+import { createActivationQuantKernels, encodeToF16, encodeToQ8, quantizeQ8Ref, roundF16Ref, toF16Uniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { numberToF16Bits } from '../../../server/src/gpu/f16';
+import type { WeightType } from '../../../server/src/model/types';
+import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
+
+const shapes: [number, number, number][] = [
+  [1, 13, 64],
+  [7, 37, 96],
+  [16, 8, 256],
+];
+
+test('activation rounding: f16 and Q8_0 match the CPU reference bit for bit', async () => {
+  const { device } = await getGpu();
+  const k = createActivationQuantKernels(device);
+  const arena = new UniformArena(device);
+  const x = randomF32(32 * 40, 11, 3);
+  x[5] = 0;
+  x.fill(0, 64, 96); // an all-zero block: scale 0
+  const xb = uploadStorage(device, 'x', x);
+  const h = createStorage(device, 'h', x.length * 2);
+  const q = createStorage(device, 'q', x.length);
+  const d = createStorage(device, 'd', (x.length / 32) * 4);
+  const enc = device.createCommandEncoder();
+  encodeToF16(enc, device, k, arena.alloc(toF16Uniform(x.length)), xb, h, x.length);
+  encodeToQ8(enc, device, k, arena.alloc(toQ8Uniform(x.length)), xb, q, d, x.length);
+  arena.flush();
+  device.queue.submit([enc.finish()]);
+  const hBits = new Uint16Array(await readBack(device, h, 0, x.length * 2));
+  assert.deepEqual(Array.from(hBits), Array.from(x, numberToF16Bits));
+  const ref = quantizeQ8Ref(x);
+  assert.deepEqual(Array.from(new Int8Array(await readBack(device, q, 0, x.length))), Array.from(ref.q));
+  assert.deepEqual(Array.from(await readF32(device, d, x.length / 32)), Array.from(ref.d));
+});
+
+for (const subgroups of [true, false]) {
+  test(`matmul f32/f16/q8_0 equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
+    const gpu = await getGpu();
+    const { device } = gpu;
+    if (subgroups && !gpu.subgroups) return;
+    const aq = createActivationQuantKernels(device);
+    const arena = new UniformArena(device);
+    const dummy = createStorage(device, 'dummy', 16);
+    for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
+      for (const rows of [1, 4]) {
+        const v: MatmulVariant = { type, rows, subgroups, lanes: 8 };
+        const kernel = createMatmulKernel(device, v);
+        for (const [M, N, K] of shapes) {
+          const seed = M * 1000 + N * 10 + K;
+          const x = randomF32(M * K, seed, 2);
+          const wt = encodeTensor('w', type, [N, K], randomF32(N * K, seed + 1, 0.5));
+          const bias = randomF32(N, seed + 2);
+          const prior = randomF32(M * N, seed + 3);
+          const w = uploadWeight(device, wt);
+          const xb = uploadStorage(device, 'x', x);
+          const y = uploadStorage(device, 'y', prior);
+          arena.reset();
+          const enc = device.createCommandEncoder();
+          let xin = xb;
+          let xScales: GPUBuffer | undefined;
+          let xRef = x;
+          if (type === 'f16') {
+            xin = createStorage(device, 'xh', M * K * 2);
+            encodeToF16(enc, device, aq, arena.alloc(toF16Uniform(M * K)), xb, xin, M * K);
+            xRef = roundF16Ref(x);
+          } else if (type === 'q8_0') {
+            xin = createStorage(device, 'xq', M * K);
+            xScales = createStorage(device, 'xd', (M * K) / 32 * 4);
+            encodeToQ8(enc, device, aq, arena.alloc(toQ8Uniform(M * K)), xb, xin, xScales, M * K);
+            const { q, d } = quantizeQ8Ref(x);
+            xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / 32)]);
+          }
+          const biasBuf = uploadStorage(device, 'bias', bias);
+          const args = { M, N, K, x: xin, xScales, w: w.data, wScales: w.scales, bias: biasBuf, accumulate: true, y };
+          encodeMatmul(enc, device, kernel, v, arena.alloc(matmulUniform(type, args)), args, dummy);
+          arena.flush();
+          device.queue.submit([enc.finish()]);
+          const got = await readF32(device, y, M * N);
+          const want = matmulRef(xRef, M, wt, bias, prior);
+          const err = maxRelDiff(got, want);
+          assert.ok(err < 2e-6, `${type} rows=${rows} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+        }
+      }
+    }
+  });
+}
