@@ -61,7 +61,7 @@ export interface TestCaseResult {
   status: TestStatus;
 }
 
-export type TestFormat = 'tap' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'exit-code';
+export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'exit-code';
 
 export interface TestRunResult {
   command: string;
