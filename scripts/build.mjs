@@ -10,5 +10,6 @@ const bundles = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', format: 'cjs', external: nodeExternal },
   { ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', format: 'cjs', external: nodeExternal },
   { ...common, entryPoints: ['media/panel.ts'], outfile: 'dist/media/panel.js', format: 'iife', platform: 'browser', target: 'es2022' },
+  { entryPoints: ['media/panel.css'], outfile: 'dist/media/panel.css', bundle: true, logLevel: 'warning' },
 ];
 await Promise.all(bundles.map((b) => build(b)));

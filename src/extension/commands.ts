@@ -1,0 +1,116 @@
+// The command palette entries (category "Hydrapatch") and the panel's per-candidate actions.
+import * as vscode from 'vscode';
+import { HydrapatchError, formatError } from '../protocol/errors';
+import type { CandidateAction } from '../protocol/webview';
+import { applyCandidate } from './applyCandidate';
+import type { CandidateDocuments } from './candidateDocuments';
+import { askIssueText, askSampleCount } from './issueInput';
+import type { Log } from './log';
+import type { ReviewPanel } from './reviewPanel';
+import type { RunController } from './runController';
+import { readSettings } from './settings';
+
+export const ENDPOINT_KEY = 'hydrapatch.endpointKey';
+
+/** Arguments other extensions (and the tests) may pass to skip the prompts. */
+export interface SolveArgs {
+  issue?: string;
+  n?: number;
+}
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  controller: RunController;
+  panel: ReviewPanel;
+  documents: CandidateDocuments;
+  log: Log;
+  restartServer(): Promise<void>;
+}
+
+function report(log: Log, err: unknown): void {
+  const e = HydrapatchError.from(err).toData();
+  log.error(formatError(e));
+  void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+}
+
+function workspaceFolder(): vscode.WorkspaceFolder {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const folder = (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
+  return folder;
+}
+
+export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number): Promise<void> {
+  const run = deps.controller.current;
+  if (!run || run.runId !== runId) {
+    deps.panel.notice('That candidate belongs to an older run.');
+    return;
+  }
+  if (action === 'openDiff') await deps.documents.openDiff(run, index);
+  else if (action === 'apply') {
+    const files = await applyCandidate(run, index);
+    deps.log.info(`applied candidate #${index} to ${files.join(', ')}`);
+    void vscode.window.showInformationMessage(`Hydrapatch: applied candidate #${index} to ${files.join(', ')} (Undo reverts it).`);
+  } else if (action === 'copyPatch') {
+    await vscode.env.clipboard.writeText(run.candidates.get(index)?.diff ?? '');
+    deps.panel.notice(`Patch of candidate #${index} copied.`);
+  } else {
+    const group = run.visibleGroups().find((g) => g.representative === index);
+    for (const m of group?.members ?? [index]) run.discarded.add(m);
+  }
+  deps.controller.refresh();
+}
+
+async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
+  const run = deps.controller.current;
+  const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
+  if (groups.length === 0) throw new HydrapatchError('no-candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
+  const pick = await vscode.window.showQuickPick(
+    groups.map((g) => ({ label: `#${g.rank} ${g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
+    { title: 'Hydrapatch: apply which candidate?' },
+  );
+  return pick?.index;
+}
+
+export function registerCommands(deps: CommandDeps): void {
+  const { context, controller, panel, log } = deps;
+  const guard = (fn: (...args: never[]) => Promise<unknown>) => async (...args: never[]) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      report(log, err);
+    }
+  };
+  const register = (id: string, fn: (...args: never[]) => Promise<unknown>) => context.subscriptions.push(vscode.commands.registerCommand(id, guard(fn)));
+
+  register('hydrapatch.solve', async (args?: SolveArgs) => {
+    const folder = workspaceFolder();
+    const issue = args?.issue ?? (await askIssueText());
+    if (!issue) return;
+    const n = args?.n ?? (await askSampleCount(readSettings(folder.uri).samples));
+    if (!n) return;
+    // Not awaited: the command returns once the run started; progress shows the rest.
+    controller.start({ folder, issueText: issue, n }).catch((err) => report(log, err));
+  });
+  register('hydrapatch.cancel', async () => {
+    if (!controller.cancel()) void vscode.window.showInformationMessage('Hydrapatch: no run in progress.');
+    await controller.idle();
+  });
+  register('hydrapatch.showCandidates', async () => {
+    if (!controller.current) void vscode.window.showInformationMessage('Hydrapatch: no run yet. Run "Hydrapatch: Solve Issue with N Samples".');
+    else panel.show();
+  });
+  register('hydrapatch.applyCandidate', async (index?: number) => {
+    const run = controller.current;
+    const i = typeof index === 'number' ? index : await pickCandidate(deps);
+    if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i);
+  });
+  register('hydrapatch.restartServer', () => deps.restartServer());
+  register('hydrapatch.showLog', async () => log.show());
+  register('hydrapatch.setEndpointKey', async () => {
+    const key = await vscode.window.showInputBox({ title: 'Hydrapatch: API key of the OpenAI-compatible endpoint', password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage. Empty removes it.' });
+    if (key === undefined) return;
+    if (key) await context.secrets.store(ENDPOINT_KEY, key);
+    else await context.secrets.delete(ENDPOINT_KEY);
+  });
+}

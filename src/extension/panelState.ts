@@ -1,0 +1,67 @@
+// RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
+import type { CandidateResult } from '../core/pipeline/types';
+import type { PanelGroup, PanelState, TestCell } from '../protocol/webview';
+import { diffPaths } from './candidateFiles';
+import type { RunState } from './runState';
+
+/** Runs whose format gave no per-test results are shown as one row named after the command. */
+const WHOLE_RUN = '(whole test run)';
+const MAX_TESTS = 60;
+
+function testNames(run: RunState): string[] {
+  const failing = run.baseline?.failing ?? [];
+  const names = new Set<string>(failing);
+  for (const t of run.baseline?.run.tests ?? []) names.add(t.name);
+  for (const c of run.candidates.values()) for (const t of c.test?.tests ?? []) names.add(t.name);
+  if (names.size === 0 && [...run.candidates.values()].some((c) => c.test)) names.add(WHOLE_RUN);
+  return [...names].slice(0, MAX_TESTS);
+}
+
+function cells(c: CandidateResult | undefined, names: string[], flaky: Set<string>): Record<string, TestCell> {
+  const out: Record<string, TestCell> = {};
+  const status = new Map((c?.test?.tests ?? []).map((t) => [t.name, t.status]));
+  for (const name of names) {
+    if (!c?.test) out[name] = 'not-run';
+    else if (name === WHOLE_RUN) out[name] = c.test.ok ? 'pass' : 'fail';
+    else if (flaky.has(name)) out[name] = 'flaky';
+    else if (c.fixed.includes(name)) out[name] = 'fixed';
+    else if (c.broken.includes(name)) out[name] = 'new-failure';
+    else if (status.get(name) === 'pass') out[name] = 'pass';
+    else if (status.get(name) === 'fail') out[name] = 'fail';
+    else out[name] = 'not-run';
+  }
+  return out;
+}
+
+export function panelState(run: RunState): PanelState {
+  const tests = testNames(run);
+  const flaky = new Set(run.baseline?.flaky ?? []);
+  const groups: PanelGroup[] = run.visibleGroups().map((g) => {
+    const rep = run.candidates.get(g.representative);
+    return {
+      id: g.id,
+      rank: g.rank,
+      verdict: g.verdict,
+      size: g.members.length,
+      representative: g.representative,
+      members: g.members,
+      applyStatus: rep?.apply.status ?? 'failed',
+      changedLines: g.changedLines,
+      files: rep?.apply.files.length ? rep.apply.files : diffPaths(g.diff),
+      tests: cells(rep, tests, flaky),
+      sandbox: rep?.test?.sandbox ?? '',
+      applied: run.applied.has(g.representative),
+      discarded: g.members.every((m) => run.discarded.has(m)),
+    };
+  });
+  return {
+    runId: run.runId,
+    phase: run.phase,
+    progress: { total: run.progress.total, sampled: run.progress.sampled, tested: run.progress.tested, passing: run.progress.passing },
+    groups,
+    tests,
+    coverage: run.coverage,
+    testsSkippedReason: run.testsSkippedReason,
+    error: run.error,
+  };
+}

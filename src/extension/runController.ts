@@ -1,0 +1,199 @@
+// One run at a time: asks nothing itself (the command does), calls the pipeline's solve() with a
+// cancellable progress notification, and feeds the status bar and the panel from its events.
+import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { HydrapatchError, formatError } from '../protocol/errors';
+import type { Solve, SolveOptions } from '../core/pipeline/types';
+import type { SampleSource } from '../core/sampling/sampleSource';
+import { defaultSampleParams } from '../protocol/sampling';
+import type { Log } from './log';
+import type { ReviewPanel } from './reviewPanel';
+import { RunState } from './runState';
+import { readSettings, type Settings } from './settings';
+import { statusText, type StatusBar } from './statusBar';
+
+export interface RunRequest {
+  folder: vscode.WorkspaceFolder;
+  issueText: string;
+  n: number;
+}
+
+export type CreateSource = (settings: Settings) => Promise<SampleSource>;
+
+const UNTRUSTED = 'this folder is not trusted, so its tests (which run its code) are never run. Trust the folder to verify candidates.';
+const UNSANDBOXED_OK = 'hydrapatch.allowUnsandboxed';
+
+async function gitRoot(dir: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
+    return stdout.trim();
+  } catch (err) {
+    throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository.`, 'Open a folder that is a git repository (git init and commit once).', { cause: err });
+  }
+}
+
+async function readBase(root: string, path: string): Promise<string | null> {
+  try {
+    return await readFile(join(root, path), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export class RunController {
+  private run: RunState | undefined;
+  private abort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private nextId = 1;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly solve: Solve,
+    private readonly createSource: CreateSource,
+    private readonly log: Log,
+    private readonly statusBar: StatusBar,
+    private readonly panel: ReviewPanel,
+  ) {}
+
+  get current(): RunState | undefined {
+    return this.run;
+  }
+
+  get busy(): boolean {
+    return this.abort !== undefined;
+  }
+
+  /** Resolves when no run is in progress. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  cancel(): boolean {
+    if (!this.abort) return false;
+    this.log.info('cancel requested');
+    this.abort.abort();
+    return true;
+  }
+
+  start(req: RunRequest): Promise<void> {
+    if (this.busy) throw new HydrapatchError('busy', 'A Hydrapatch run is already in progress.', 'Wait for it, or run "Hydrapatch: Cancel".');
+    const abort = new AbortController();
+    this.abort = abort;
+    this.running = this.execute(req, abort).finally(() => {
+      this.abort = undefined;
+    });
+    return this.running;
+  }
+
+  private async execute(req: RunRequest, abort: AbortController): Promise<void> {
+    const settings = readSettings(req.folder.uri);
+    const trusted = vscode.workspace.isTrusted;
+    const root = await gitRoot(req.folder.uri.fsPath);
+    const run = new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
+    this.run = run;
+    this.refresh();
+    this.panel.show();
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch', cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        const report = () => {
+          const p = run.progress;
+          const done = Math.round((100 * (p.sampled + (run.testsSkippedReason ? p.sampled : p.tested))) / (2 * Math.max(1, p.total)));
+          progress.report({ message: statusText(run), increment: Math.max(0, done - reported) });
+          reported = Math.max(reported, done);
+          this.refresh();
+        };
+        let source: SampleSource | undefined;
+        try {
+          source = await this.createSource(settings);
+          this.log.info(`run ${run.runId}: ${req.n} samples from ${source.description} in ${root}${trusted ? '' : ' (untrusted: no tests)'}`);
+          const options: SolveOptions = {
+            repoDir: root,
+            issueText: req.issueText,
+            n: req.n,
+            testCommand: trusted && settings.testCommand ? settings.testCommand : undefined,
+            runTests: trusted,
+            source,
+            sampleParams: { ...defaultSampleParams, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens },
+            parallelTests: settings.parallelTests,
+            testTimeoutMs: settings.testTimeoutSeconds * 1000,
+            outputCapBytes: 4 * 1024 * 1024,
+            stopAfterVerified: settings.stopAfterVerified > 0 ? settings.stopAfterVerified : undefined,
+            sandbox: settings.sandbox,
+            allowUnsandboxed: () => this.askUnsandboxed(),
+            contextBudgetTokens: Math.max(1024, 4 * settings.maxTokens),
+          };
+          const result = await this.solve(options, {
+            onPhase: (phase, detail) => {
+              run.phase = phase;
+              this.log.info(`phase ${phase}${detail ? `: ${detail}` : ''}`);
+              report();
+            },
+            onBaseline: (b) => {
+              run.baseline = b;
+              this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
+              report();
+            },
+            onCandidate: async (c) => {
+              for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
+              run.candidates.set(c.index, c);
+              report();
+            },
+            onProgress: (p) => {
+              run.progress = p;
+              report();
+            },
+            onWarning: (w) => this.log.warn(formatError(w)),
+          }, abort.signal);
+          // Files first touched by the last candidates may not be read yet: read what is missing.
+          for (const c of result.candidates) {
+            for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
+            run.candidates.set(c.index, c);
+          }
+          run.groups = result.groups;
+          run.baseline = result.baseline;
+          run.coverage = result.coverage;
+          run.sandbox = result.sandbox;
+          run.phase = abort.signal.aborted ? 'cancelled' : 'done';
+          this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
+        } catch (err) {
+          const e = HydrapatchError.from(err);
+          run.phase = abort.signal.aborted ? 'cancelled' : 'failed';
+          if (!abort.signal.aborted) {
+            run.error = e.toData();
+            this.log.error(formatError(e.toData()));
+            void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`, 'Show Log').then((a) => a && this.log.show());
+          }
+        } finally {
+          await source?.close().catch(() => undefined);
+          this.refresh();
+        }
+      },
+    );
+    if (run.phase === 'cancelled') void vscode.window.showInformationMessage('Hydrapatch: run cancelled; no worktree or change was left behind.');
+  }
+
+  private async askUnsandboxed(): Promise<boolean> {
+    if (this.context.workspaceState.get<boolean>(UNSANDBOXED_OK)) return true;
+    const yes = 'Run Tests Unsandboxed';
+    const answer = await vscode.window.showWarningMessage(
+      'No sandbox is available for the candidates\' tests here: model-written code would run with your permissions.',
+      { modal: true, detail: 'Asked once per workspace. Set hydrapatch.sandbox to "required" to never run without one.' },
+      yes,
+    );
+    const ok = answer === yes;
+    if (ok) await this.context.workspaceState.update(UNSANDBOXED_OK, true);
+    return ok;
+  }
+
+  refresh(): void {
+    if (!this.run) return;
+    this.statusBar.update(this.run);
+    this.panel.update();
+  }
+}

@@ -1,0 +1,57 @@
+// Everything the extension knows about the current run, filled from the pipeline's events. Plain data,
+// no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
+import type { ErrorData } from '../protocol/errors';
+import type { Baseline, CandidateGroup, CandidateResult, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+
+export class RunState {
+  phase: SolvePhase | 'cancelled' | 'failed' = 'context';
+  progress: SolveProgress;
+  readonly candidates = new Map<number, CandidateResult>();
+  groups: CandidateGroup[] = [];
+  baseline: Baseline | null = null;
+  coverage: CoverageSummary | null = null;
+  sandbox = '';
+  error?: ErrorData;
+  /** Content of each touched file as the run saw it (null: absent), read when a candidate first touches it. */
+  readonly base = new Map<string, string | null>();
+  readonly applied = new Set<number>();
+  readonly discarded = new Set<number>();
+
+  constructor(
+    readonly runId: number,
+    readonly repoRoot: string,
+    readonly n: number,
+    /** Set when tests are not run (untrusted folder); shown in the panel. */
+    readonly testsSkippedReason?: string,
+  ) {
+    this.progress = { total: n, sampled: 0, applied: 0, tested: 0, passing: 0 };
+  }
+
+  get finished(): boolean {
+    return this.phase === 'done' || this.phase === 'cancelled' || this.phase === 'failed';
+  }
+
+  /** The groups to show: the ranked ones when ranking is done, else one per applied candidate so far. */
+  visibleGroups(): CandidateGroup[] {
+    if (this.groups.length > 0) return this.groups;
+    const live: CandidateGroup[] = [];
+    for (const c of this.candidates.values()) {
+      if (c.apply.status !== 'clean' && c.apply.status !== 'fuzzy') continue;
+      live.push({
+        id: c.index,
+        rank: 0,
+        verdict: c.verdict,
+        members: [c.index],
+        representative: c.index,
+        diff: c.diff,
+        changedLines: c.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length,
+        fixed: c.fixed,
+        broken: c.broken,
+      });
+    }
+    const order = { verified: 0, partial: 1, 'no-fix': 2, breaks: 3, error: 4, 'not-applied': 5 } as const;
+    live.sort((a, b) => order[a.verdict] - order[b.verdict] || a.changedLines - b.changedLines);
+    live.forEach((g, i) => (g.rank = i + 1));
+    return live;
+  }
+}
