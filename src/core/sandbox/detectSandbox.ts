@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { bwrapArgs } from './bwrapArgs';
+import { findExecutable } from './findExecutable';
+import { DEFAULT_LIMITS } from './limits';
+import type { SandboxPaths } from './sandboxPaths';
+import type { SandboxInfo } from './types';
+
+const INSTALL_BWRAP = 'install bubblewrap (Debian/Ubuntu: sudo apt install bubblewrap; Fedora: sudo dnf install bubblewrap), or set hydrapatch.sandbox to "off" to run tests unsandboxed';
+const ENABLE_USERNS = 'allow unprivileged user namespaces (Debian: sudo sysctl -w kernel.unprivileged_userns_clone=1; Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for /usr/bin/bwrap; containers: run with --security-opt seccomp=unconfined or as root), or set hydrapatch.sandbox to "off"';
+
+/** A throw-away uid for a root run, far above any real account's. */
+export function throwAwayUid(): number {
+  return randomInt(1_000_000_000, 2_000_000_000);
+}
+
+const PROBE_PATHS: SandboxPaths = {
+  cwd: '/', writable: [], readOnly: [], hiddenDirs: [], hiddenFiles: [], secretDirs: [], secretFiles: [], scratchDirs: [],
+};
+
+function run(file: string, args: string[]): Promise<{ ok: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 15_000 }, (err, _stdout, stderr) => resolve({ ok: !err, stderr: String(stderr).trim() }));
+  });
+}
+
+async function probeLinux(): Promise<SandboxInfo> {
+  const runAsRoot = process.getuid?.() === 0;
+  const [bwrap, prlimit, setpriv] = await Promise.all(['bwrap', 'prlimit', 'setpriv'].map((n) => findExecutable(n)));
+  const base = { platform: process.platform, tools: { bwrap, prlimit, setpriv }, runAsRoot };
+  if (!bwrap) {
+    return { ...base, kind: 'none', available: false, reason: 'bubblewrap (bwrap) is not installed', hint: INSTALL_BWRAP };
+  }
+  if (!prlimit || !setpriv) {
+    return {
+      ...base, kind: 'none', available: false,
+      reason: `${!prlimit ? 'prlimit' : 'setpriv'} (util-linux) is not installed, so resource limits cannot be set`,
+      hint: 'install util-linux (Debian/Ubuntu: sudo apt install util-linux), or set hydrapatch.sandbox to "off"',
+    };
+  }
+  // Probe with exactly the flags a real run uses, so "available" means "a real run will start".
+  const args = bwrapArgs('exit 0', PROBE_PATHS, DEFAULT_LIMITS, { prlimit, setpriv }, runAsRoot ? { uid: throwAwayUid() } : undefined);
+  const probe = await run(bwrap, args);
+  if (probe.ok) return { ...base, kind: 'bwrap', available: true };
+  const namespaces = /namespace|uid map|Operation not permitted|Permission denied/i.test(probe.stderr);
+  return {
+    ...base, kind: 'none', available: false,
+    reason: `bubblewrap cannot start a sandbox here${probe.stderr ? `: ${probe.stderr}` : ''}`,
+    hint: namespaces ? ENABLE_USERNS : INSTALL_BWRAP,
+  };
+}
+
+async function probeMac(): Promise<SandboxInfo> {
+  const sandboxExec = await findExecutable('sandbox-exec');
+  const base = { platform: process.platform, tools: { sandboxExec }, runAsRoot: process.getuid?.() === 0 };
+  if (!sandboxExec) {
+    return { ...base, kind: 'none', available: false, reason: 'sandbox-exec was not found in /usr/bin', hint: 'set hydrapatch.sandbox to "off" to run tests unsandboxed' };
+  }
+  const probe = await run(sandboxExec, ['-p', '(version 1)(allow default)', '/usr/bin/true']);
+  return probe.ok
+    ? { ...base, kind: 'sandbox-exec', available: true }
+    : { ...base, kind: 'none', available: false, reason: `sandbox-exec cannot start a sandbox here: ${probe.stderr}`, hint: 'set hydrapatch.sandbox to "off" to run tests unsandboxed' };
+}
+
+async function probe(): Promise<SandboxInfo> {
+  if (process.platform === 'linux') return probeLinux();
+  if (process.platform === 'darwin') return probeMac();
+  return {
+    kind: 'none', available: false, platform: process.platform, tools: {}, runAsRoot: false,
+    reason: `no sandbox is available on ${process.platform}`,
+    hint: 'run Hydrapatch in WSL or a Linux container to sandbox test runs, or agree to run them unsandboxed',
+  };
+}
+
+let cached: Promise<SandboxInfo> | undefined;
+
+/** Which sandbox this machine offers, and if none, why. Probed once per process (a few ms), then cached. */
+export function detectSandbox(options: { refresh?: boolean } = {}): Promise<SandboxInfo> {
+  if (!cached || options.refresh) cached = probe();
+  return cached;
+}

@@ -1,0 +1,106 @@
+import { realpath } from 'node:fs/promises';
+import { HydrapatchError } from '../../protocol/errors';
+import { bwrapArgs } from './bwrapArgs';
+import { detectSandbox, throwAwayUid } from './detectSandbox';
+import { prlimitArgs, resolveLimits, ulimitPrefix } from './limits';
+import { resolveSandboxPaths } from './sandboxPaths';
+import { sandboxEnv } from './sandboxEnv';
+import { seatbeltProfile } from './seatbeltProfile';
+import type { SandboxInfo, SandboxLimits, SandboxPolicy, SandboxSpec, WrappedCommand } from './types';
+
+const ALL_LIMITS: (keyof SandboxLimits)[] = ['cpuSeconds', 'memoryBytes', 'processes', 'fileSizeBytes'];
+
+async function requireConsent(policy: SandboxPolicy, reason: string): Promise<void> {
+  const agreed = policy.consent ? await policy.consent({ mode: policy.mode, reason }) : false;
+  if (agreed === true) return;
+  throw new HydrapatchError(
+    'sandbox-consent-refused',
+    `candidate tests were not run: ${reason}, and running model-written code unsandboxed needs the user's explicit agreement`,
+    policy.mode === 'off'
+      ? 'confirm running tests without a sandbox (the CLI: --sandbox off --yes-run-unsandboxed), or set hydrapatch.sandbox to "auto"'
+      : 'install bubblewrap (Linux), or agree to run tests unsandboxed for this workspace (the CLI: --yes-run-unsandboxed)',
+  );
+}
+
+/** Unsandboxed, but with whatever resource limits the platform can still set. */
+function unsandboxed(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): WrappedCommand {
+  const env = sandboxEnv(spec.env, spec.tempDir);
+  const base = { cwd: spec.cwd, env, kind: 'none' as const };
+  if (info.platform === 'win32') {
+    return { ...base, file: spec.env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${spec.command}"`], enforcedLimits: [], windowsVerbatimArguments: true };
+  }
+  if (info.tools.prlimit) {
+    return {
+      ...base,
+      file: info.tools.prlimit,
+      args: [...prlimitArgs(limits), '--', '/bin/sh', '-c', spec.command],
+      // Real root is exempt from RLIMIT_NPROC; only a sandboxed root run switches uid.
+      enforcedLimits: info.runAsRoot ? ALL_LIMITS.filter((l) => l !== 'processes') : ALL_LIMITS,
+    };
+  }
+  return {
+    ...base,
+    file: '/bin/sh',
+    args: ['-c', `${ulimitPrefix(limits)} && exec /bin/sh -c "$1"`, 'hydrapatch', spec.command],
+    enforcedLimits: ['cpuSeconds', 'fileSizeBytes'],
+  };
+}
+
+async function inBwrap(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): Promise<WrappedCommand> {
+  const { bwrap, prlimit, setpriv } = info.tools;
+  if (!bwrap || !prlimit || !setpriv) throw new HydrapatchError('internal', 'bwrap reported available without its helper programs');
+  const paths = await resolveSandboxPaths(spec);
+  const root = info.runAsRoot ? { uid: throwAwayUid() } : undefined;
+  return {
+    file: bwrap,
+    args: bwrapArgs(spec.command, paths, limits, { prlimit, setpriv }, root),
+    cwd: paths.cwd,
+    env: sandboxEnv(spec.env, '/tmp'),
+    kind: 'bwrap',
+    enforcedLimits: ALL_LIMITS,
+  };
+}
+
+async function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): Promise<WrappedCommand> {
+  if (!info.tools.sandboxExec) throw new HydrapatchError('internal', 'sandbox-exec reported available without its path');
+  if (!spec.tempDir) {
+    throw new HydrapatchError('sandbox-no-temp', 'sandbox-exec needs a private temp folder and none was given', 'pass tempDir: a fresh folder from mkdtemp, removed after the run');
+  }
+  const paths = await resolveSandboxPaths(spec);
+  const tempDir = await realpath(spec.tempDir);
+  return {
+    file: info.tools.sandboxExec,
+    args: ['-p', seatbeltProfile(paths, tempDir), '/bin/sh', '-c', `${ulimitPrefix(limits)} && exec /bin/sh -c "$1"`, 'hydrapatch', spec.command],
+    cwd: paths.cwd,
+    env: sandboxEnv(spec.env, tempDir),
+    kind: 'sandbox-exec',
+    enforcedLimits: ['cpuSeconds', 'fileSizeBytes'],
+  };
+}
+
+/**
+ * How to spawn one test command under the policy: in bubblewrap or sandbox-exec when available, else
+ * unsandboxed only after the user's consent (`auto`), never (`required`), or after the explicit
+ * opt-out (`off`, which also asks `consent`). Throws HydrapatchError when the command must not run.
+ * Spawns nothing itself: the runner spawns `file` with `args`, in `cwd`, with `env`, in its own
+ * process group; killing that group kills everything in the sandbox (--die-with-parent, PID namespace).
+ */
+export async function wrapCommand(spec: SandboxSpec, policy: SandboxPolicy): Promise<WrappedCommand> {
+  if (spec.command.trim() === '') {
+    throw new HydrapatchError('sandbox-empty-command', 'the test command is empty', 'give a test command such as "npm test"');
+  }
+  const limits = resolveLimits(spec.limits);
+  const info = policy.info ?? (await detectSandbox());
+  if (policy.mode === 'off') {
+    await requireConsent(policy, 'the sandbox is turned off (hydrapatch.sandbox = "off")');
+    return unsandboxed(spec, limits, info);
+  }
+  if (info.available && info.kind === 'bwrap') return inBwrap(spec, limits, info);
+  if (info.available && info.kind === 'sandbox-exec') return inSeatbelt(spec, limits, info);
+  const reason = info.reason ?? 'no sandbox is available';
+  if (policy.mode === 'required') {
+    throw new HydrapatchError('sandbox-unavailable', `tests must run in a sandbox (hydrapatch.sandbox = "required"), but ${reason}`, info.hint);
+  }
+  await requireConsent(policy, reason);
+  return unsandboxed(spec, limits, info);
+}
