@@ -1,0 +1,96 @@
+// `hydrapatch-server serve`: the API server on 127.0.0.1. Prints exactly one JSON line on stdout,
+// {"ready":true,"port":N} (plus "token" when it made one up), once it can answer; logs go to stderr.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatError, HydrapatchError } from '../../../src/protocol/errors';
+import { startApiServer } from '../api/apiServer';
+import { generateToken } from '../api/auth';
+import { ModelHost } from '../api/modelHost';
+import type { AttentionMode } from '../sampling/engine';
+
+const usage = `usage: hydrapatch-server serve [--model PATH] [--port 0] [--token-file F] [--kv-budget BYTES]
+       [--attention auto|hydragen|baseline] [--max-message-bytes N] [--exit-on-stdin-close]`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HydrapatchError('bad_argument', `${flag} must be a non-negative integer, not "${value}"`, usage);
+  return n;
+}
+
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new HydrapatchError('bad_argument', `cannot read the token file ${file}: ${(err as Error).message}`, 'Write a random token into the file first, or leave out --token-file to have one made up.');
+  }
+  if (token.length < 16) throw new HydrapatchError('bad_argument', `the token in ${file} is shorter than 16 characters`, 'Use a long random token, e.g. `openssl rand -hex 24`.');
+  return token;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      'token-file': { type: 'string' },
+      'kv-budget': { type: 'string' },
+      attention: { type: 'string' },
+      'max-message-bytes': { type: 'string' },
+      'exit-on-stdin-close': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const attention = values.attention as AttentionMode | undefined;
+  if (attention !== undefined && !['auto', 'hydragen', 'baseline'].includes(attention)) {
+    throw new HydrapatchError('bad_argument', `--attention must be auto, hydragen or baseline, not "${attention}"`, usage);
+  }
+  const port = positiveInt(values.port, '--port') ?? 0;
+  const kvBudgetBytes = positiveInt(values['kv-budget'], '--kv-budget');
+  const maxMessageBytes = positiveInt(values['max-message-bytes'], '--max-message-bytes');
+  const tokenFile = values['token-file'];
+  const token = tokenFile === undefined ? generateToken() : readToken(tokenFile);
+
+  // A bug must not take every client's jobs down with it; it is logged loudly instead.
+  process.on('unhandledRejection', (err) => process.stderr.write(`hydrapatch-server: unhandled rejection: ${formatError(HydrapatchError.from(err).toData())}\n`));
+
+  const models = new ModelHost({ kvBudgetBytes, attention });
+  if (values.model !== undefined) {
+    const loaded = await models.load(values.model);
+    process.stderr.write(`hydrapatch-server: loaded ${loaded.info.path} (${loaded.info.arch}, context ${loaded.info.contextLength})\n`);
+  }
+  const server = await startApiServer({ token, models, port, limits: maxMessageBytes === undefined ? {} : { maxMessageBytes } });
+  const ready = tokenFile === undefined ? { ready: true, port: server.port, token } : { ready: true, port: server.port };
+  process.stdout.write(JSON.stringify(ready) + '\n');
+  process.stderr.write(`hydrapatch-server: listening on http://127.0.0.1:${server.port} (WebSocket at /ws, OpenAI-compatible API at /v1)\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`hydrapatch-server: stopping (${why})\n`);
+      void server
+        .close()
+        .then(() => models.close())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    // The parent holds our stdin: when it dies, so do we, instead of holding the GPU as an orphan.
+    if (values['exit-on-stdin-close']) {
+      process.stdin.on('end', () => stop('stdin closed'));
+      process.stdin.on('error', () => stop('stdin error'));
+      process.stdin.resume();
+    }
+  });
+}
