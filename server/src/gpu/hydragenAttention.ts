@@ -1,0 +1,160 @@
+// Hydragen's two kernels (https://arxiv.org/abs/2402.05099): prefixAttention computes, for one shared
+// prompt-tree node, the attention of the queries of ALL sequences below it over the node's keys as one
+// batched product (online softmax, f32 output + log-sum-exp per query and key split); mergeByLse
+// combines those partials with the per-sequence suffix partials into the exact softmax attention.
+//
+// Why the kernel looks like this (lavapipe, see shared/setup-notes.md): every buffer load instruction
+// costs about the same whether the 8 lanes of a subgroup read one address or eight, while
+// subgroupBroadcast is ~20x cheaper. So the 8 lanes of a workgroup each load one eighth of a key (and
+// value) row and broadcast it; every lane holds QPL queries in registers, so each loaded row serves
+// 8 * QPL queries. GQA needs nothing special: the queries of all heads sharing a kv head are simply
+// more queries in the same list. The key range is split across workgroups for parallelism.
+
+/** Lanes per workgroup: one subgroup on lavapipe's 256-bit vectors. */
+export const LANES = 8;
+/** Queries each lane keeps in registers. */
+export const QUERIES_PER_LANE = 4;
+export const QUERIES_PER_WORKGROUP = LANES * QUERIES_PER_LANE;
+
+/** Scores of masked keys; initial running max is higher so that exp(masked - max) is exactly 0. */
+export const MASKED_SCORE = -3.0e38;
+export const EMPTY_MAX = -1.0e38;
+
+/** Uniform layout of prefixAttention (u32 words unless noted). */
+export const PREFIX_PARAM_WORDS = 16;
+
+export function checkHeadDim(headDim: number): void {
+  if (headDim % (4 * LANES) !== 0 || headDim > 256) {
+    throw new Error(`attention kernels need headDim to be a multiple of ${4 * LANES} up to 256, got ${headDim}`);
+  }
+}
+
+/**
+ * prefixAttention: workgroup (split, kvHead, queryBlock). Query qi of the node's list is
+ * (row = rows[qi / group], head = kvHead * group + qi % group). Causal mode (prefill of a node over
+ * itself) lets list entry i see keys [0, causalBase + i] of the segment.
+ */
+export function prefixAttentionWgsl(headDim: number): string {
+  checkHeadDim(headDim);
+  const dv = headDim / 4;
+  const lv = dv / LANES;
+  const Q = QUERIES_PER_LANE;
+  const lines: string[] = [];
+  const emit = (s: string) => lines.push(s);
+  emit(`enable subgroups;
+struct Params {
+  numQueries: u32, group: u32, numHeads: u32, numKvHeads: u32,
+  segStart: u32, segLen: u32, splitLen: u32, slotBase: u32,
+  maxSlots: u32, causal: u32, causalBase: u32, scale: f32,
+  _p0: u32, _p1: u32, _p2: u32, _p3: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> kPool: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> vPool: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> rows: array<u32>;
+@group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> partLse: array<f32>;
+
+@compute @workgroup_size(${LANES})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
+  let split = wg.x;
+  let kvh = wg.y;
+  let qBase = wg.z * ${QUERIES_PER_WORKGROUP}u + lane * ${Q}u;`);
+  for (let j = 0; j < Q; j++) {
+    emit(`  var q${j}: array<vec4<f32>, ${dv}>;
+  var a${j}: array<vec4<f32>, ${dv}>;
+  var m${j} = ${EMPTY_MAX};
+  var l${j} = 0.0;
+  let qi${j} = qBase + ${j}u;
+  let ok${j} = qi${j} < P.numQueries;
+  var lim${j} = 0xffffffffu;
+  var dst${j} = 0u;
+  if (ok${j}) {
+    let li = qi${j} / P.group;
+    let h = kvh * P.group + qi${j} % P.group;
+    let r = rows[li];
+    if (P.causal != 0u) { lim${j} = P.causalBase + li; }
+    dst${j} = (r * P.numHeads + h) * P.maxSlots + P.slotBase + split;
+    let qo = (r * P.numHeads + h) * ${dv}u;
+    for (var c = 0u; c < ${dv}u; c++) { q${j}[c] = q[qo + c] * P.scale; }
+  }`);
+  }
+  emit(`  let t0 = split * P.splitLen;
+  var t1 = min(P.segLen, t0 + P.splitLen);
+  if (P.causal != 0u) {
+    let lastList = min(P.numQueries, wg.z * ${QUERIES_PER_WORKGROUP}u + ${QUERIES_PER_WORKGROUP}u) - 1u;
+    t1 = min(t1, P.causalBase + lastList / P.group + 1u);
+  }
+  for (var t = t0; t < t1; t++) {
+    let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u + lane * ${lv}u;`);
+  for (let i = 0; i < lv; i++) emit(`    let k${i} = kPool[base + ${i}u];`);
+  for (let j = 0; j < Q; j++) emit(`    var s${j} = 0.0;`);
+  for (let c = 0; c < dv; c++) {
+    emit(`    { let kc = subgroupBroadcast(k${c % lv}, ${Math.floor(c / lv)}u);`);
+    for (let j = 0; j < Q; j++) emit(`      s${j} += dot(q${j}[${c}], kc);`);
+    emit(`    }`);
+  }
+  for (let i = 0; i < lv; i++) emit(`    let v${i} = vPool[base + ${i}u];`);
+  for (let j = 0; j < Q; j++) {
+    emit(`    if (t > lim${j}) { s${j} = ${MASKED_SCORE}; }
+    let mn${j} = max(m${j}, s${j});
+    let cr${j} = exp(m${j} - mn${j});
+    let p${j} = exp(s${j} - mn${j});
+    m${j} = mn${j};
+    l${j} = l${j} * cr${j} + p${j};`);
+  }
+  for (let c = 0; c < dv; c++) {
+    emit(`    { let vc = subgroupBroadcast(v${c % lv}, ${Math.floor(c / lv)}u);`);
+    for (let j = 0; j < Q; j++) emit(`      a${j}[${c}] = a${j}[${c}] * cr${j} + p${j} * vc;`);
+    emit(`    }`);
+  }
+  emit(`  }`);
+  for (let j = 0; j < Q; j++) {
+    emit(`  if (ok${j}) {
+    let inv = select(0.0, 1.0 / l${j}, l${j} > 0.0);
+    for (var c = 0u; c < ${dv}u; c++) { partO[dst${j} * ${dv}u + c] = a${j}[c] * inv; }
+    partLse[dst${j}] = select(${MASKED_SCORE}, m${j} + log(l${j}), l${j} > 0.0);
+  }`);
+  }
+  emit(`}`);
+  return lines.join('\n');
+}
+
+/** Uniform layout of mergeByLse. */
+export const MERGE_PARAM_WORDS = 4;
+
+/**
+ * mergeByLse: one invocation per (row, head, vec4 of the head). out = sum_s exp(lse_s - L) o_s with
+ * L = log sum_s exp(lse_s); row r uses slots [0, slotCount[r]).
+ */
+export function mergeByLseWgsl(headDim: number): string {
+  checkHeadDim(headDim);
+  const dv = headDim / 4;
+  return `struct Params { rows: u32, numHeads: u32, maxSlots: u32, _p0: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> partO: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> partLse: array<f32>;
+@group(0) @binding(3) var<storage, read> slotCount: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= P.rows * P.numHeads * ${dv}u) { return; }
+  let c = i % ${dv}u;
+  let rh = i / ${dv}u;
+  let n = slotCount[rh / P.numHeads];
+  let base = rh * P.maxSlots;
+  var mx = ${EMPTY_MAX};
+  for (var s = 0u; s < n; s++) { mx = max(mx, partLse[base + s]); }
+  var acc = vec4<f32>(0.0);
+  var wsum = 0.0;
+  for (var s = 0u; s < n; s++) {
+    let w = exp(partLse[base + s] - mx);
+    wsum += w;
+    acc += w * partO[(base + s) * ${dv}u + c];
+  }
+  out[i] = acc / wsum;
+}`;
+}

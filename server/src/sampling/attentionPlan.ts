@@ -1,0 +1,111 @@
+// From the prompt tree's KV layout to the dispatches of one forward (server/src/gpu/treeAttention.ts):
+// which nodes are attended with prefixAttention (shared, batched across the rows below them), which
+// per sequence, where each row's partials go, and how key ranges are split for parallelism.
+import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/treeAttention';
+
+/** A prompt-tree node's KV: a contiguous run of pool slots. parent -1 = root. */
+export interface KvNode {
+  start: number;
+  length: number;
+  parent: number;
+}
+
+/** A decoding sequence: below `node`; its own tokens (the current one last) at suffixStart.. */
+export interface DecodeRow {
+  node: number;
+  suffixStart: number;
+  suffixLength: number;
+}
+
+export interface SplitPolicy {
+  /** Workgroups to aim for per dispatch so that every core is busy. */
+  targetWorkgroups: number;
+  numKvHeads: number;
+  /** Query heads per kv head. */
+  group: number;
+}
+
+const MIN_SPLIT = 64;
+const QUERIES_PER_WORKGROUP = 32;
+
+function splitLenFor(length: number, otherWorkgroups: number, policy: SplitPolicy): number {
+  const splits = Math.max(1, Math.min(Math.ceil(policy.targetWorkgroups / Math.max(1, otherWorkgroups)), Math.ceil(length / MIN_SPLIT)));
+  return Math.max(1, Math.ceil(length / splits));
+}
+
+export function ancestors(nodes: KvNode[], node: number): number[] {
+  const path: number[] = [];
+  for (let n = node; n >= 0; n = nodes[n].parent) path.unshift(n);
+  return path;
+}
+
+/**
+ * The decode plan. `shared(n)` says whether node n is attended by prefixAttention (Hydragen) or folded
+ * into each row's per-sequence segments (baseline); the current token's k/v go to the suffix's last slot.
+ */
+export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: number) => boolean, policy: SplitPolicy): AttentionPlan {
+  const paths = rows.map((r) => ancestors(nodes, r.node));
+  const below = new Map<number, number[]>();
+  paths.forEach((path, row) => {
+    for (const n of path) if (shared(n) && nodes[n].length > 0) (below.get(n) ?? below.set(n, []).get(n)!).push(row);
+  });
+  const slotBase = new Map<number, number>();
+  const prefix: PrefixDispatch[] = [];
+  const slotOf = (path: number[]): number => {
+    let slot = 0;
+    for (const n of path) {
+      const rs = below.get(n);
+      if (!rs) continue;
+      if (!slotBase.has(n)) {
+        const splitLen = splitLenFor(nodes[n].length, policy.numKvHeads * Math.ceil((rs.length * policy.group) / QUERIES_PER_WORKGROUP), policy);
+        slotBase.set(n, slot);
+        prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rs, slotBase: slot, splitLen });
+      }
+      const d = prefix.find((p) => p.segStart === nodes[n].start && p.rows === rs)!;
+      slot += Math.ceil(d.segLen / d.splitLen);
+    }
+    return slot;
+  };
+  const rowSegments: RowSegments[] = rows.map((r, i) => {
+    const segments: [number, number][] = paths[i].filter((n) => !below.has(n) && nodes[n].length > 0).map((n) => [nodes[n].start, nodes[n].length]);
+    segments.push([r.suffixStart, r.suffixLength]);
+    return { slotBase: slotOf(paths[i]), segments };
+  });
+  const longest = Math.max(1, ...rowSegments.map((r) => r.segments.reduce((a, [, l]) => a + l, 0)));
+  const splitLen = splitLenFor(longest, policy.numKvHeads * rows.length, policy);
+  const splits = Math.ceil(longest / splitLen);
+  return {
+    rows: rows.length,
+    prefix,
+    perSequence: { splitLen, rowSegments },
+    slotCount: rowSegments.map((r) => r.slotBase + splits),
+    kvDest: rows.map((r) => r.suffixStart + r.suffixLength - 1),
+  };
+}
+
+/**
+ * Prefill of `count` tokens of node `node` starting at its token `from` (a chunk): each token attends
+ * every ancestor node (batched, prefixAttention) and the node's own tokens up to itself (causal).
+ */
+export function planPrefill(nodes: KvNode[], node: number, from: number, count: number, policy: SplitPolicy): AttentionPlan {
+  const rowIds = Array.from({ length: count }, (_, i) => i);
+  const qBlocks = policy.numKvHeads * Math.ceil((count * policy.group) / QUERIES_PER_WORKGROUP);
+  const prefix: PrefixDispatch[] = [];
+  let slot = 0;
+  for (const n of ancestors(nodes, node).slice(0, -1)) {
+    if (nodes[n].length === 0) continue;
+    const splitLen = splitLenFor(nodes[n].length, qBlocks, policy);
+    prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rowIds, slotBase: slot, splitLen });
+    slot += Math.ceil(nodes[n].length / splitLen);
+  }
+  const own = from + count;
+  const splitLen = splitLenFor(own, qBlocks, policy);
+  prefix.push({ segStart: nodes[node].start, segLen: own, rows: rowIds, slotBase: slot, splitLen, causalBase: from });
+  slot += Math.ceil(own / splitLen);
+  return {
+    rows: count,
+    prefix,
+    slotCount: rowIds.map(() => slot),
+    kvDest: rowIds.map((i) => nodes[node].start + from + i),
+  };
+}
