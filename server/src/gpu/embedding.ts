@@ -1,0 +1,53 @@
+// Token embedding: rows of the embedding matrix (f32, f16 or Q8_0) gathered by token id, as f32.
+import type { Tensor, WeightType } from '../model/types';
+import { dequantize } from './gpuWeight';
+import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import { grid } from './activationQuant';
+
+const wg = 64;
+
+const element: Record<WeightType, string> = {
+  f32: 'return bitcast<f32>(w[i]);',
+  f16: 'return unpack2x16float(w[i / 2u])[i % 2u];',
+  q8_0: 'let q = bitcast<i32>(w[i / 4u] << (24u - 8u * (i % 4u))) >> 24u; return f32(q) * scales[i / 32u];',
+};
+
+export function embeddingSource(type: WeightType): string {
+  return /* wgsl */ `
+struct P { rows: u32, dim: u32, vocab: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+@group(0) @binding(2) var<storage, read> w: array<u32>;
+@group(0) @binding(3) var<storage, read> scales: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+fn load(i: u32) -> f32 { ${element[type]} }
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * ${wg}u;
+  if (i >= p.rows * p.dim) { return; }
+  let row = i / p.dim;
+  let t = min(tokens[row], p.vocab - 1u);
+  out[i] = load(t * p.dim + i % p.dim);
+}`;
+}
+
+export function createEmbeddingKernel(device: GPUDevice, type: WeightType): Kernel {
+  return createKernel(device, `embedding_${type}`, embeddingSource(type), ['uniform', 'read', 'read', 'read', 'storage']);
+}
+
+export function embeddingUniform(rows: number, dim: number, vocab: number): number[] {
+  return [rows, dim, vocab];
+}
+
+/** Token ids must already be checked against the vocabulary (the kernel clamps, never reads out of bounds). */
+export function encodeEmbedding(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, dim: number, tokens: GPUBuffer, w: GPUBuffer, scales: GPUBuffer, out: GPUBuffer): void {
+  dispatch(encoder, device, kernel, [uniform, tokens, w, scales, out], ...grid(device, rows * dim, wg));
+}
+
+export function embeddingRef(table: Tensor, tokens: ArrayLike<number>): Float32Array {
+  const [, dim] = table.shape;
+  const all = dequantize(table);
+  const out = new Float32Array(tokens.length * dim);
+  for (let r = 0; r < tokens.length; r++) out.set(all.subarray(tokens[r] * dim, (tokens[r] + 1) * dim), r * dim);
+  return out;
+}

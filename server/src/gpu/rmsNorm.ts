@@ -1,0 +1,55 @@
+// RMSNorm: y = x / sqrt(mean(x²) + eps) · weight, one workgroup per row (sum reduced through
+// workgroup memory: one reduction per row is cheap next to the matmuls).
+import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+
+const wg = 64;
+
+const source = /* wgsl */ `
+struct P { rows: u32, dim: u32, eps: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+var<workgroup> part: array<f32, ${wg}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let row = wid.x + wid.y * nw.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.dim;
+  var s = 0.0;
+  for (var i = lane; i < p.dim; i += ${wg}u) { let v = x[base + i]; s += v * v; }
+  part[lane] = s;
+  workgroupBarrier();
+  for (var stride = ${wg / 2}u; stride > 0u; stride /= 2u) {
+    if (lane < stride) { part[lane] += part[lane + stride]; }
+    workgroupBarrier();
+  }
+  let scale = 1.0 / sqrt(part[0] / f32(p.dim) + p.eps);
+  for (var i = lane; i < p.dim; i += ${wg}u) { y[base + i] = (x[base + i] * scale) * weight[i]; }
+}`;
+
+export function createRmsNormKernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'rmsNorm', source, ['uniform', 'read', 'read', 'storage']);
+}
+
+export function rmsNormUniform(rows: number, dim: number, eps: number): (number | { f32: number })[] {
+  return [rows, dim, { f32: eps }];
+}
+
+export function encodeRmsNorm(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, y: GPUBuffer): void {
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  dispatch(encoder, device, kernel, [uniform, x, weight, y], Math.min(rows, limit), Math.ceil(rows / limit));
+}
+
+/** CPU reference (the mean accumulated in f64, as llama.cpp does). */
+export function rmsNormRef(x: Float32Array, rows: number, weight: Float32Array, eps: number): Float32Array {
+  const dim = weight.length;
+  const y = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = 0; i < dim; i++) s += x[r * dim + i] ** 2;
+    const scale = Math.fround(1 / Math.sqrt(Math.fround(s / dim + eps)));
+    for (let i = 0; i < dim; i++) y[r * dim + i] = Math.fround(x[r * dim + i] * scale) * weight[i];
+  }
+  return y;
+}

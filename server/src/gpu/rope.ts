@@ -1,0 +1,105 @@
+// Rotary position embedding, in place on q or k [rows, heads·headDim], each row at its own position.
+// Modes: `norm` rotates adjacent pairs (x[2i], x[2i+1]) (llama.cpp's llama, GGUF-permuted Q/K),
+// `neox` rotates halves (x[i], x[i+headDim/2]) (qwen2). The angles come from a cos/sin table built on
+// the CPU exactly as llama.cpp builds its cache (θ = pos·base^(-2i/headDim) by repeated f32
+// multiplication, then cosf/sinf): WGSL's cos/sin are only required to be accurate to ~2^-11.
+import type { RopeMode } from '../model/types';
+import { createKernel, createStorage, dispatch, type Binding, type Kernel } from './kernel';
+import { grid } from './activationQuant';
+
+const wg = 64;
+
+const source = /* wgsl */ `
+struct P { rows: u32, heads: u32, headDim: u32, neox: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> positions: array<u32>;
+@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let half = p.headDim / 2u;
+  let t = gid.x + gid.y * nw.x * ${wg}u;
+  if (t >= p.rows * p.heads * half) { return; }
+  let i = t % half;
+  let head = t / half;
+  let row = head / p.heads;
+  let cs = table[positions[row] * half + i];
+  let base = head * p.headDim;
+  var a = base + 2u * i;
+  var b = a + 1u;
+  if (p.neox != 0u) { a = base + i; b = a + half; }
+  let x0 = x[a];
+  let x1 = x[b];
+  x[a] = x0 * cs.x - x1 * cs.y;
+  x[b] = x0 * cs.y + x1 * cs.x;
+}`;
+
+export function createRopeKernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'rope', source, ['uniform', 'read', 'read', 'storage']);
+}
+
+/** [positions, headDim/2] of (cos, sin), computed as llama.cpp's rope cache does. */
+export function ropeAngles(positions: number, headDim: number, base: number): Float32Array {
+  const half = headDim / 2;
+  const out = new Float32Array(positions * half * 2);
+  const scale = Math.fround(Math.pow(base, -2 / headDim));
+  for (let p = 0; p < positions; p++) {
+    let theta = Math.fround(p);
+    for (let i = 0; i < half; i++) {
+      out[(p * half + i) * 2] = Math.cos(theta);
+      out[(p * half + i) * 2 + 1] = Math.sin(theta);
+      theta = Math.fround(theta * scale);
+    }
+  }
+  return out;
+}
+
+/** The angle table on the GPU, grown (doubling) as positions grow. */
+export class RopeTable {
+  private buffer: GPUBuffer | undefined;
+  private capacity = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly headDim: number,
+    private readonly base: number,
+  ) {}
+
+  /** A buffer covering positions [0, maxPosition]. */
+  ensure(maxPosition: number): GPUBuffer {
+    if (!this.buffer || maxPosition >= this.capacity) {
+      this.capacity = Math.max(256, 2 ** Math.ceil(Math.log2(maxPosition + 1)));
+      this.buffer?.destroy();
+      const angles = ropeAngles(this.capacity, this.headDim, this.base);
+      this.buffer = createStorage(this.device, 'ropeTable', angles.byteLength);
+      this.device.queue.writeBuffer(this.buffer, 0, angles);
+    }
+    return this.buffer;
+  }
+}
+
+export function ropeUniform(rows: number, heads: number, headDim: number, mode: RopeMode): number[] {
+  return [rows, heads, headDim, mode === 'neox' ? 1 : 0];
+}
+
+export function encodeRope(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, heads: number, headDim: number, positions: GPUBuffer, table: GPUBuffer, x: GPUBuffer): void {
+  dispatch(encoder, device, kernel, [uniform, positions, table, x], ...grid(device, (rows * heads * headDim) / 2, wg));
+}
+
+/** CPU reference, with angles from an independent f64 computation (θ = pos·base^(-2i/headDim)). */
+export function ropeRef(x: Float32Array, positions: ArrayLike<number>, heads: number, headDim: number, base: number, mode: RopeMode): Float32Array {
+  const y = x.slice();
+  const half = headDim / 2;
+  for (let r = 0; r < positions.length; r++) {
+    for (let h = 0; h < heads; h++) {
+      const o = (r * heads + h) * headDim;
+      for (let i = 0; i < half; i++) {
+        const theta = positions[r] * Math.pow(base, (-2 * i) / headDim);
+        const [a, b] = mode === 'neox' ? [o + i, o + i + half] : [o + 2 * i, o + 2 * i + 1];
+        y[a] = x[a] * Math.cos(theta) - x[b] * Math.sin(theta);
+        y[b] = x[a] * Math.sin(theta) + x[b] * Math.cos(theta);
+      }
+    }
+  }
+  return y;
+}

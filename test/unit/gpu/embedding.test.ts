@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getGpu } from '../../../server/src/gpu/device';
+import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
+import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
+import { createEmbeddingKernel, embeddingRef, embeddingUniform, encodeEmbedding } from '../../../server/src/gpu/embedding';
+import type { WeightType } from '../../../server/src/model/types';
+import { encodeTensor, randomF32 } from './randomTensors';
+
+test('embedding gathers f32/f16/q8_0 rows exactly as the CPU dequantiser does', async () => {
+  const { device } = await getGpu();
+  const arena = new UniformArena(device);
+  const dummy = createStorage(device, 'dummy', 16);
+  for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
+    for (const [vocab, dim] of [[37, 32], [301, 96]]) {
+      const table = encodeTensor('token_embd.weight', type, [vocab, dim], randomF32(vocab * dim, vocab + dim, 1.5));
+      const tokens = Uint32Array.from([0, vocab - 1, 5, 5, 17, 2, 30]);
+      const w = uploadWeight(device, table);
+      const out = createStorage(device, 'out', tokens.length * dim * 4);
+      arena.reset();
+      const enc = device.createCommandEncoder();
+      encodeEmbedding(enc, device, createEmbeddingKernel(device, type), arena.alloc(embeddingUniform(tokens.length, dim, vocab)), tokens.length, dim, uploadStorage(device, 'tokens', tokens), w.data, w.scales ?? dummy, out);
+      arena.flush();
+      device.queue.submit([enc.finish()]);
+      assert.deepEqual(Array.from(await readF32(device, out, tokens.length * dim)), Array.from(embeddingRef(table, tokens)), `${type} ${vocab}×${dim}`);
+    }
+  }
+});
