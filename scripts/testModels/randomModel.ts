@@ -1,0 +1,211 @@
+// A tiny random-weight llama/qwen2 model written twice: as a GGUF file (F32, F16 or Q8_0) and as a
+// Hugging Face folder (config.json, safetensors, tokenizer.json) holding exactly the same weights.
+// Weights are scaled so that every matmul keeps activations near unit variance and logits stay
+// spread over a few units: nothing saturates, so comparisons between engines are meaningful.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { f32ToF16Bits } from '../../server/src/model/f16';
+import { GGML_F16, GGML_F32, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
+import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../../server/src/model/ggufWriter';
+import { ggufToHfName } from '../../server/src/model/hfNames';
+import { expectedTensorShapes } from '../../server/src/model/modelTensors';
+import { dequantizeQ8_0, quantizeQ8_0 } from '../../server/src/model/q8';
+import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
+import { type SafetensorsWriteTensor, writeSafetensors } from '../../server/src/model/safetensorsWriter';
+import type { ModelConfig, WeightType } from '../../server/src/model/types';
+import { Prng } from './prng';
+import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
+
+export interface TestModelSpec {
+  arch: 'llama' | 'qwen2';
+  weightType: WeightType;
+  vocab: 'gpt2' | 'spm';
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  tied: boolean;
+  seed: number;
+  contextLength: number;
+  /** Number of safetensors shards in the HF folder (>1 writes model.safetensors.index.json). */
+  hfShards: number;
+}
+
+export interface TestModelFiles {
+  gguf: string;
+  hfDir: string;
+}
+
+export function specConfig(s: TestModelSpec): ModelConfig {
+  return {
+    arch: s.arch,
+    vocabSize: s.vocabSize,
+    hiddenSize: s.hiddenSize,
+    intermediateSize: s.intermediateSize,
+    numLayers: s.numLayers,
+    numHeads: s.numHeads,
+    numKvHeads: s.numKvHeads,
+    headDim: s.headDim,
+    // Values exactly representable in f32, so GGUF's f32 metadata and config.json agree bit for bit.
+    ropeTheta: s.arch === 'qwen2' ? 1000000 : 10000,
+    ropeMode: s.arch === 'qwen2' ? 'neox' : 'norm',
+    rmsNormEps: Math.fround(s.arch === 'qwen2' ? 1e-6 : 1e-5),
+    contextLength: s.contextLength,
+    tiedEmbeddings: s.tied,
+    qkvBias: s.arch === 'qwen2',
+  };
+}
+
+/** Canonical (GGUF layout) f32 values of every tensor, before storage rounding. */
+function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
+  const rng = new Prng(seed);
+  const out = new Map<string, Float32Array>();
+  for (const [name, shape] of expectedTensorShapes(c)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    const isNorm = name.endsWith('norm.weight');
+    const isBias = name.endsWith('.bias');
+    // Matrices: std 1/sqrt(in). The embedding doubles as the head when tied: std 2/sqrt(d) keeps
+    // logits at a std of about 2 either way.
+    const std = isNorm ? 0.1 : isBias ? 0.1 : name === 'token_embd.weight' ? 2 / Math.sqrt(c.hiddenSize) : 1 / Math.sqrt(shape[1]);
+    for (let i = 0; i < n; i++) v[i] = (isNorm ? 1 : 0) + std * rng.normal();
+    out.set(name, v);
+  }
+  return out;
+}
+
+interface Stored { ggml: GgufWriteTensor; hf: SafetensorsWriteTensor }
+
+/** Rounds a tensor to its storage type; the HF copy holds the same values (Q8_0 dequantised to F32). */
+function store(name: string, shape: number[], v: Float32Array, type: WeightType): Stored {
+  const dims = [...shape].reverse();
+  if (shape.length === 1 || type === 'f32') {
+    const bytes = new Uint8Array(v.buffer.slice(0));
+    return { ggml: { name, dims, type: GGML_F32, data: bytes }, hf: { name, dtype: 'F32', shape, data: bytes } };
+  }
+  if (type === 'f16') {
+    const h = new Uint16Array(v.length);
+    for (let i = 0; i < v.length; i++) h[i] = f32ToF16Bits(v[i]);
+    const bytes = new Uint8Array(h.buffer);
+    return { ggml: { name, dims, type: GGML_F16, data: bytes }, hf: { name, dtype: 'F16', shape, data: bytes } };
+  }
+  const q = quantizeQ8_0(v);
+  const deq = dequantizeQ8_0(q, v.length);
+  return { ggml: { name, dims, type: GGML_Q8_0, data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
+}
+
+function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): Record<string, GgufMetaValue> {
+  const a = c.arch;
+  const u32 = (value: number): GgufMetaValue => ({ type: 'u32', value });
+  const f32 = (value: number): GgufMetaValue => ({ type: 'f32', value });
+  const m: Record<string, GgufMetaValue> = {
+    'general.architecture': { type: 'string', value: a },
+    'general.name': { type: 'string', value: `hydrapatch-test-${a}` },
+    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7 }[s.weightType]),
+    [`${a}.context_length`]: u32(c.contextLength),
+    [`${a}.embedding_length`]: u32(c.hiddenSize),
+    [`${a}.block_count`]: u32(c.numLayers),
+    [`${a}.feed_forward_length`]: u32(c.intermediateSize),
+    [`${a}.attention.head_count`]: u32(c.numHeads),
+    [`${a}.attention.head_count_kv`]: u32(c.numKvHeads),
+    [`${a}.attention.key_length`]: u32(c.headDim),
+    [`${a}.attention.value_length`]: u32(c.headDim),
+    [`${a}.rope.dimension_count`]: u32(c.headDim),
+    [`${a}.rope.freq_base`]: f32(c.ropeTheta),
+    [`${a}.attention.layer_norm_rms_epsilon`]: f32(c.rmsNormEps),
+    [`${a}.vocab_size`]: u32(c.vocabSize),
+    'tokenizer.ggml.model': { type: 'string', value: vocab.kind === 'gpt2' ? 'gpt2' : 'llama' },
+    'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', value: vocab.tokens },
+    'tokenizer.ggml.token_type': { type: 'array', itemType: 'i32', value: vocab.types },
+    'tokenizer.ggml.bos_token_id': u32(vocab.bosId),
+    'tokenizer.ggml.eos_token_id': u32(vocab.eosId),
+    'tokenizer.chat_template': { type: 'string', value: vocab.chatTemplate },
+  };
+  if (vocab.kind === 'gpt2') {
+    m['tokenizer.ggml.pre'] = { type: 'string', value: 'qwen2' };
+    m['tokenizer.ggml.merges'] = { type: 'array', itemType: 'string', value: vocab.merges };
+    m['tokenizer.ggml.eot_token_id'] = u32(vocab.eotId!);
+    m['tokenizer.ggml.add_bos_token'] = { type: 'bool', value: false };
+  } else {
+    m['tokenizer.ggml.scores'] = { type: 'array', itemType: 'f32', value: vocab.scores };
+    m['tokenizer.ggml.unknown_token_id'] = u32(vocab.unkId!);
+    m['tokenizer.ggml.add_bos_token'] = { type: 'bool', value: true };
+    m['tokenizer.ggml.add_space_prefix'] = { type: 'bool', value: true };
+  }
+  return m;
+}
+
+function hfConfigJson(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): Record<string, unknown> {
+  return {
+    architectures: [c.arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
+    model_type: c.arch,
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    intermediate_size: c.intermediateSize,
+    num_hidden_layers: c.numLayers,
+    num_attention_heads: c.numHeads,
+    num_key_value_heads: c.numKvHeads,
+    head_dim: c.headDim,
+    hidden_act: 'silu',
+    max_position_embeddings: c.contextLength,
+    rms_norm_eps: c.rmsNormEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: null,
+    tie_word_embeddings: c.tiedEmbeddings,
+    attention_bias: false,
+    torch_dtype: s.weightType === 'f16' ? 'float16' : 'float32',
+    bos_token_id: vocab.bosId,
+    eos_token_id: vocab.eotId ?? vocab.eosId,
+  };
+}
+
+function checkSpec(s: TestModelSpec): void {
+  const problems: string[] = [];
+  if (s.hiddenSize % 32 || s.intermediateSize % 32 || (s.numHeads * s.headDim) % 32) problems.push('hidden, intermediate and heads×headDim sizes must be multiples of 32 (Q8_0 blocks)');
+  if (s.headDim % 16) problems.push('headDim must be a multiple of 16');
+  if (s.numHeads % s.numKvHeads) problems.push('numHeads must be a multiple of numKvHeads');
+  if (problems.length) throw new RangeError(`bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`);
+}
+
+export function writeTestModel(spec: TestModelSpec, dir: string): TestModelFiles {
+  checkSpec(spec);
+  const config = specConfig(spec);
+  const vocab = spec.vocab === 'gpt2' ? gpt2Vocab(spec.vocabSize) : spmVocab(spec.vocabSize);
+  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => store(name, expectedTensorShapes(config).get(name)!, v, spec.weightType));
+  mkdirSync(dir, { recursive: true });
+  const gguf = join(dir, 'model.gguf');
+  writeGguf(gguf, ggufMetadata(config, spec, vocab), stored.map((s) => s.ggml));
+
+  const hfDir = join(dir, 'hf');
+  mkdirSync(hfDir, { recursive: true });
+  const hfTensors = stored.map(({ hf }): SafetensorsWriteTensor => {
+    const isRope = config.arch === 'llama' && (hf.name.endsWith('attn_q.weight') || hf.name.endsWith('attn_k.weight'));
+    const data = isRope ? ggufToHfRopeRows(hf.data, hf.shape[0] / config.headDim, config.headDim) : hf.data;
+    return { ...hf, name: ggufToHfName(hf.name), data };
+  });
+  writeShards(hfDir, hfTensors, Math.max(1, spec.hfShards));
+  writeFileSync(join(hfDir, 'config.json'), JSON.stringify(hfConfigJson(config, spec, vocab), null, 2) + '\n');
+  writeFileSync(join(hfDir, 'tokenizer.json'), JSON.stringify(vocab.hfTokenizerJson));
+  writeFileSync(join(hfDir, 'tokenizer_config.json'), JSON.stringify(vocab.hfTokenizerConfig, null, 2) + '\n');
+  return { gguf, hfDir };
+}
+
+function writeShards(dir: string, tensors: SafetensorsWriteTensor[], shards: number): void {
+  if (shards === 1) {
+    writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    return;
+  }
+  const weightMap: Record<string, string> = {};
+  const per = Math.ceil(tensors.length / shards);
+  for (let i = 0; i < shards; i++) {
+    const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    const part = tensors.slice(i * per, (i + 1) * per);
+    for (const t of part) weightMap[t.name] = file;
+    writeSafetensors(join(dir, file), part, { format: 'pt' });
+  }
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2) + '\n');
+}
+

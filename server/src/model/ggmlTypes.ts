@@ -1,0 +1,43 @@
+// ggml tensor type ids and their block layout (elements per block, bytes per block). Only F32, F16 and
+// Q8_0 are loaded; the others are known so that their sizes can be checked and errors can name them.
+
+export const GGML_F32 = 0;
+export const GGML_F16 = 1;
+export const GGML_Q8_0 = 8;
+
+interface GgmlTypeInfo {
+  name: string;
+  blockSize: number;
+  blockBytes: number;
+}
+
+const types: Record<number, GgmlTypeInfo> = {
+  0: { name: 'F32', blockSize: 1, blockBytes: 4 },
+  1: { name: 'F16', blockSize: 1, blockBytes: 2 },
+  2: { name: 'Q4_0', blockSize: 32, blockBytes: 18 },
+  3: { name: 'Q4_1', blockSize: 32, blockBytes: 20 },
+  6: { name: 'Q5_0', blockSize: 32, blockBytes: 22 },
+  7: { name: 'Q5_1', blockSize: 32, blockBytes: 24 },
+  8: { name: 'Q8_0', blockSize: 32, blockBytes: 34 },
+  9: { name: 'Q8_1', blockSize: 32, blockBytes: 36 },
+  10: { name: 'Q2_K', blockSize: 256, blockBytes: 84 },
+  11: { name: 'Q3_K', blockSize: 256, blockBytes: 110 },
+  12: { name: 'Q4_K', blockSize: 256, blockBytes: 144 },
+  13: { name: 'Q5_K', blockSize: 256, blockBytes: 176 },
+  14: { name: 'Q6_K', blockSize: 256, blockBytes: 210 },
+  15: { name: 'Q8_K', blockSize: 256, blockBytes: 292 },
+  24: { name: 'I8', blockSize: 1, blockBytes: 1 },
+  25: { name: 'I16', blockSize: 1, blockBytes: 2 },
+  26: { name: 'I32', blockSize: 1, blockBytes: 4 },
+  27: { name: 'I64', blockSize: 1, blockBytes: 8 },
+  28: { name: 'F64', blockSize: 1, blockBytes: 8 },
+  30: { name: 'BF16', blockSize: 1, blockBytes: 2 },
+};
+
+export function ggmlTypeInfo(type: number): GgmlTypeInfo | undefined {
+  return types[type];
+}
+
+export function ggmlTypeName(type: number): string {
+  return types[type]?.name ?? `#${type}`;
+}

@@ -1,0 +1,90 @@
+// A GGUF file as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0 tensors as stored
+// (GGUF is already the canonical form), tokenizer from the `tokenizer.ggml.*` metadata.
+import { type GgufFile, type GgufValue, readGguf, readGgufTensorData } from './gguf';
+import { GGML_F16, GGML_F32, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { ggufTokenizer } from './ggufTokenizer';
+import { modelError } from './modelError';
+import { checkConfig, checkTensors, expectedTensorShapes } from './modelTensors';
+import type { Arch, LoadedModel, ModelConfig, Tensor, WeightType } from './types';
+
+const weightTypes: Record<number, WeightType> = { [GGML_F32]: 'f32', [GGML_F16]: 'f16', [GGML_Q8_0]: 'q8_0' };
+
+function num(file: GgufFile, key: string, fallback?: number): number {
+  const v = file.metadata.get(key);
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number') {
+    throw modelError('model_bad_config', file.path, v === undefined ? `metadata key ${key} is missing` : `metadata key ${key} is ${JSON.stringify(v)}, expected a number`);
+  }
+  return v;
+}
+
+function tokenCount(file: GgufFile): number | undefined {
+  const tokens: GgufValue | undefined = file.metadata.get('tokenizer.ggml.tokens');
+  return Array.isArray(tokens) ? tokens.length : undefined;
+}
+
+export function ggufConfig(file: GgufFile): ModelConfig {
+  const arch = file.metadata.get('general.architecture');
+  if (arch !== 'llama' && arch !== 'qwen2') {
+    throw modelError('model_unsupported_arch', file.path, `architecture ${JSON.stringify(arch ?? null)} is not supported (supported: llama, qwen2)`);
+  }
+  const p = `${arch}.`;
+  const scaling = file.metadata.get(`${p}rope.scaling.type`);
+  if (scaling !== undefined && scaling !== 'none') {
+    throw modelError('model_bad_config', file.path, `RoPE scaling ${JSON.stringify(scaling)} is not supported yet`, 'Use a model without rope scaling.');
+  }
+  const hiddenSize = num(file, `${p}embedding_length`);
+  const numHeads = num(file, `${p}attention.head_count`);
+  const headDim = num(file, `${p}attention.key_length`, Math.floor(hiddenSize / numHeads));
+  const ropeDims = num(file, `${p}rope.dimension_count`, headDim);
+  if (ropeDims !== headDim) {
+    throw modelError('model_bad_config', file.path, `RoPE covers ${ropeDims} of ${headDim} head dimensions; partial RoPE is not supported`);
+  }
+  const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
+  const vocabSize = tokenCount(file) ?? num(file, `${p}vocab_size`, embd?.dims[1] ?? 0);
+  const config: ModelConfig = {
+    arch: arch as Arch,
+    vocabSize,
+    hiddenSize,
+    intermediateSize: num(file, `${p}feed_forward_length`),
+    numLayers: num(file, `${p}block_count`),
+    numHeads,
+    numKvHeads: num(file, `${p}attention.head_count_kv`, numHeads),
+    headDim,
+    ropeTheta: num(file, `${p}rope.freq_base`, 10000),
+    ropeMode: arch === 'qwen2' ? 'neox' : 'norm',
+    rmsNormEps: num(file, `${p}attention.layer_norm_rms_epsilon`),
+    contextLength: num(file, `${p}context_length`),
+    tiedEmbeddings: !file.tensors.some((t) => t.name === 'output.weight'),
+    qkvBias: file.tensors.some((t) => t.name === 'blk.0.attn_q.bias'),
+  };
+  checkConfig(config, file.path);
+  return config;
+}
+
+export async function loadGgufModel(path: string): Promise<LoadedModel> {
+  const file = readGguf(path);
+  const config = ggufConfig(file);
+  const wanted = expectedTensorShapes(config);
+  const infos = file.tensors.filter((t) => wanted.has(t.name));
+  for (const t of infos) {
+    if (weightTypes[t.type] === undefined) {
+      throw modelError(
+        'model_unsupported_tensor_type',
+        path,
+        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: F32, F16, Q8_0; Q4_K is planned`,
+      );
+    }
+  }
+  const data = await readGgufTensorData(file, infos);
+  const tensors = new Map<string, Tensor>();
+  for (const t of infos) {
+    tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: data.get(t.name)! });
+  }
+  checkTensors(config, tensors, path);
+  const tokenizer = ggufTokenizer(file);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw modelError('model_vocab_mismatch', path, `the tokenizer has ${tokenizer.vocabSize} tokens but the model has ${config.vocabSize}`);
+  }
+  return { config, tensors, tokenizer, source: { path, format: 'gguf' } };
+}

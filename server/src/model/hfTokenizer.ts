@@ -1,0 +1,70 @@
+// tokenizer.json (+ tokenizer_config.json) of a Hugging Face folder through @huggingface/tokenizers.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { chatTemplateRenderer } from './chatTemplate';
+import { modelError } from './modelError';
+import type { Tokenizer } from './types';
+
+type TokenSpec = string | { content?: string } | null | undefined;
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw modelError('model_bad_tokenizer', path, `cannot read JSON: ${(err as Error).message}`);
+  }
+}
+
+function tokenText(spec: TokenSpec): string | undefined {
+  if (typeof spec === 'string') return spec;
+  return spec?.content;
+}
+
+export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): Tokenizer {
+  const tokPath = join(dir, 'tokenizer.json');
+  if (!existsSync(tokPath)) throw modelError('model_bad_tokenizer', dir, 'has no tokenizer.json');
+  const json = readJson(tokPath);
+  const cfgPath = join(dir, 'tokenizer_config.json');
+  const cfg = existsSync(cfgPath) ? readJson(cfgPath) : {};
+  let tok: HfTokenizer;
+  try {
+    tok = new HfTokenizer(json, cfg);
+  } catch (err) {
+    throw modelError('model_bad_tokenizer', tokPath, `cannot build the tokenizer: ${(err as Error).message}`);
+  }
+  const model = json.model as { vocab?: Record<string, number> } | undefined;
+  const added = (json.added_tokens as { id: number }[] | undefined) ?? [];
+  const ids = [...Object.values(model?.vocab ?? {}), ...added.map((t) => t.id)];
+  const vocabSize = ids.length ? Math.max(...ids) + 1 : 0;
+
+  const idOf = (spec: TokenSpec): number | undefined => {
+    const text = tokenText(spec);
+    return text === undefined ? undefined : tok.token_to_id(text);
+  };
+  const cfgIds = (v: unknown): number[] => (typeof v === 'number' ? [v] : Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
+  const bosId = idOf(cfg.bos_token as TokenSpec) ?? cfgIds(modelConfig.bos_token_id)[0];
+  const eosIds = [...new Set([idOf(cfg.eos_token as TokenSpec), ...cfgIds(modelConfig.eos_token_id)].filter((x): x is number => x !== undefined))];
+  const addBos = cfg.add_bos_token === true;
+
+  const tokenizer: Tokenizer = {
+    vocabSize,
+    bosId,
+    eosIds,
+    encode(text, options) {
+      const out = tok.encode(text, { add_special_tokens: false }).ids;
+      return (options?.addBos ?? addBos) && bosId !== undefined ? [bosId, ...out] : out;
+    },
+    decode(tokenIds) {
+      return tok.decode(tokenIds, { skip_special_tokens: true });
+    },
+  };
+  const template = cfg.chat_template;
+  if (typeof template === 'string') {
+    tokenizer.applyChatTemplate = chatTemplateRenderer(template, cfgPath, {
+      bosToken: tokenText(cfg.bos_token as TokenSpec),
+      eosToken: tokenText(cfg.eos_token as TokenSpec),
+    });
+  }
+  return tokenizer;
+}

@@ -1,0 +1,38 @@
+// Every problem with a model file becomes one HydrapatchError whose message starts with the file, so
+// a user with several checkpoints knows which one is broken.
+import { HydrapatchError } from '../../../src/protocol/errors';
+
+export type ModelErrorCode =
+  | 'model_not_found'
+  | 'model_truncated'
+  | 'model_bad_magic'
+  | 'model_unsupported_version'
+  | 'model_bad_header'
+  | 'model_unsupported_arch'
+  | 'model_unsupported_tensor_type'
+  | 'model_missing_tensor'
+  | 'model_bad_shape'
+  | 'model_misaligned'
+  | 'model_vocab_mismatch'
+  | 'model_bad_config'
+  | 'model_bad_tokenizer';
+
+const defaultHints: Record<ModelErrorCode, string> = {
+  model_not_found: 'Give the path of a .gguf file or of a Hugging Face folder with config.json and *.safetensors.',
+  model_truncated: 'The file is incomplete (an interrupted download or copy?): download it again.',
+  model_bad_magic: 'This is not a GGUF file: give a .gguf file or a Hugging Face safetensors folder.',
+  model_unsupported_version: 'Convert the model again with a recent llama.cpp (GGUF v3).',
+  model_bad_header: 'The file header is damaged: download or convert the model again.',
+  model_unsupported_arch: 'Supported architectures are llama and qwen2; pick a model of one of those families.',
+  model_unsupported_tensor_type: 'Use a model quantised as F32, F16 or Q8_0.',
+  model_missing_tensor: 'The checkpoint is incomplete or of another architecture: convert it again.',
+  model_bad_shape: 'The weights do not fit the model config: convert the model again.',
+  model_misaligned: 'The file does not follow the GGUF alignment rules: convert it again with llama.cpp.',
+  model_vocab_mismatch: 'The tokenizer and the embedding table disagree: use the tokenizer that belongs to this model.',
+  model_bad_config: 'Fix config.json (or the GGUF metadata), or convert the model again.',
+  model_bad_tokenizer: 'Use the tokenizer files that came with the model.',
+};
+
+export function modelError(code: ModelErrorCode, file: string, problem: string, hint?: string): HydrapatchError {
+  return new HydrapatchError(code, `${file}: ${problem}`, hint ?? defaultHints[code]);
+}

@@ -1,0 +1,61 @@
+// The tensors a config implies, with their canonical shapes ([rows, cols] = [out, in]), and the check
+// that a loaded set has exactly those: both loaders end here, so both formats fail the same way.
+import type { ModelConfig, Tensor } from './types';
+import { modelError } from './modelError';
+
+export function expectedTensorShapes(c: ModelConfig): Map<string, number[]> {
+  const q = c.numHeads * c.headDim;
+  const kv = c.numKvHeads * c.headDim;
+  const m = new Map<string, number[]>();
+  m.set('token_embd.weight', [c.vocabSize, c.hiddenSize]);
+  for (let i = 0; i < c.numLayers; i++) {
+    const b = `blk.${i}.`;
+    m.set(`${b}attn_norm.weight`, [c.hiddenSize]);
+    m.set(`${b}attn_q.weight`, [q, c.hiddenSize]);
+    m.set(`${b}attn_k.weight`, [kv, c.hiddenSize]);
+    m.set(`${b}attn_v.weight`, [kv, c.hiddenSize]);
+    m.set(`${b}attn_output.weight`, [c.hiddenSize, q]);
+    if (c.qkvBias) {
+      m.set(`${b}attn_q.bias`, [q]);
+      m.set(`${b}attn_k.bias`, [kv]);
+      m.set(`${b}attn_v.bias`, [kv]);
+    }
+    m.set(`${b}ffn_norm.weight`, [c.hiddenSize]);
+    m.set(`${b}ffn_gate.weight`, [c.intermediateSize, c.hiddenSize]);
+    m.set(`${b}ffn_up.weight`, [c.intermediateSize, c.hiddenSize]);
+    m.set(`${b}ffn_down.weight`, [c.hiddenSize, c.intermediateSize]);
+  }
+  m.set('output_norm.weight', [c.hiddenSize]);
+  if (!c.tiedEmbeddings) m.set('output.weight', [c.vocabSize, c.hiddenSize]);
+  return m;
+}
+
+/** Checks the config's own consistency before any tensor is read. */
+export function checkConfig(c: ModelConfig, file: string): void {
+  const positive: (keyof ModelConfig)[] = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'headDim', 'contextLength'];
+  for (const k of positive) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw modelError('model_bad_config', file, `${k} is ${String(v)}, expected a positive integer`);
+  }
+  if (c.numHeads % c.numKvHeads !== 0) {
+    throw modelError('model_bad_config', file, `${c.numHeads} attention heads are not a multiple of ${c.numKvHeads} key/value heads`);
+  }
+  if (c.headDim % 2 !== 0) throw modelError('model_bad_config', file, `head dimension ${c.headDim} is odd; RoPE needs pairs`);
+  if (!(c.ropeTheta > 0) || !(c.rmsNormEps > 0)) {
+    throw modelError('model_bad_config', file, `rope theta ${c.ropeTheta} and RMS norm epsilon ${c.rmsNormEps} must be positive`);
+  }
+}
+
+export function checkTensors(c: ModelConfig, tensors: Map<string, Tensor>, file: string): void {
+  const expected = expectedTensorShapes(c);
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (!t) throw modelError('model_missing_tensor', file, `tensor ${name} is missing`);
+    if (name === 'token_embd.weight' && t.shape.length === 2 && t.shape[1] === shape[1] && t.shape[0] !== shape[0]) {
+      throw modelError('model_vocab_mismatch', file, `the tokenizer has ${c.vocabSize} tokens but the embedding table has ${t.shape[0]} rows`);
+    }
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw modelError('model_bad_shape', file, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+  }
+}

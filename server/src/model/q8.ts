@@ -1,0 +1,35 @@
+// Q8_0: blocks of 32 values, each stored as an f16 scale followed by 32 int8 (34 bytes), as in ggml.
+import { f16BitsToF32, f32ToF16Bits } from './f16';
+
+export const Q8_BLOCK = 32;
+export const Q8_BLOCK_BYTES = 34;
+
+/** Quantises like ggml's quantize_row_q8_0_ref: scale = amax/127, values rounded half away from zero. */
+export function quantizeQ8_0(values: Float32Array): Uint8Array {
+  if (values.length % Q8_BLOCK !== 0) throw new RangeError(`Q8_0 needs a multiple of ${Q8_BLOCK} values, got ${values.length}`);
+  const blocks = values.length / Q8_BLOCK;
+  const out = new Uint8Array(blocks * Q8_BLOCK_BYTES);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < blocks; b++) {
+    let amax = 0;
+    for (let j = 0; j < Q8_BLOCK; j++) amax = Math.max(amax, Math.abs(values[b * Q8_BLOCK + j]));
+    const d = Math.fround(amax / 127);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * Q8_BLOCK_BYTES, f32ToF16Bits(d), true);
+    for (let j = 0; j < Q8_BLOCK; j++) {
+      const x = Math.fround(values[b * Q8_BLOCK + j] * id);
+      view.setInt8(b * Q8_BLOCK_BYTES + 2 + j, Math.sign(x) * Math.round(Math.abs(x)));
+    }
+  }
+  return out;
+}
+
+export function dequantizeQ8_0(data: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let b = 0; b < count / Q8_BLOCK; b++) {
+    const d = f16BitsToF32(view.getUint16(b * Q8_BLOCK_BYTES, true));
+    for (let j = 0; j < Q8_BLOCK; j++) out[b * Q8_BLOCK + j] = d * view.getInt8(b * Q8_BLOCK_BYTES + 2 + j);
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+// A Hugging Face folder (config.json, model.safetensors or a sharded index, tokenizer.json) as a
+// LoadedModel in the canonical GGUF form: GGUF names, llama Q/K rows permuted for adjacent-pair RoPE,
+// BF16 widened to F32 (F32 and F16 kept as stored).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bf16BitsToF32 } from './f16';
+import { hfToGgufName } from './hfNames';
+import { hfTokenizer } from './hfTokenizer';
+import { modelError } from './modelError';
+import { checkConfig, checkTensors } from './modelTensors';
+import { hfToGgufRopeRows } from './ropePermute';
+import { type SafetensorsEntry, type SafetensorsFile, readSafetensorsData, readSafetensorsHeader } from './safetensors';
+import type { LoadedModel, ModelConfig, Tensor } from './types';
+
+function readConfig(dir: string): Record<string, unknown> {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw modelError('model_not_found', dir, 'has no config.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw modelError('model_bad_config', path, `is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function hfConfig(raw: Record<string, unknown>, path: string): ModelConfig {
+  const type = raw.model_type;
+  if (type !== 'llama' && type !== 'qwen2') {
+    throw modelError('model_unsupported_arch', path, `model_type ${JSON.stringify(type ?? null)} is not supported (supported: llama, qwen2)`);
+  }
+  if (raw.rope_scaling != null) {
+    throw modelError('model_bad_config', path, `rope_scaling ${JSON.stringify(raw.rope_scaling)} is not supported yet`, 'Use a model without rope scaling.');
+  }
+  if (type === 'llama' && (raw.attention_bias === true || raw.mlp_bias === true)) {
+    throw modelError('model_bad_config', path, 'llama with attention_bias or mlp_bias is not supported');
+  }
+  const n = (key: string, fallback?: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'number') throw modelError('model_bad_config', path, `${key} is ${JSON.stringify(v ?? null)}, expected a number`);
+    return v;
+  };
+  const hiddenSize = n('hidden_size');
+  const numHeads = n('num_attention_heads');
+  const config: ModelConfig = {
+    arch: type,
+    vocabSize: n('vocab_size'),
+    hiddenSize,
+    intermediateSize: n('intermediate_size'),
+    numLayers: n('num_hidden_layers'),
+    numHeads,
+    numKvHeads: n('num_key_value_heads', numHeads),
+    headDim: n('head_dim', Math.floor(hiddenSize / numHeads)),
+    ropeTheta: n('rope_theta', 10000),
+    ropeMode: type === 'qwen2' ? 'neox' : 'norm',
+    rmsNormEps: n('rms_norm_eps', 1e-6),
+    contextLength: n('max_position_embeddings', 2048),
+    tiedEmbeddings: raw.tie_word_embeddings === true,
+    qkvBias: type === 'qwen2',
+  };
+  checkConfig(config, path);
+  return config;
+}
+
+/** The .safetensors files of a folder: the index's shards, model.safetensors, or every *.safetensors. */
+function weightFiles(dir: string): string[] {
+  const index = join(dir, 'model.safetensors.index.json');
+  if (existsSync(index)) {
+    let map: Record<string, string>;
+    try {
+      map = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+    } catch (err) {
+      throw modelError('model_bad_header', index, `is not a valid index: ${(err as Error).message}`);
+    }
+    if (typeof map !== 'object' || map === null) throw modelError('model_bad_header', index, 'has no weight_map');
+    return [...new Set(Object.values(map))].map((f) => join(dir, f));
+  }
+  if (existsSync(join(dir, 'model.safetensors'))) return [join(dir, 'model.safetensors')];
+  const all = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+  if (all.length === 0) throw modelError('model_not_found', dir, 'has no *.safetensors weights');
+  return all.map((f) => join(dir, f));
+}
+
+function widenBf16(data: Uint8Array): Uint8Array {
+  const src = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Float32Array(data.byteLength / 2);
+  for (let i = 0; i < out.length; i++) out[i] = bf16BitsToF32(src.getUint16(2 * i, true));
+  return new Uint8Array(out.buffer);
+}
+
+async function readTensor(file: SafetensorsFile, entry: SafetensorsEntry, ggufName: string, config: ModelConfig): Promise<Tensor> {
+  const fh = await open(file.path, 'r');
+  let data: Uint8Array;
+  try {
+    data = await readSafetensorsData(fh, file, entry);
+  } finally {
+    await fh.close();
+  }
+  const type = entry.dtype === 'F16' ? 'f16' : 'f32';
+  if (entry.dtype === 'BF16') data = widenBf16(data);
+  if (config.arch === 'llama' && entry.shape[0] % config.headDim === 0) {
+    if (ggufName.endsWith('attn_q.weight')) data = hfToGgufRopeRows(data, entry.shape[0] / config.headDim, config.headDim);
+    if (ggufName.endsWith('attn_k.weight')) data = hfToGgufRopeRows(data, entry.shape[0] / config.headDim, config.headDim);
+  }
+  return { name: ggufName, type, shape: [...entry.shape], data };
+}
+
+export async function loadSafetensorsModel(dir: string): Promise<LoadedModel> {
+  const raw = readConfig(dir);
+  const config = hfConfig(raw, join(dir, 'config.json'));
+  const tensors = new Map<string, Tensor>();
+  for (const path of weightFiles(dir)) {
+    const file = readSafetensorsHeader(path);
+    for (const entry of file.entries.values()) {
+      const name = hfToGgufName(entry.name);
+      if (name && !tensors.has(name)) tensors.set(name, await readTensor(file, entry, name, config));
+    }
+  }
+  // Some tied checkpoints still ship lm_head.weight; the canonical form has no output.weight then.
+  if (config.tiedEmbeddings) tensors.delete('output.weight');
+  checkTensors(config, tensors, dir);
+  const tokenizer = hfTokenizer(dir, raw);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw modelError('model_vocab_mismatch', dir, `the tokenizer has ${tokenizer.vocabSize} tokens but the embedding table has ${config.vocabSize} rows`);
+  }
+  return { config, tensors, tokenizer, source: { path: dir, format: 'safetensors' } };
+}

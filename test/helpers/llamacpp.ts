@@ -1,0 +1,61 @@
+// llama.cpp (through node-llama-cpp, CPU build) as the independent reference: its tokenizer and its
+// full-vocabulary next-token log-probabilities at every position of a sequence. F32 KV cache and no
+// flash attention, so that the only rounding left is the weights' own and llama.cpp's activation
+// conversion for F16/Q8_0 matmuls.
+import type { ControlledEvaluateInputItem, Llama, LlamaModel, Token } from 'node-llama-cpp';
+
+let llamaPromise: Promise<Llama> | undefined;
+
+async function llama(): Promise<Llama> {
+  // node-llama-cpp is an ES module; this project compiles to CommonJS, so it is imported dynamically.
+  llamaPromise ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
+    getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', maxThreads: 2 }),
+  );
+  return llamaPromise;
+}
+
+async function withModel<T>(modelPath: string, fn: (model: LlamaModel) => Promise<T>): Promise<T> {
+  const model = await (await llama()).loadModel({ modelPath, gpuLayers: 0, useMmap: false });
+  try {
+    return await fn(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** llama.cpp's token ids for text, special tokens parsed, no BOS added. */
+export async function llamaCppTokenize(modelPath: string, texts: string[]): Promise<number[][]> {
+  return withModel(modelPath, async (model) => texts.map((t) => [...model.tokenize(t, true)]));
+}
+
+/**
+ * out[i][v] = log p(token v | tokens[0..i]) as llama.cpp computes it (softmax of its logits in f32).
+ * No BOS is added: the sequence is evaluated exactly as given. Tokens llama.cpp leaves out of its
+ * answer keep -Infinity, so a missing entry shows up as a large difference.
+ */
+export async function llamaCppLogProbs(modelPath: string, tokens: number[], vocabSize: number): Promise<Float64Array[]> {
+  return withModel(modelPath, async (model) => {
+    const context = await model.createContext({
+      contextSize: Math.max(64, tokens.length),
+      batchSize: Math.max(64, tokens.length),
+      sequences: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: 'F32',
+      experimentalKvCacheValueType: 'F32',
+      threads: 2,
+    });
+    try {
+      const sequence = context.getSequence();
+      const results = await sequence.controlledEvaluate(tokens.map((t): ControlledEvaluateInputItem => [t as Token, { generateNext: { probabilities: true } }]));
+      return results.map((r, i) => {
+        const probs = r?.next.probabilities;
+        if (!probs) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
+        const out = new Float64Array(vocabSize).fill(-Infinity);
+        for (const [id, p] of probs) out[id] = Math.log(p);
+        return out;
+      });
+    } finally {
+      await context.dispose();
+    }
+  });
+}
