@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HydrapatchError } from '../../../../src/protocol/errors';
+import { resolveSandboxPaths } from '../../../../src/core/sandbox/sandboxPaths';
+
+function scene() {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'hp-paths-')));
+  const user = join(root, 'user');
+  const pool = join(root, 'pool');
+  const home = join(root, 'home');
+  mkdirSync(join(user, 'node_modules', 'dep'), { recursive: true });
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  mkdirSync(pool);
+  writeFileSync(join(home, '.netrc'), 'machine x');
+  writeFileSync(join(user, 'a.txt'), 'a');
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: user, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', 'a.txt');
+  git('commit', '-q', '-m', 'a');
+  const worktree = join(pool, 'wt-1');
+  git('worktree', 'add', '-q', '--detach', worktree);
+  symlinkSync(join(user, 'node_modules'), join(worktree, 'node_modules'));
+  return { root, user, pool, home, worktree };
+}
+
+test('dependencies linked into the worktree and its git dir stay readable; secrets found under home', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [s.pool, s.user], env: { HOME: s.home } });
+  assert.deepEqual(paths.writable, [s.worktree]);
+  assert.deepEqual(paths.hiddenDirs, [s.pool, s.user]);
+  assert.deepEqual(paths.readOnly, [join(s.user, 'node_modules'), join(s.user, '.git', 'worktrees', 'wt-1'), join(s.user, '.git')]);
+  assert.deepEqual(paths.secretDirs, [join(s.home, '.ssh')]);
+  assert.deepEqual(paths.secretFiles, [join(s.home, '.netrc')]);
+  assert.ok(paths.scratchDirs.includes('/tmp'));
+});
+
+test('a hidden path inside the worktree is ignored: it would hide the candidate from itself', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [join(s.worktree, 'a.txt')], env: { HOME: s.home } });
+  assert.deepEqual(paths.hiddenFiles, []);
+});
+
+test('a missing worktree or working directory is refused', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  const missing = join(s.root, 'nope');
+  for (const spec of [
+    { command: 'x', cwd: s.worktree, writable: [missing], env: {} },
+    { command: 'x', cwd: missing, writable: [s.worktree], env: {} },
+    { command: 'x', cwd: s.worktree, writable: [], env: {} },
+  ]) {
+    await assert.rejects(resolveSandboxPaths(spec), (err: unknown) => err instanceof HydrapatchError && /^sandbox-/.test(err.code) && Boolean(err.hint));
+  }
+});

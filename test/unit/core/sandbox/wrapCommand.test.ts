@@ -1,0 +1,78 @@
+// The policy gate, with the probe result given (as a caller that probed already would), so that a
+// machine without a sandbox can be stood in for on one that has one.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HydrapatchError } from '../../../../src/protocol/errors';
+import { sandboxLauncher } from '../../../../src/core/sandbox/sandboxLauncher';
+import { wrapCommand } from '../../../../src/core/sandbox/wrapCommand';
+import type { ConsentRequest, SandboxInfo, SandboxSpec } from '../../../../src/core/sandbox/types';
+
+const noSandbox: SandboxInfo = {
+  kind: 'none', available: false, platform: 'linux', runAsRoot: false,
+  reason: 'bubblewrap (bwrap) is not installed', hint: 'install bubblewrap',
+  tools: { prlimit: '/usr/bin/prlimit' },
+};
+const windows: SandboxInfo = { kind: 'none', available: false, platform: 'win32', runAsRoot: false, reason: 'no sandbox is available on win32', tools: {} };
+
+const root = mkdtempSync(join(tmpdir(), 'hp-wrap-'));
+after(() => rmSync(root, { recursive: true }));
+
+function spec(): SandboxSpec {
+  const dir = mkdtempSync(join(root, 'wt-'));
+  return { command: 'npm test', cwd: dir, writable: [dir], env: { PATH: '/usr/bin', SSH_AUTH_SOCK: '/tmp/agent.sock' } };
+}
+
+const isError = (code: string) => (err: unknown) => err instanceof HydrapatchError && err.code === code;
+
+test('required without a sandbox refuses, saying why and what to install', async () => {
+  await assert.rejects(wrapCommand(spec(), { mode: 'required', info: noSandbox, consent: async () => true }), (err: unknown) =>
+    isError('sandbox-unavailable')(err) && /bubblewrap \(bwrap\) is not installed/.test((err as Error).message) && (err as HydrapatchError).hint === 'install bubblewrap');
+});
+
+test('auto without a sandbox runs only after consent, and says why it asks', async () => {
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox }), isError('sandbox-consent-refused'));
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: async () => false }), isError('sandbox-consent-refused'));
+  const asked: ConsentRequest[] = [];
+  const w = await wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: async (r) => (asked.push(r), true) });
+  assert.deepEqual(asked, [{ mode: 'auto', reason: 'bubblewrap (bwrap) is not installed' }]);
+  assert.equal(w.kind, 'none');
+  assert.equal(w.file, '/usr/bin/prlimit');
+  assert.deepEqual(w.args.slice(-3), ['/bin/sh', '-c', 'npm test']);
+  assert.equal(w.env.SSH_AUTH_SOCK, undefined);
+});
+
+test('off runs unsandboxed only with the explicit opt-out, even where a sandbox exists', async () => {
+  const available: SandboxInfo = { ...noSandbox, kind: 'bwrap', available: true, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
+  await assert.rejects(wrapCommand(spec(), { mode: 'off', info: available }), isError('sandbox-consent-refused'));
+  const w = await wrapCommand(spec(), { mode: 'off', info: available, consent: async () => true });
+  assert.equal(w.kind, 'none');
+});
+
+test('a consent callback must say yes with true, not with something truthy', async () => {
+  const sloppy = (async () => 'yes') as unknown as () => Promise<boolean>;
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: sloppy }), isError('sandbox-consent-refused'));
+});
+
+test('Windows: cmd.exe with the command verbatim, no limits claimed', async () => {
+  const w = await wrapCommand(spec(), { mode: 'auto', info: windows, consent: async () => true });
+  assert.equal(w.windowsVerbatimArguments, true);
+  assert.deepEqual(w.args, ['/d', '/s', '/c', '"npm test"']);
+  assert.deepEqual(w.enforcedLimits, []);
+});
+
+test('bad input is refused with a hint', async () => {
+  await assert.rejects(wrapCommand({ ...spec(), command: '  ' }, { mode: 'auto', info: noSandbox }), isError('sandbox-empty-command'));
+  await assert.rejects(wrapCommand({ ...spec(), limits: { processes: 0 } }, { mode: 'auto', info: noSandbox }), (err: unknown) =>
+    isError('sandbox-bad-limit')(err) && /processes/.test((err as Error).message) && Boolean((err as HydrapatchError).hint));
+});
+
+test('the launcher asks the user once for all the runs of a pipeline', async () => {
+  let asked = 0;
+  const launcher = sandboxLauncher({ policy: { mode: 'auto', info: noSandbox, consent: async () => (asked += 1, true) } });
+  const s = spec();
+  for (let i = 0; i < 3; i += 1) assert.equal((await launcher.wrap({ command: 'npm test', cwd: s.cwd, env: {} })).kind, 'none');
+  assert.equal(asked, 1);
+});
