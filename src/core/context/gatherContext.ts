@@ -1,0 +1,128 @@
+// The context of one repair: the most relevant files (whole, or an excerpt around what the issue
+// points at when a file does not fit) and a repository map, within a token budget. Everything the
+// samples share, so it goes at the root of the prompt tree.
+import { HydrapatchError } from '../../protocol/errors';
+import { readRepoFiles, repoRoot, type RepoFile } from './listFiles';
+import { rankFiles, type RankedFile } from './rankFiles';
+import { renderRepoMap } from './repoMap';
+import { extractSymbols, type CodeSymbol } from './symbols';
+import { estimateTokens, type TokenCounter } from './tokens';
+
+export interface ContextOptions {
+  repoDir: string;
+  issueText: string;
+  /** Tokens for the map and the files together (the issue and the instructions are not counted). */
+  budgetTokens: number;
+  countTokens?: TokenCounter;
+  /** Share of the budget the repository map may use (default 0.15). */
+  mapShare?: number;
+  /** At most this many files in full or in excerpt (default 6). */
+  maxFiles?: number;
+}
+
+export interface ContextFile {
+  path: string;
+  /** The file's text, or the excerpt's lines when `excerpt` is set (exact text, usable in SEARCH). */
+  text: string;
+  /** 1-based inclusive line range when only part of the file is shown. */
+  excerpt?: { startLine: number; endLine: number; totalLines: number };
+  score: number;
+  reasons: string[];
+}
+
+export interface RepoContext {
+  /** The repository's top folder; all paths are relative to it. */
+  root: string;
+  files: ContextFile[];
+  repoMap: string;
+  /** Every file with any evidence, best first (more than fit in `files`). */
+  ranking: RankedFile[];
+  /** Tokens of repoMap plus the files, by the counter used. */
+  tokens: number;
+}
+
+/** Per-file overhead in the prompt (path line, fences). */
+const fileOverheadTokens = 12;
+
+export async function gatherContext(options: ContextOptions): Promise<RepoContext> {
+  if (!(options.budgetTokens > 0)) {
+    throw new HydrapatchError('bad-input', `context budget must be a positive number of tokens (got ${options.budgetTokens})`, 'pass contextBudgetTokens, e.g. 6000');
+  }
+  const root = await repoRoot(options.repoDir);
+  const files = await readRepoFiles(root);
+  return selectContext(root, files, options);
+}
+
+/** The selection itself, on files already read (pure; what gatherContext runs after reading). */
+export function selectContext(root: string, files: RepoFile[], options: Omit<ContextOptions, 'repoDir'>): RepoContext {
+  const count = options.countTokens ?? estimateTokens;
+  const symbols = new Map<string, CodeSymbol[]>(files.map((f) => [f.path, extractSymbols(f.path, f.text)]));
+  const ranking = rankFiles(files, symbols, options.issueText);
+  const textOf = new Map(files.map((f) => [f.path, f.text]));
+
+  const mapBudget = Math.floor(options.budgetTokens * (options.mapShare ?? 0.15));
+  const rankedPaths = new Set(ranking.map((r) => r.path));
+  const mapOrder = [...ranking.map((r) => r.path), ...files.map((f) => f.path).filter((p) => !rankedPaths.has(p))];
+  const repoMap = renderRepoMap(mapOrder.map((p) => ({ path: p, symbols: symbols.get(p) ?? [] })), mapBudget, count);
+  let left = options.budgetTokens - (repoMap ? count(repoMap) : 0);
+
+  const chosen: ContextFile[] = [];
+  for (const r of ranking) {
+    if (chosen.length >= (options.maxFiles ?? 6) || left < 3 * fileOverheadTokens) break;
+    const text = textOf.get(r.path) as string;
+    const cost = count(text) + fileOverheadTokens;
+    if (cost <= left) {
+      chosen.push({ path: r.path, text, score: r.score, reasons: r.reasons });
+      left -= cost;
+      continue;
+    }
+    const ex = excerpt(text, focusLine(r, text, options.issueText), left - fileOverheadTokens, count);
+    if (ex) {
+      chosen.push({ path: r.path, text: ex.text, excerpt: ex.range, score: r.score, reasons: r.reasons });
+      left -= count(ex.text) + fileOverheadTokens;
+    }
+  }
+  return { root, files: chosen, repoMap, ranking, tokens: options.budgetTokens - left };
+}
+
+/** The line to centre an excerpt on: a stack frame, else a named symbol, else the densest match. */
+function focusLine(r: RankedFile, text: string, issue: string): number {
+  if (r.lines.length) return r.lines[0];
+  if (r.symbolLines.length) return r.symbolLines[0];
+  const words = new Set(issue.toLowerCase().match(/[a-z_]\w{3,}/g) ?? []);
+  const lines = text.split('\n');
+  let best = 0;
+  let bestHits = -1;
+  lines.forEach((l, i) => {
+    const hits = (l.toLowerCase().match(/[a-z_]\w{3,}/g) ?? []).filter((w) => words.has(w)).length;
+    if (hits > bestHits) {
+      bestHits = hits;
+      best = i;
+    }
+  });
+  return best + 1;
+}
+
+/** Whole lines around `center`, grown alternately up and down while they fit `budget`. */
+function excerpt(text: string, center: number, budget: number, count: TokenCounter) {
+  const lines = text.split('\n');
+  if (budget <= 0 || lines.length === 0) return undefined;
+  let lo = Math.min(Math.max(0, center - 1), lines.length - 1);
+  let hi = lo;
+  let cost = count(lines[lo] + '\n');
+  if (cost > budget) return undefined;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const dir of [-1, 1]) {
+      const i = dir < 0 ? lo - 1 : hi + 1;
+      if (i < 0 || i >= lines.length) continue;
+      const c = count(lines[i] + '\n');
+      if (cost + c > budget) continue;
+      cost += c;
+      if (dir < 0) lo = i;
+      else hi = i;
+      grew = true;
+    }
+  }
+  return { text: lines.slice(lo, hi + 1).join('\n'), range: { startLine: lo + 1, endLine: hi + 1, totalLines: lines.length } };
+}
