@@ -1,0 +1,255 @@
+// An OpenAI-compatible endpoint (vLLM, SGLang, llama.cpp's server, Ollama, or our own server's /v1) as
+// a SampleSource. Each leaf of the prompt tree becomes requests for that leaf's n (split into chunks
+// of at most maxNPerRequest), streamed with server-sent events. Transient failures (connection
+// errors, 408/429/5xx, a stream cut short) are retried with backoff, asking only for the samples
+// that had not arrived. Aborting the signal stops every request and resolves with what arrived.
+import { Agent, request, type Dispatcher } from 'undici';
+import { HydrapatchError } from '../../protocol/errors';
+import { completionResponseSchema, type CompletionResponse } from '../../protocol/openai';
+import type { PromptTree } from '../../protocol/promptTree';
+import type { FinishReason, JobTotals, SampleParams, SampleResult } from '../../protocol/sampling';
+import type { SampleHandlers, SampleSource } from '../sampling/sampleSource';
+import { flattenTree, type FlatPrompt } from './flattenTree';
+import { defaultRetryPolicy, isTransientError, isTransientStatus, retryDelayMs, sleep, type RetryPolicy } from './retryPolicy';
+import { sseData } from './sseLines';
+
+export interface OpenAiClientOptions {
+  /** Up to and including /v1, e.g. http://127.0.0.1:8000/v1. */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** `completions` sends the flattened prompt as is; `chat` sends it as one user message. */
+  endpoint?: 'completions' | 'chat';
+  retry?: Partial<RetryPolicy>;
+  /** Largest n in one request (OpenAI's own API allows 128). */
+  maxNPerRequest?: number;
+  maxConcurrentRequests?: number;
+  /** Ask for log-probabilities (most servers give them; the sum becomes SampleResult.logprob). */
+  logprobs?: boolean;
+  dispatcher?: Dispatcher;
+}
+
+interface Chunk {
+  flat: FlatPrompt;
+  /** Index of this chunk's first sample within its leaf. */
+  offset: number;
+  n: number;
+}
+
+interface Usage {
+  promptTokens: number;
+  generatedTokens: number;
+}
+
+function finishReasonOf(reason: string): FinishReason {
+  if (reason === 'length' || reason === 'cancelled' || reason === 'error') return reason;
+  return 'stop';
+}
+
+function errorFromBody(status: number, body: string, url: string): HydrapatchError {
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown; hint?: unknown } }).error;
+    if (e && typeof e.message === 'string') {
+      const code = typeof e.code === 'string' ? e.code : `http_${status}`;
+      return new HydrapatchError(code, `${url}: ${e.message}`, typeof e.hint === 'string' ? e.hint : 'The server refused the request; check the model name, the API key and the parameters.');
+    }
+  } catch {
+    // Not JSON: fall through to the status.
+  }
+  return new HydrapatchError(`http_${status}`, `${url} answered HTTP ${status}: ${body.slice(0, 300)}`, 'Check the base URL (it should end in /v1) and the API key.');
+}
+
+export class OpenAiCompatibleSource implements SampleSource {
+  readonly description: string;
+  private readonly retry: RetryPolicy;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownDispatcher: boolean;
+
+  constructor(private readonly options: OpenAiClientOptions) {
+    this.description = `openai-compatible ${options.baseUrl} (${options.model})`;
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.ownDispatcher = options.dispatcher === undefined;
+    // Sampling many long completions takes minutes: no body timeout between streamed events.
+    this.dispatcher = options.dispatcher ?? new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+  }
+
+  private body(chunk: Chunk, n: number, params: SampleParams): Record<string, unknown> {
+    const chat = this.options.endpoint === 'chat';
+    const body: Record<string, unknown> = {
+      model: this.options.model,
+      n,
+      temperature: params.temperature,
+      top_p: params.topP,
+      max_tokens: params.maxTokens,
+      // Each chunk of a leaf gets its own seed, so that chunks do not repeat each other's samples.
+      seed: params.seed + chunk.offset,
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    if (chat) {
+      if (typeof chunk.flat.prompt !== 'string') {
+        throw new HydrapatchError('unsupported_tree', 'the chat endpoint takes text, and this prompt is token ids', 'Use endpoint "completions" for token prompts, or give the segments as text.');
+      }
+      body.messages = [{ role: 'user', content: chunk.flat.prompt }];
+    } else body.prompt = chunk.flat.prompt;
+    if (params.stop.length) body.stop = params.stop;
+    if (params.topK > 0) body.top_k = params.topK;
+    if (params.minP > 0) body.min_p = params.minP;
+    if (this.options.logprobs ?? true) body.logprobs = chat ? true : 0;
+    return body;
+  }
+
+  /** Runs one chunk to completion, retrying transient failures for the samples still missing. */
+  private async runChunk(chunk: Chunk, params: SampleParams, onSample: (s: SampleResult) => void, usage: Usage, signal: AbortSignal): Promise<void> {
+    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/${this.options.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
+    const delivered = new Set<number>();
+    let attempt = 0;
+    const retryLater = async (why: HydrapatchError, retryAfter?: string | string[]) => {
+      if (attempt >= this.retry.maxRetries) throw why;
+      await sleep(retryDelayMs(this.retry, attempt++, retryAfter), signal);
+    };
+    while (delivered.size < chunk.n && !signal.aborted) {
+      // The choices of this attempt map, in order, onto the samples not delivered yet.
+      const missing = Array.from({ length: chunk.n }, (_, i) => i).filter((i) => !delivered.has(i));
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+      if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: 'POST', headers, body: JSON.stringify(this.body(chunk, missing.length, params)), signal, dispatcher: this.dispatcher });
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!isTransientError(err)) throw new HydrapatchError('request_failed', `${url}: ${(err as Error).message}`, 'Check the base URL and that the server is reachable.', { cause: err });
+        await retryLater(new HydrapatchError('server_unreachable', `${url}: ${(err as Error).message} (after ${attempt} retries)`, 'Is the server running and reachable?', { cause: err }));
+        continue;
+      }
+      if (res.statusCode >= 400) {
+        const text = await res.body.text().catch(() => '');
+        const err = errorFromBody(res.statusCode, text, url);
+        if (!isTransientStatus(res.statusCode)) throw err;
+        await retryLater(err, res.headers['retry-after']);
+        continue;
+      }
+      const state = new Map<number, { text: string; tokens: number; logprob: number; extra?: { token_count: number; logprob: number } }>();
+      const take = (response: CompletionResponse) => {
+        if (response.usage) {
+          usage.promptTokens += response.usage.prompt_tokens;
+          usage.generatedTokens += response.usage.completion_tokens;
+        }
+        for (const choice of response.choices) {
+          const target = missing[choice.index];
+          if (target === undefined || delivered.has(target)) continue;
+          const s = state.get(target) ?? { text: '', tokens: 0, logprob: 0 };
+          state.set(target, s);
+          const c = choice as { text?: string | null; delta?: { content?: string | null } | null; message?: { content?: string | null } | null };
+          const piece = c.text ?? c.delta?.content ?? c.message?.content ?? '';
+          s.text += piece;
+          if (piece) s.tokens++;
+          s.logprob += logprobSum(choice);
+          if (choice.hydrapatch) s.extra = choice.hydrapatch;
+          if (choice.finish_reason) {
+            delivered.add(target);
+            onSample({
+              index: chunk.flat.firstIndex + chunk.offset + target,
+              leaf: chunk.flat.leaf,
+              ...(chunk.flat.label !== undefined ? { label: chunk.flat.label } : {}),
+              text: s.text,
+              finishReason: finishReasonOf(choice.finish_reason),
+              tokenCount: s.extra?.token_count ?? s.tokens,
+              logprob: s.extra?.logprob ?? s.logprob,
+            });
+          }
+        }
+      };
+      try {
+        const streamed = String(res.headers['content-type'] ?? '').includes('text/event-stream');
+        if (!streamed) take(parseResponse(await res.body.text(), url));
+        else {
+          for await (const data of sseData(res.body)) {
+            if (data.trim() === '[DONE]') break;
+            const event = JSON.parse(data) as { error?: unknown };
+            if (event.error) throw errorFromBody(500, data, url);
+            take(parseResponse(data, url));
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof HydrapatchError) throw err;
+        await retryLater(new HydrapatchError('stream_failed', `${url}: the response stream failed: ${(err as Error).message}`, 'The server or the network dropped the connection.', { cause: err }));
+        continue;
+      } finally {
+        res.body.destroy();
+      }
+      if (delivered.size < chunk.n && !signal.aborted) {
+        await retryLater(new HydrapatchError('incomplete_response', `${url}: the response ended with ${chunk.n - delivered.size} samples unfinished`, 'The server stopped early; try fewer samples per request (maxNPerRequest).'));
+      }
+    }
+  }
+
+  async draw(tree: PromptTree, params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<Partial<JobTotals>> {
+    const perRequest = Math.max(1, this.options.maxNPerRequest ?? 128);
+    const chunks: Chunk[] = [];
+    for (const flat of flattenTree(tree)) {
+      for (let offset = 0; offset < flat.n; offset += perRequest) chunks.push({ flat, offset, n: Math.min(perRequest, flat.n - offset) });
+    }
+    // One failing chunk stops the others; the caller's abort stops them all.
+    const inner = new AbortController();
+    const onAbort = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) inner.abort(signal.reason);
+    const usage: Usage = { promptTokens: 0, generatedTokens: 0 };
+    let samples = 0;
+    let tokens = 0;
+    const started = performance.now();
+    const onSample = (s: SampleResult) => {
+      samples++;
+      tokens += s.tokenCount;
+      handlers.onSample(s);
+      const seconds = (performance.now() - started) / 1000;
+      handlers.onProgress?.({ tokens, samplesDone: samples, samplesTotal: chunks.reduce((t, c) => t + c.n, 0), tokensPerSecond: seconds > 0 ? tokens / seconds : 0 });
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length && !inner.signal.aborted) {
+        const chunk = chunks[next++]!;
+        await this.runChunk(chunk, params, onSample, usage, inner.signal);
+      }
+    };
+    try {
+      const workers = Array.from({ length: Math.min(chunks.length, Math.max(1, this.options.maxConcurrentRequests ?? 4)) }, worker);
+      const results = await Promise.allSettled(workers.map((w) => w.catch((err) => {
+        inner.abort(err);
+        throw err;
+      })));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed && !signal.aborted) throw HydrapatchError.from((failed as PromiseRejectedResult).reason, 'request_failed');
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    return { samples, promptTokens: usage.promptTokens, generatedTokens: usage.generatedTokens || tokens };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownDispatcher) await this.dispatcher.close();
+  }
+}
+
+function parseResponse(text: string, url: string): CompletionResponse {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HydrapatchError('bad_response', `${url} sent something that is not JSON: ${text.slice(0, 200)}`, 'Is the base URL an OpenAI-compatible API?');
+  }
+  const parsed = completionResponseSchema.safeParse(value);
+  if (!parsed.success) throw new HydrapatchError('bad_response', `${url} sent a response without the expected choices: ${text.slice(0, 200)}`, 'Is the base URL an OpenAI-compatible API?');
+  return parsed.data;
+}
+
+/** The sum of the sampled tokens' log-probabilities in either endpoint's format (0 when absent). */
+function logprobSum(choice: object): number {
+  const lp = (choice as { logprobs?: { token_logprobs?: unknown; content?: unknown } | null }).logprobs;
+  if (!lp) return 0;
+  if (Array.isArray(lp.token_logprobs)) return lp.token_logprobs.reduce((s: number, x: unknown) => s + (typeof x === 'number' ? x : 0), 0);
+  if (Array.isArray(lp.content)) return lp.content.reduce((s: number, x: { logprob?: unknown }) => s + (typeof x?.logprob === 'number' ? x.logprob : 0), 0);
+  return 0;
+}
