@@ -1,8 +1,9 @@
 // Real git repositories for tests, made in temp folders from a map of files or a fixture folder.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 export const fixturesDir = join(__dirname, '..', 'fixtures');
 
@@ -44,4 +45,26 @@ export function repoFromFixture(name: string): TempRepo {
   git(repo.dir, 'add', '-A');
   git(repo.dir, 'commit', '-q', '--allow-empty', '-m', `fixture ${name}`);
   return repo;
+}
+
+/** Every file under `dir` (including .git) with its content hash: a byte-for-byte fingerprint. */
+export function fingerprint(dir: string, skip: (rel: string) => boolean = () => false): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const rel = relative(dir, p);
+      if (skip(rel)) continue;
+      const st = lstatSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.set(rel, st.isSymbolicLink() ? `link:${readlinkSync(p)}` : createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The user's side of a repository: its files, index, refs, stash; not the objects and worktree records a run may add. */
+export function userState(dir: string): Map<string, string> {
+  return fingerprint(dir, (rel) => rel.startsWith('.git/objects') || rel.startsWith('.git/worktrees'));
 }

@@ -6,21 +6,30 @@ import { randomBytes } from 'node:crypto';
 import { HydrapatchError } from '../../protocol/errors';
 import { killGroup, killTagged, runTagVariable } from './killTree';
 
-/** How a command is started: plainly, or through a sandbox that wraps the argv. */
+/** How a command is started: plainly, or through a sandbox (which may need to look at the file system first). */
 export interface CommandLauncher {
-  /** Recorded with each result, e.g. "bubblewrap" or "none". */
-  readonly name: string;
-  /** The argv (and env, cwd) to spawn for running `argv` in `cwd`. */
-  wrap(spec: LaunchSpec): LaunchSpec;
+  wrap(spec: LaunchSpec): Promise<Launch>;
 }
 
 export interface LaunchSpec {
-  argv: string[];
+  /** Shell command line, for /bin/sh -c. */
+  command: string;
   cwd: string;
   env: Record<string, string>;
 }
 
-export const unsandboxed: CommandLauncher = { name: 'none', wrap: (spec) => spec };
+export interface Launch {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** What confined the run, recorded with its result: "bwrap", "sandbox-exec" or "none". */
+  kind: string;
+}
+
+export const unsandboxed: CommandLauncher = {
+  wrap: async (spec) => ({ file: '/bin/sh', args: ['-c', spec.command], cwd: spec.cwd, env: spec.env, kind: 'none' }),
+};
 
 export interface RunCommandOptions {
   command: string;
@@ -49,7 +58,7 @@ export interface CommandOutcome {
 /** Variables that make test tools print plain, parseable text. */
 const plainOutput = { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
-export function runCommand(options: RunCommandOptions): Promise<CommandOutcome> {
+export async function runCommand(options: RunCommandOptions): Promise<CommandOutcome> {
   const { timeoutMs, outputCapBytes } = options;
   if (!(timeoutMs > 0) || !(outputCapBytes > 0)) {
     throw new HydrapatchError('bad-option', `test time limit and output cap must be positive (got ${timeoutMs} ms, ${outputCapBytes} bytes).`, 'Pass --timeout and an output cap above zero.');
@@ -60,13 +69,13 @@ export function runCommand(options: RunCommandOptions): Promise<CommandOutcome> 
   // NODE_TEST_CONTEXT, set when Hydrapatch itself runs under node --test, would make a node test run
   // report to its parent in a binary format instead of printing results.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_TEST_CONTEXT') baseEnv[k] = v;
-  const spec = launcher.wrap({
-    argv: ['/bin/sh', '-c', options.command],
+  const launch = await launcher.wrap({
+    command: options.command,
     cwd: options.cwd,
     env: { ...baseEnv, ...plainOutput, ...options.env, [runTagVariable]: tag },
   });
   const started = performance.now();
-  const child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launch.file, launch.args, { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -133,7 +142,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandOutcome> 
         cancelled,
         durationMs: Math.round(performance.now() - started),
         output: Buffer.concat(chunks).toString('utf8') + (spawnError ? `\n${spawnError.message}` : ''),
-        launcher: launcher.name,
+        launcher: launch.kind,
       });
     };
     child.on('error', (err) => {

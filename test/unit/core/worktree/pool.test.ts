@@ -1,30 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, readlinkSync, lstatSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { git, makeRepo, writeFiles } from '../../../helpers/gitRepo';
+import { existsSync, readFileSync, readlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { git, makeRepo, userState as userStateOf, writeFiles } from '../../../helpers/gitRepo';
 import { snapshot } from '../../../../src/core/worktree/snapshot';
 import { WorktreePool } from '../../../../src/core/worktree/pool';
 import { createRunDir } from '../../../../src/core/worktree/runDir';
 import { resolveLinkPaths } from '../../../../src/core/worktree/linkPaths';
-
-/** Every file of the tree (including .git) with its content hash: a byte-for-byte fingerprint. */
-function fingerprint(dir: string, skip: (rel: string) => boolean = () => false): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const rel = relative(dir, p);
-      if (skip(rel)) continue;
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.set(rel, st.isSymbolicLink() ? `link:${readlinkSync(p)}` : createHash('sha256').update(readFileSync(p)).digest('hex'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function userRepoWithUncommittedWork() {
   const repo = makeRepo({ 'a.txt': 'a1\n', 'b.txt': 'b1\n', 'gone.txt': 'x\n', '.gitignore': 'ignored.log\nnode_modules/\n' });
@@ -41,7 +23,7 @@ test('snapshot and worktrees hold HEAD plus uncommitted work; the user tree, ind
   const repo = userRepoWithUncommittedWork();
   try {
     // Everything except the parts of .git that a worktree legitimately adds (objects and the worktree list).
-    const userState = () => fingerprint(repo.dir, (rel) => rel.startsWith('.git/objects') || rel.startsWith('.git/worktrees'));
+    const userState = () => userStateOf(repo.dir);
     const stashBefore = git(repo.dir, 'stash', 'list');
     const before = userState();
 

@@ -1,0 +1,39 @@
+// Turning one raw sample into an applied edit in a worktree, or into a reason why not. Hostile samples
+// (too large, binary, paths out of the tree or into .git) are 'refused'; ones with no edit at all
+// 'no-edits'; edits that do not match the files 'failed'.
+import { HydrapatchError } from '../../protocol/errors';
+import { applyEditsToDirectory } from '../edits/applyToDirectory';
+import type { ApplyResult as EditApplyResult, FileEdit } from '../edits/editTypes';
+import { parseEdits } from '../edits/parseEdits';
+import type { ApplyResult, ApplyStatus } from './types';
+
+const refusals = new Set(['too-large', 'binary', 'unsafe-path']);
+
+export interface ParsedSample {
+  edits: FileEdit[];
+  /** Set when the sample cannot be used at all (no worktree needed to know). */
+  rejected?: ApplyResult;
+}
+
+export function parseSample(text: string): ParsedSample {
+  try {
+    const parsed = parseEdits(text);
+    if (parsed.edits.length > 0) return { edits: parsed.edits };
+    return { edits: [], rejected: { status: 'no-edits', reason: 'the sample holds no edit (no SEARCH/REPLACE block, no diff)', files: [] } };
+  } catch (err) {
+    const e = HydrapatchError.from(err);
+    return { edits: [], rejected: { status: refusals.has(e.code) ? 'refused' : 'failed', reason: e.message, files: [] } };
+  }
+}
+
+export function toApplyResult(r: EditApplyResult): ApplyResult {
+  let status: ApplyStatus = r.status;
+  if (r.status === 'failed') status = r.failure === 'no-edits' ? 'no-edits' : r.failure && refusals.has(r.failure) ? 'refused' : 'failed';
+  const files = r.changes.map((c) => c.path);
+  return r.reason === undefined ? { status, files } : { status, reason: r.reason, files };
+}
+
+export async function applyInWorktree(dir: string, edits: FileEdit[]): Promise<{ apply: ApplyResult; diff: string }> {
+  const result = await applyEditsToDirectory(dir, edits);
+  return { apply: toApplyResult(result), diff: result.diff };
+}

@@ -1,0 +1,66 @@
+// Samples made elsewhere, re-verified here: a file of JSON lines, each {"text": "..."} (other fields
+// ignored), played back as a SampleSource. The prompt tree is not sent anywhere; its `n` (when set)
+// limits how many of the file's samples are used.
+import { readFile } from 'node:fs/promises';
+import { HydrapatchError } from '../../protocol/errors';
+import { countSamples, type PromptTree } from '../../protocol/promptTree';
+import type { JobTotals, SampleParams } from '../../protocol/sampling';
+import type { SampleHandlers, SampleSource } from './sampleSource';
+
+export function parseSampleLines(text: string, origin: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new HydrapatchError('bad-samples', `${origin}:${i + 1} is not JSON.`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
+    }
+    const sample = value as { text?: unknown } | null;
+    if (typeof sample !== 'object' || sample === null || typeof sample.text !== 'string') {
+      throw new HydrapatchError('bad-samples', `${origin}:${i + 1} has no string field "text".`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
+    }
+    out.push(sample.text);
+  }
+  return out;
+}
+
+export class FromSamplesSource implements SampleSource {
+  readonly description: string;
+
+  constructor(private readonly texts: string[], origin = 'samples') {
+    this.description = `samples from ${origin}`;
+  }
+
+  static async fromFile(path: string): Promise<FromSamplesSource> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new HydrapatchError('bad-samples', `cannot read samples file ${path}: ${(err as Error).message}`, 'Pass --from-samples a JSON-lines file, one {"text": ...} per line.', { cause: err });
+    }
+    return new FromSamplesSource(parseSampleLines(text, path), path);
+  }
+
+  get count(): number {
+    return this.texts.length;
+  }
+
+  async draw(tree: PromptTree, _params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<Partial<JobTotals>> {
+    const wanted = countSamples(tree.root);
+    const n = wanted > 0 ? Math.min(wanted, this.texts.length) : this.texts.length;
+    let done = 0;
+    for (; done < n && !signal.aborted; done++) {
+      handlers.onSample({ index: done, leaf: 0, text: this.texts[done], finishReason: 'stop', tokenCount: 0, logprob: 0 });
+      handlers.onProgress?.({ tokens: 0, samplesDone: done + 1, samplesTotal: n, tokensPerSecond: 0 });
+      // Let the consumer start work on each sample as it arrives, as with a live backend.
+      await new Promise((r) => setImmediate(r));
+    }
+    return { samples: done };
+  }
+
+  async close(): Promise<void> {}
+}
