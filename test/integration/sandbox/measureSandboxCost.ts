@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const scene = makeScene('legitJs');
   try {
     linkNodeModules(scene, 'legitJs');
-    const env = { ...process.env, HOME: scene.home };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: scene.home };
     delete env.NODE_TEST_CONTEXT;
     const cost = await measureSandboxCost({
       command: 'node --test --test-reporter=tap',
