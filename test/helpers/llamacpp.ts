@@ -36,7 +36,8 @@ export async function llamaCppTokenize(modelPath: string, texts: string[]): Prom
 export async function llamaCppLogProbs(modelPath: string, tokens: number[], vocabSize: number): Promise<Float64Array[]> {
   return withModel(modelPath, async (model) => {
     const context = await model.createContext({
-      contextSize: Math.max(64, tokens.length),
+      // Room beyond the sequence: a full context would make node-llama-cpp shift it before the last token.
+      contextSize: tokens.length + 64,
       batchSize: Math.max(64, tokens.length),
       sequences: 1,
       flashAttention: false,

@@ -38,11 +38,6 @@ export function f16BitsToF32(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/** Rounds a value to the nearest f16 and back. */
-export function roundToF16(value: number): number {
-  return f16BitsToF32(f32ToF16Bits(value));
-}
-
 export function bf16BitsToF32(b: number): number {
   u32[0] = b << 16;
   return f32[0];

@@ -1,0 +1,239 @@
+// The plain-TypeScript reference forward pass of the Llama family (llama, qwen2): the whole sequence
+// at once, logits at every position, in f64 arithmetic over the stored weights. It is the independent
+// reference the GPU engine is tested against, and is itself tested against llama.cpp.
+//
+// `mimicLlamaCpp` reproduces the one rounding llama.cpp's CPU backend adds beyond the weights' own:
+// before a matmul with Q8_0 weights the activations are quantised to Q8_0 blocks and multiplied as
+// integers. Measured against node-llama-cpp 3.21.1 here, F16 weights need nothing of the kind (f32
+// activations match to 3e-6, rounding them to f16 would give 4e-3), so F32/F16 are left as they are.
+import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
+import type { LoadedModel, Tensor } from './types';
+
+export interface CpuForwardOptions {
+  mimicLlamaCpp?: boolean;
+}
+
+type Model = Pick<LoadedModel, 'config' | 'tensors'>;
+
+interface Matrix {
+  rows: number;
+  cols: number;
+  /** Dequantised values, row-major. */
+  values: Float32Array;
+  /** Q8_0 only: per row and block, the f16 scale as f32, and the int8 values. */
+  q8?: { scales: Float32Array; quants: Int8Array };
+}
+
+const matrixCache = new WeakMap<Tensor, Matrix>();
+
+function tensorValues(t: Tensor): Float32Array {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (t.type === 'f32') return new Float32Array(t.data.slice().buffer, 0, n);
+  if (t.type === 'q8_0') return dequantizeQ8_0(t.data, n);
+  const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = f16BitsToF32(view.getUint16(2 * i, true));
+  return out;
+}
+
+function matrix(t: Tensor): Matrix {
+  let m = matrixCache.get(t);
+  if (m) return m;
+  const values = tensorValues(t);
+  const rows = t.shape.length === 2 ? t.shape[0] : 1;
+  const cols = t.shape[t.shape.length - 1];
+  m = { rows, cols, values };
+  if (t.type === 'q8_0') {
+    const blocks = values.length / Q8_BLOCK;
+    const scales = new Float32Array(blocks);
+    const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    for (let b = 0; b < blocks; b++) scales[b] = f16BitsToF32(view.getUint16(b * Q8_BLOCK_BYTES, true));
+    const quants = new Int8Array(values.length);
+    for (let b = 0; b < blocks; b++) {
+      for (let j = 0; j < Q8_BLOCK; j++) quants[b * Q8_BLOCK + j] = view.getInt8(b * Q8_BLOCK_BYTES + 2 + j);
+    }
+    m.q8 = { scales, quants };
+  }
+  matrixCache.set(t, m);
+  return m;
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** y = W x for one activation vector, with llama.cpp's activation rounding when asked. */
+function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
+  const y = new Float64Array(w.rows);
+  const { cols, values } = w;
+  if (mimic && w.q8) {
+    // Activations quantised as ggml's quantize_row_q8_0 (x86): d = amax/127 stored as f16,
+    // q = round-half-even(x · 127/amax); each block's integer dot product is scaled by d_w · d_x.
+    const blocks = cols / Q8_BLOCK;
+    const xq = new Int8Array(cols);
+    const xd = new Float64Array(blocks);
+    for (let b = 0; b < blocks; b++) {
+      let amax = 0;
+      for (let j = 0; j < Q8_BLOCK; j++) amax = Math.max(amax, Math.abs(Math.fround(x[b * Q8_BLOCK + j])));
+      const id = amax ? Math.fround(127 / amax) : 0;
+      xd[b] = f16BitsToF32(f32ToF16Bits(Math.fround(amax / 127)));
+      for (let j = 0; j < Q8_BLOCK; j++) xq[b * Q8_BLOCK + j] = roundHalfEven(Math.fround(Math.fround(x[b * Q8_BLOCK + j]) * id));
+    }
+    const { scales, quants } = w.q8;
+    for (let r = 0; r < w.rows; r++) {
+      let acc = 0;
+      for (let b = 0; b < blocks; b++) {
+        let s = 0;
+        const o = r * cols + b * Q8_BLOCK;
+        for (let j = 0; j < Q8_BLOCK; j++) s += quants[o + j] * xq[b * Q8_BLOCK + j];
+        acc += s * scales[r * blocks + b] * xd[b];
+      }
+      y[r] = acc;
+    }
+    return y;
+  }
+  for (let r = 0; r < w.rows; r++) {
+    let acc = 0;
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) acc += values[o + c] * x[c];
+    y[r] = acc;
+  }
+  return y;
+}
+
+function rmsNorm(x: Float64Array, weight: Float32Array, eps: number): Float64Array {
+  let ss = 0;
+  for (const v of x) ss += v * v;
+  const scale = 1 / Math.sqrt(ss / x.length + eps);
+  return x.map((v, i) => v * scale * weight[i]);
+}
+
+/** cos/sin of each pair's angle, as llama.cpp computes them: θ_i = p·base^(-2i/d) by repeated f32 products. */
+function ropeTable(position: number, headDim: number, base: number): { cos: Float64Array; sin: Float64Array } {
+  const half = headDim / 2;
+  const cos = new Float64Array(half);
+  const sin = new Float64Array(half);
+  const scale = Math.fround(Math.pow(base, -2 / headDim));
+  let theta = Math.fround(position);
+  for (let i = 0; i < half; i++) {
+    cos[i] = Math.cos(theta);
+    sin[i] = Math.sin(theta);
+    theta = Math.fround(theta * scale);
+  }
+  return { cos, sin };
+}
+
+/** Rotates every head of v in place; `norm` pairs (2i, 2i+1), `neox` pairs (i, i + d/2). */
+function rope(v: Float64Array, heads: number, headDim: number, neox: boolean, t: { cos: Float64Array; sin: Float64Array }): void {
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      const a = h * headDim + (neox ? i : 2 * i);
+      const b = neox ? a + half : a + 1;
+      const x0 = v[a];
+      const x1 = v[b];
+      v[a] = x0 * t.cos[i] - x1 * t.sin[i];
+      v[b] = x0 * t.sin[i] + x1 * t.cos[i];
+    }
+  }
+}
+
+function addInPlace(x: Float64Array, y: ArrayLike<number>): void {
+  for (let i = 0; i < x.length; i++) x[i] += y[i];
+}
+
+/** Logits (vocabSize values) at every position of `tokens`. */
+export function cpuForward(model: Model, tokens: number[], options: CpuForwardOptions = {}): Float64Array[] {
+  const c = model.config;
+  const mimic = options.mimicLlamaCpp ?? false;
+  const t = (name: string): Tensor => {
+    const tensor = model.tensors.get(name);
+    if (!tensor) throw new RangeError(`cpuForward: tensor ${name} is missing`);
+    return tensor;
+  };
+  const vec = (name: string): Float32Array => matrix(t(name)).values;
+  const embd = matrix(t('token_embd.weight'));
+  const n = tokens.length;
+  const d = c.hiddenSize;
+  const hd = c.headDim;
+  const group = c.numHeads / c.numKvHeads;
+  const neox = c.ropeMode === 'neox';
+  const xs = tokens.map((id) => {
+    if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`cpuForward: token ${id} is outside the vocabulary of ${c.vocabSize}`);
+    return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
+  });
+  const angles = tokens.map((_, p) => ropeTable(p, hd, c.ropeTheta));
+
+  for (let l = 0; l < c.numLayers; l++) {
+    const b = `blk.${l}.`;
+    const wq = matrix(t(`${b}attn_q.weight`));
+    const wk = matrix(t(`${b}attn_k.weight`));
+    const wv = matrix(t(`${b}attn_v.weight`));
+    const wo = matrix(t(`${b}attn_output.weight`));
+    const qs: Float64Array[] = [];
+    const ks: Float64Array[] = [];
+    const vs: Float64Array[] = [];
+    for (let p = 0; p < n; p++) {
+      const h = rmsNorm(xs[p], vec(`${b}attn_norm.weight`), c.rmsNormEps);
+      const q = matVec(wq, h, mimic);
+      const k = matVec(wk, h, mimic);
+      const v = matVec(wv, h, mimic);
+      if (c.qkvBias) {
+        addInPlace(q, vec(`${b}attn_q.bias`));
+        addInPlace(k, vec(`${b}attn_k.bias`));
+        addInPlace(v, vec(`${b}attn_v.bias`));
+      }
+      rope(q, c.numHeads, hd, neox, angles[p]);
+      rope(k, c.numKvHeads, hd, neox, angles[p]);
+      qs.push(q);
+      ks.push(k);
+      vs.push(v);
+    }
+    const scale = 1 / Math.sqrt(hd);
+    for (let p = 0; p < n; p++) {
+      const out = new Float64Array(c.numHeads * hd);
+      for (let h = 0; h < c.numHeads; h++) {
+        const kvh = Math.floor(h / group);
+        const scores = new Float64Array(p + 1);
+        let max = -Infinity;
+        for (let s = 0; s <= p; s++) {
+          let dot = 0;
+          for (let i = 0; i < hd; i++) dot += qs[p][h * hd + i] * ks[s][kvh * hd + i];
+          scores[s] = dot * scale;
+          max = Math.max(max, scores[s]);
+        }
+        let sum = 0;
+        for (let s = 0; s <= p; s++) sum += scores[s] = Math.exp(scores[s] - max);
+        for (let s = 0; s <= p; s++) {
+          const w = scores[s] / sum;
+          for (let i = 0; i < hd; i++) out[h * hd + i] += w * vs[s][kvh * hd + i];
+        }
+      }
+      addInPlace(xs[p], matVec(wo, out, mimic));
+    }
+    const gate = matrix(t(`${b}ffn_gate.weight`));
+    const up = matrix(t(`${b}ffn_up.weight`));
+    const down = matrix(t(`${b}ffn_down.weight`));
+    for (let p = 0; p < n; p++) {
+      const h = rmsNorm(xs[p], vec(`${b}ffn_norm.weight`), c.rmsNormEps);
+      const g = matVec(gate, h, mimic);
+      const u = matVec(up, h, mimic);
+      const a = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
+      addInPlace(xs[p], matVec(down, a, mimic));
+    }
+  }
+  const head = matrix(c.tiedEmbeddings ? t('token_embd.weight') : t('output.weight'));
+  return xs.map((x) => matVec(head, rmsNorm(x, vec('output_norm.weight'), c.rmsNormEps), mimic));
+}
+
+/** log softmax of one row of logits. */
+export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const lse = max + Math.log(sum);
+  return Float64Array.from(logits as ArrayLike<number>, (v) => v - lse);
+}
