@@ -1,25 +1,14 @@
-// The prompt tree for a solve. The shared part (instructions, then the issue) is the root; every
-// sample is drawn below one leaf.
+// The prompt tree of a solve: the repository context within the token budget, laid out by the prompt
+// module (shared material at the root, one branch per likely location when asked for).
 import type { PromptTree } from '../../protocol/promptTree';
+import { gatherContext } from '../context/gatherContext';
+import { buildRepairPrompt, locationBranches, toPromptTree } from '../prompt/buildPrompt';
+import { plainWrap } from '../prompt/chatWrap';
+import type { SolveOptions } from './types';
 
-const instructions = `You are fixing a bug in a software repository. Read the issue, then reply with the edits that fix it,
-as one or more SEARCH/REPLACE blocks, each exactly like this:
-
-path/to/file.ext
-<<<<<<< SEARCH
-lines copied exactly from the current file
-=======
-the lines that replace them
->>>>>>> REPLACE
-
-Change only what the fix needs. Do not edit the tests.
-`;
-
-export function buildPrompt(issueText: string, n: number): PromptTree {
-  return {
-    root: {
-      text: `${instructions}\n## Issue\n\n${issueText.trim()}\n\n## Edits\n`,
-      children: [{ n }],
-    },
-  };
+export async function buildSolvePrompt(options: SolveOptions): Promise<PromptTree> {
+  const context = await gatherContext({ repoDir: options.repoDir, issueText: options.issueText, budgetTokens: options.contextBudgetTokens });
+  const branches = options.locationBranches ? locationBranches(context, options.locationBranches) : undefined;
+  const prompt = buildRepairPrompt({ context, issueText: options.issueText, n: options.n, branches });
+  return toPromptTree(prompt, options.chatWrap ?? plainWrap);
 }

@@ -17,7 +17,7 @@ import { WorktreePool } from '../worktree/pool';
 import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
 import { snapshot } from '../worktree/snapshot';
 import { keepWorktree } from '../worktree/keep';
-import { buildPrompt } from './buildPrompt';
+import { buildSolvePrompt } from './buildPrompt';
 import { applyInWorktree, parseSample } from './candidateApply';
 import { sandboxLauncher } from './sandboxLauncher';
 import { validateSolveOptions } from './validateOptions';
@@ -58,6 +58,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     });
     const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher };
 
+    const tree = await buildSolvePrompt(options);
     const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0 };
     const emitProgress = () => events.onProgress?.({ ...progress });
 
@@ -140,7 +141,6 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     };
 
     events.onPhase?.('sampling', options.source.description);
-    const tree = buildPrompt(options.issueText, options.n);
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;
       progress.sampled++;

@@ -3,6 +3,7 @@
 import type { ErrorData } from '../../protocol/errors';
 import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
+import type { ChatWrap } from '../prompt/chatWrap';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -33,6 +34,10 @@ export interface SolveOptions {
   /** Asked once when sandbox is 'auto' and no sandbox is available; false refuses to run tests. */
   allowUnsandboxed?: () => Promise<boolean>;
   contextBudgetTokens: number;
+  /** The model's chat template around the prompt (bundled server); default: plain text. */
+  chatWrap?: ChatWrap;
+  /** Split the samples over this many branches, one per likely bug location; default: one leaf. */
+  locationBranches?: number;
   /** Keep the worktrees of the best K groups' representatives instead of removing them (paths in the result). */
   keepWorktrees?: number;
   /** Paths (relative to the repo root) linked into each worktree instead of copied; default: node_modules and common venvs that exist. */

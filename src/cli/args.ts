@@ -1,0 +1,106 @@
+// `hydrapatch solve …` arguments, checked: every mistake is a HydrapatchError saying what was wrong
+// and what to pass instead.
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { HydrapatchError } from '../protocol/errors';
+import type { SandboxMode } from '../core/pipeline/types';
+
+export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--test CMD]
+                        (--model PATH | --endpoint URL | --from-samples FILE)
+                        [--json OUT] [--keep K] [--stop-after K] [--parallel P] [--timeout S]
+                        [--sandbox auto|required|off] [--yes-run-unsandboxed]
+                        [--model-name NAME] [--temperature T] [--max-tokens M] [--seed S]
+                        [--context-tokens T] [--branches B] [--instance-id ID]`;
+
+export type SampleOrigin = { kind: 'model'; path: string } | { kind: 'endpoint'; url: string; model: string } | { kind: 'samples'; path: string };
+
+export interface SolveArgs {
+  repo: string;
+  /** A path, or '-' for stdin. */
+  issue: string;
+  n?: number;
+  test?: string;
+  origin: SampleOrigin;
+  json?: string;
+  keep: number;
+  stopAfter?: number;
+  parallel: number;
+  timeoutS: number;
+  sandbox: SandboxMode;
+  yesUnsandboxed: boolean;
+  temperature?: number;
+  maxTokens?: number;
+  seed?: number;
+  contextTokens: number;
+  branches: number;
+  instanceId?: string;
+}
+
+function bad(message: string, hint = usage): HydrapatchError {
+  return new HydrapatchError('bad-arguments', message, hint);
+}
+
+function number(name: string, raw: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || (opts.int && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min)) {
+    throw bad(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` of at least ${opts.min}` : ''}, got "${raw}".`, `e.g. --${name} ${opts.min ?? 1}`);
+  }
+  return v;
+}
+
+export function parseSolveArgs(argv: string[]): SolveArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        repo: { type: 'string' }, issue: { type: 'string' }, n: { type: 'string', short: 'n' }, test: { type: 'string' },
+        model: { type: 'string' }, endpoint: { type: 'string' }, 'from-samples': { type: 'string' }, 'model-name': { type: 'string' },
+        json: { type: 'string' }, keep: { type: 'string' }, 'stop-after': { type: 'string' }, parallel: { type: 'string' },
+        timeout: { type: 'string' }, sandbox: { type: 'string' }, 'yes-run-unsandboxed': { type: 'boolean' },
+        temperature: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
+        'context-tokens': { type: 'string' }, branches: { type: 'string' }, 'instance-id': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.issue === undefined) throw bad('--issue is required (a file with the issue text, or - to read it from stdin).');
+  const origins = [v.model, v.endpoint, v['from-samples']].filter((x) => x !== undefined);
+  if (origins.length !== 1) throw bad('give exactly one of --model PATH, --endpoint URL or --from-samples FILE.');
+  let origin: SampleOrigin;
+  if (v.model !== undefined) origin = { kind: 'model', path: v.model };
+  else if (v.endpoint !== undefined) {
+    if (!/^https?:\/\//.test(v.endpoint)) throw bad(`--endpoint must be an http(s) URL ending in /v1, got "${v.endpoint}".`, 'e.g. --endpoint http://127.0.0.1:8000/v1 --model-name my-model');
+    if (v['model-name'] === undefined) throw bad('--endpoint needs --model-name (the model the endpoint should use).', 'e.g. --model-name qwen2.5-coder-7b-instruct');
+    origin = { kind: 'endpoint', url: v.endpoint.replace(/\/+$/, ''), model: v['model-name'] };
+  } else origin = { kind: 'samples', path: v['from-samples']! };
+  const n = number('n', v.n, { int: true, min: 1 });
+  if (n === undefined && origin.kind !== 'samples') throw bad('-n N is required: how many samples to draw.', 'e.g. -n 16');
+  const sandbox = (v.sandbox ?? 'auto') as SandboxMode;
+  if (!['auto', 'required', 'off'].includes(sandbox)) throw bad(`--sandbox must be auto, required or off, got "${v.sandbox}".`);
+  return {
+    repo: v.repo ?? process.cwd(),
+    issue: v.issue,
+    n,
+    test: v.test,
+    origin,
+    json: v.json,
+    keep: number('keep', v.keep, { int: true, min: 0 }) ?? 0,
+    stopAfter: number('stop-after', v['stop-after'], { int: true, min: 1 }),
+    parallel: number('parallel', v.parallel, { int: true, min: 1 }) ?? Math.max(1, Math.min(4, cpus().length)),
+    timeoutS: number('timeout', v.timeout, { min: 0.001 }) ?? 300,
+    sandbox,
+    yesUnsandboxed: v['yes-run-unsandboxed'] ?? false,
+    temperature: number('temperature', v.temperature, { min: 0 }),
+    maxTokens: number('max-tokens', v['max-tokens'], { int: true, min: 1 }),
+    seed: number('seed', v.seed, { int: true, min: 0 }),
+    contextTokens: number('context-tokens', v['context-tokens'], { int: true, min: 1 }) ?? 6000,
+    branches: number('branches', v.branches, { int: true, min: 0 }) ?? 0,
+    instanceId: v['instance-id'],
+  };
+}

@@ -1,0 +1,88 @@
+// The CLI's one entry point: `hydrapatch solve …`. Exit code 0 when a verified patch was found, 1
+// when none was, 2 for errors (bad arguments, no repository, a backend that fails), each printed as a
+// message and a hint.
+import { readFile, writeFile } from 'node:fs/promises';
+import { HydrapatchError, formatError } from '../protocol/errors';
+import { defaultSampleParams } from '../protocol/sampling';
+import { solve } from '../core/pipeline/solve';
+import { parseSolveArgs, usage } from './args';
+import { openSource } from './openSource';
+import { progressView } from './progressView';
+import { formatReport, jsonReport } from './report';
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  /** Aborts the run (Ctrl-C). */
+  signal: AbortSignal;
+}
+
+async function readIssue(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new HydrapatchError('bad-arguments', `cannot read the issue file ${path}: ${(err as Error).message}`, 'Pass --issue a text file describing the bug, or - to read it from stdin.', { cause: err });
+  }
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout).write(`${usage}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command !== 'solve') throw new HydrapatchError('bad-arguments', `unknown command "${command}".`, usage);
+    const args = parseSolveArgs(rest);
+    const issueText = await readIssue(args.issue, io.stdin);
+    const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
+    const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
+    const view = progressView(io.stderr);
+    let result;
+    try {
+      result = await solve(
+        {
+          repoDir: args.repo,
+          issueText,
+          n,
+          testCommand: args.test,
+          source: opened.source,
+          sampleParams: {
+            ...defaultSampleParams,
+            ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
+            ...(args.maxTokens === undefined ? {} : { maxTokens: args.maxTokens }),
+            ...(args.seed === undefined ? {} : { seed: args.seed }),
+          },
+          parallelTests: args.parallel,
+          testTimeoutMs: Math.round(args.timeoutS * 1000),
+          outputCapBytes: 4 << 20,
+          stopAfterVerified: args.stopAfter,
+          sandbox: args.sandbox,
+          allowUnsandboxed: async () => args.yesUnsandboxed,
+          contextBudgetTokens: args.contextTokens,
+          locationBranches: args.branches,
+          keepWorktrees: args.keep,
+          ...(args.instanceId === undefined ? {} : { instanceId: args.instanceId }),
+        },
+        view,
+        io.signal,
+      );
+    } finally {
+      view.finish();
+      await opened.source.close();
+    }
+    io.stdout.write(formatReport(result));
+    for (const c of result.candidates) if (c.worktree) io.stdout.write(`kept: sample ${c.index} in ${c.worktree}\n`);
+    if (args.json !== undefined) await writeFile(args.json, jsonReport(result));
+    return result.prediction ? 0 : 1;
+  } catch (err) {
+    io.stderr.write(`hydrapatch: ${formatError(HydrapatchError.from(err))}\n`);
+    return 2;
+  }
+}
