@@ -2,6 +2,7 @@ import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
+import { readWorktreeInclude } from '../worktree/linkPaths';
 import { secretPaths } from './secretPaths';
 import type { SandboxSpec } from './types';
 
@@ -42,14 +43,17 @@ function inside(child: string, parent: string): boolean {
 
 /**
  * Dependencies reached from the worktree through links (node_modules, .venv linked to the user's
- * checkout) and the git dir a worktree's `.git` file names: they must stay readable even when the
- * folder they live in is hidden.
+ * checkout; nested ones named in .worktreeinclude, as the worktree pool links them) and the git dir
+ * a worktree's `.git` file names: they must stay readable even when the folder they live in is hidden.
+ * A link left by an earlier run in a worktree the pool did not reset could show a hidden folder this
+ * way, read-only; secrets stay hidden regardless, because their masks are mounted after these.
  */
 async function linkedFromWorktree(worktree: string): Promise<string[]> {
   const found: string[] = [];
-  for (const name of await readdir(worktree).catch(() => [] as string[])) {
+  const candidates = [...(await readdir(worktree).catch(() => [] as string[])), ...(await readWorktreeInclude(worktree))];
+  for (const name of new Set(candidates)) {
     const path = join(worktree, name);
-    if (!(await lstat(path)).isSymbolicLink()) continue;
+    if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) continue;
     const target = await realIfExists(path);
     if (target && !inside(target, worktree)) found.push(target);
   }

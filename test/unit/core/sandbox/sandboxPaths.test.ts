@@ -58,3 +58,14 @@ test('a missing worktree or working directory is refused', async (t) => {
     await assert.rejects(resolveSandboxPaths(spec), (err: unknown) => err instanceof HydrapatchError && /^sandbox-/.test(err.code) && Boolean(err.hint));
   }
 });
+
+test('nested dependency links named in .worktreeinclude stay readable too', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  mkdirSync(join(s.user, 'packages', 'a', 'node_modules'), { recursive: true });
+  mkdirSync(join(s.worktree, 'packages', 'a'), { recursive: true });
+  symlinkSync(join(s.user, 'packages', 'a', 'node_modules'), join(s.worktree, 'packages', 'a', 'node_modules'));
+  writeFileSync(join(s.worktree, '.worktreeinclude'), '# linked by the pool\npackages/a/node_modules\n');
+  const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], env: { HOME: s.home } });
+  assert.ok(paths.readOnly.includes(join(s.user, 'packages', 'a', 'node_modules')));
+});
