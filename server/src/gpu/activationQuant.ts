@@ -1,26 +1,13 @@
-// Activations rounded the way llama.cpp's CPU backend rounds them before a matmul: to f16 for f16
-// weights, to Q8_0 blocks (scale = max|x|/127 stored as f16, int8 = round-half-even(x·127/max|x|),
-// as its AVX2 path does) for Q8_0 weights. Matching that rounding is what lets our logits equal
-// llama.cpp's on quantised files; it also halves (f16) or quarters (Q8_0) the activation bytes a
-// matmul loads.
+// Activations quantised the way llama.cpp's CPU backend quantises them before a matmul with Q8_0
+// weights: Q8_0 blocks (scale = max|x|/127 stored as f16, int8 = round-half-even(x·127/max|x|), as
+// its AVX2 path does). Matching that rounding is what lets our logits equal llama.cpp's on Q8_0
+// files; it also quarters the activation bytes a matmul loads. (For F16 weights llama.cpp's CPU
+// build keeps activations in f32 — measured: rounding them to f16 moved log-softmax 4e-3 away from
+// it — so f16 matmuls read f32 activations.)
 import { roundToF16 } from './f16';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
 const wg = 64;
-
-const toF16Source = /* wgsl */ `
-struct P { units: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y: array<vec4<u32>>;
-@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let i = gid.x + gid.y * nw.x * ${wg}u;
-  if (i >= p.units) { return; }
-  let a = x[2u * i];
-  let b = x[2u * i + 1u];
-  y[i] = vec4<u32>(pack2x16float(a.xy), pack2x16float(a.zw), pack2x16float(b.xy), pack2x16float(b.zw));
-}`;
 
 const toQ8Source = /* wgsl */ `
 struct P { blocks: u32 }
@@ -58,13 +45,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 
 export interface ActivationQuantKernels {
-  toF16: Kernel;
   toQ8: Kernel;
 }
 
 export function createActivationQuantKernels(device: GPUDevice): ActivationQuantKernels {
   return {
-    toF16: createKernel(device, 'toF16', toF16Source, ['uniform', 'read', 'storage']),
     toQ8: createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']),
   };
 }
@@ -78,27 +63,13 @@ export function grid(device: GPUDevice, threads: number, perGroup: number): [num
   return [x, Math.ceil(groups / x)];
 }
 
-/** x [elements] f32 → packed f16 pairs (elements % 8 == 0). */
-export function encodeToF16(encoder: GPUCommandEncoder, device: GPUDevice, k: ActivationQuantKernels, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, k.toF16, [uniform, x, y], ...grid(device, elements / 8, wg));
-}
-
 /** x [elements] f32 → Q8_0 blocks (elements % 32 == 0): quants q (8 u32 per block), scales d. */
 export function encodeToQ8(encoder: GPUCommandEncoder, device: GPUDevice, k: ActivationQuantKernels, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
   dispatch(encoder, device, k.toQ8, [uniform, x, q, d], ...grid(device, elements / 32, wg));
 }
 
-export function toF16Uniform(elements: number): number[] {
-  return [elements / 8];
-}
-
 export function toQ8Uniform(elements: number): number[] {
   return [elements / 32];
-}
-
-/** CPU reference: each element rounded to f16. */
-export function roundF16Ref(x: Float32Array): Float32Array {
-  return x.map(roundToF16);
 }
 
 function roundHalfEven(v: number): number {

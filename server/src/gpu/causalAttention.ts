@@ -51,6 +51,7 @@ export function createCausalAttentionKernel(device: GPUDevice, headDim: number):
   return createKernel(device, `causalAttention_hd${headDim}`, causalAttentionSource(headDim), ['uniform', 'read', 'read', 'read', 'read', 'storage']);
 }
 
+/** Layout of the uniform: rows, heads, kvHeads (u32), scale (f32). */
 export function causalAttentionUniform(rows: number, heads: number, kvHeads: number, headDim: number): (number | { f32: number })[] {
   return [rows, heads, kvHeads, { f32: 1 / Math.sqrt(headDim) }];
 }

@@ -1,5 +1,6 @@
 // Y[M,N] (+)= X[M,K] · Wᵀ (+ bias), W stored [N,K] row-major as f32, f16 or Q8_0, dequantised in the
-// kernel. Activations arrive already rounded for the weight type (activationQuant.ts).
+// kernel. Activations are f32, except for Q8_0 weights: then they arrive as Q8_0 blocks
+// (activationQuant.ts), multiplied as integers as llama.cpp does.
 //
 // Why this shape on lavapipe: every load instruction costs about the same whether its 8 lanes read one
 // address or eight, so the lanes of a workgroup split K (each lane loads a different unit of the X
@@ -34,13 +35,14 @@ fn dotU(a: XU, b: WU) -> f32 { return dot(a, b); }
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> w: array<vec4<f32>>;`,
   f16: `
-alias XU = vec4<u32>;
+struct X8 { a: vec4<f32>, b: vec4<f32> }
+alias XU = X8;
 alias WU = vec4<u32>;
-fn loadX(i: u32) -> XU { return x[i]; }
+fn loadX(i: u32) -> XU { return X8(x[2u * i], x[2u * i + 1u]); }
 fn loadW(i: u32) -> WU { return w[i]; }
 fn h4(a: u32, b: u32) -> vec4<f32> { return vec4<f32>(unpack2x16float(a), unpack2x16float(b)); }
-fn dotU(a: XU, b: WU) -> f32 { return dot(h4(a.x, a.y), h4(b.x, b.y)) + dot(h4(a.z, a.w), h4(b.z, b.w)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
+fn dotU(a: XU, b: WU) -> f32 { return dot(a.a, h4(b.x, b.y)) + dot(a.b, h4(b.z, b.w)); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;`,
   q8_0: `
 struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
@@ -126,7 +128,7 @@ export interface MatmulArgs {
   M: number;
   N: number;
   K: number;
-  /** f32: [M,K] f32; f16: packed halves; q8_0: quant blocks (with xScales). */
+  /** [M,K] f32; for Q8_0 weights, the Q8_0 blocks of X (with xScales). */
   x: GPUBuffer;
   xScales?: GPUBuffer;
   w: GPUBuffer;

@@ -1,0 +1,331 @@
+// The GPU forward pass of a Llama-family model (llama, qwen2). Weights are uploaded once; a forward
+// runs a batch of token rows — each row with its own position, rows of any sequences in any order —
+// through every layer in one command encoder, with attention delegated to an AttentionStep (see
+// attentionStep.ts), and returns the logits of the rows asked for.
+import { HydrapatchError } from '../../../src/protocol/errors';
+import { getGpu, type Gpu } from '../gpu/device';
+import { createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
+import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
+import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { createActivationQuantKernels, encodeToQ8, toQ8Uniform, type ActivationQuantKernels } from '../gpu/activationQuant';
+import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
+import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
+import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
+import { createSwigluKernel, encodeSwiglu } from '../gpu/swiglu';
+import { dequantize } from '../gpu/gpuWeight';
+import type { AttentionShape, AttentionStep } from './attentionStep';
+import type { LoadedModel, ModelConfig, Tensor, WeightType } from './types';
+
+export interface ForwardBatch {
+  tokens: Int32Array;
+  positions: Int32Array;
+}
+
+export interface RunnerOptions {
+  /** Use the portable matmul path even when the device has subgroups (tests, comparisons). */
+  noSubgroups?: boolean;
+}
+
+interface LayerWeights {
+  attnNorm: GPUBuffer;
+  q: GpuWeight;
+  k: GpuWeight;
+  v: GpuWeight;
+  qBias?: GPUBuffer;
+  kBias?: GPUBuffer;
+  vBias?: GPUBuffer;
+  o: GpuWeight;
+  ffnNorm: GPUBuffer;
+  gate: GpuWeight;
+  up: GpuWeight;
+  down: GpuWeight;
+}
+
+/** Per-forward scratch, grown when a larger batch arrives. */
+interface Scratch {
+  rows: number;
+  tokens: GPUBuffer;
+  positions: GPUBuffer;
+  x: GPUBuffer;
+  xn: GPUBuffer;
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  attn: GPUBuffer;
+  gate: GPUBuffer;
+  up: GPUBuffer;
+  /** Activations quantised for Q8_0 weights (sized for the widest input). */
+  xq: GPUBuffer;
+  xqScales: GPUBuffer;
+}
+
+interface Kernels {
+  embedding: Kernel;
+  rmsNorm: Kernel;
+  rope: Kernel;
+  swiglu: Kernel;
+  quant: ActivationQuantKernels;
+  matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
+}
+
+export class ModelRunner implements AttentionShape {
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  private scratch: Scratch | undefined;
+  private logitsBuffer: GPUBuffer | undefined;
+  private finalRows: GPUBuffer | undefined;
+  private readonly arena: UniformArena;
+  private readonly rope: RopeTable;
+  private readonly dummy: GPUBuffer;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly config: ModelConfig,
+    private readonly embedding: GpuWeight,
+    private readonly layers: LayerWeights[],
+    private readonly outputNorm: GPUBuffer,
+    private readonly output: GpuWeight,
+    private readonly kernels: Kernels,
+    private readonly subgroups: boolean,
+  ) {
+    this.numLayers = config.numLayers;
+    this.numHeads = config.numHeads;
+    this.numKvHeads = config.numKvHeads;
+    this.headDim = config.headDim;
+    this.arena = new UniformArena(gpu.device);
+    this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta);
+    this.dummy = createStorage(gpu.device, 'dummy', 16);
+  }
+
+  static async create(model: LoadedModel, options: RunnerOptions = {}): Promise<ModelRunner> {
+    const gpu = await getGpu();
+    const { device } = gpu;
+    const c = model.config;
+    checkConfig(c, model.source.path);
+    const tensor = (name: string): Tensor => {
+      const t = model.tensors.get(name);
+      if (!t) throw new HydrapatchError('missing_tensor', `${model.source.path}: tensor ${name} is missing`, 'The model file is incomplete or not a llama/qwen2 model.');
+      return t;
+    };
+    const vector = (name: string): GPUBuffer => {
+      const data = dequantize(tensor(name));
+      const buffer = createStorage(device, name, data.byteLength);
+      device.queue.writeBuffer(buffer, 0, data);
+      return buffer;
+    };
+    const matrix = (name: string): GpuWeight => uploadWeight(device, tensor(name));
+    const layers: LayerWeights[] = [];
+    for (let i = 0; i < c.numLayers; i++) {
+      const p = `blk.${i}.`;
+      layers.push({
+        attnNorm: vector(`${p}attn_norm.weight`),
+        q: matrix(`${p}attn_q.weight`),
+        k: matrix(`${p}attn_k.weight`),
+        v: matrix(`${p}attn_v.weight`),
+        qBias: c.qkvBias ? vector(`${p}attn_q.bias`) : undefined,
+        kBias: c.qkvBias ? vector(`${p}attn_k.bias`) : undefined,
+        vBias: c.qkvBias ? vector(`${p}attn_v.bias`) : undefined,
+        o: matrix(`${p}attn_output.weight`),
+        ffnNorm: vector(`${p}ffn_norm.weight`),
+        gate: matrix(`${p}ffn_gate.weight`),
+        up: matrix(`${p}ffn_up.weight`),
+        down: matrix(`${p}ffn_down.weight`),
+      });
+    }
+    const embedding = matrix('token_embd.weight');
+    const output = c.tiedEmbeddings ? embedding : matrix('output.weight');
+    const kernels: Kernels = {
+      embedding: createEmbeddingKernel(device, embedding.type),
+      rmsNorm: createRmsNormKernel(device),
+      rope: createRopeKernel(device),
+      swiglu: createSwigluKernel(device),
+      quant: createActivationQuantKernels(device),
+      matmul: new Map(),
+    };
+    // The subgroup reduction needs the workgroup to be exactly one subgroup.
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const fixedSubgroup = info?.subgroupMinSize !== undefined && info.subgroupMinSize === info.subgroupMaxSize;
+    const subgroups = gpu.subgroups && fixedSubgroup && !options.noSubgroups;
+    return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups);
+  }
+
+  /**
+   * Runs `batch` through the model. `logitsRows` are the batch rows whose logits are returned
+   * (default: the last row), concatenated: [logitsRows.length, vocabSize].
+   */
+  async forward(batch: ForwardBatch, attention: AttentionStep, logitsRows?: number[]): Promise<Float32Array> {
+    const rows = logitsRows ?? [batch.tokens.length - 1];
+    const logits = this.submitForward(batch, attention, rows);
+    return readF32(this.gpu.device, logits, rows.length * this.config.vocabSize);
+  }
+
+  /**
+   * Encodes and submits the forward; returns the GPU buffer holding the logits of `logitsRows`
+   * ([logitsRows.length, vocabSize] f32, valid until the next forward) for on-device use.
+   */
+  submitForward(batch: ForwardBatch, attention: AttentionStep, logitsRows: number[]): GPUBuffer {
+    const { device } = this.gpu;
+    const c = this.config;
+    const n = batch.tokens.length;
+    this.checkBatch(batch, logitsRows);
+    const s = this.ensureScratch(n);
+    device.queue.writeBuffer(s.tokens, 0, new Uint32Array(batch.tokens.buffer, batch.tokens.byteOffset, n));
+    device.queue.writeBuffer(s.positions, 0, new Uint32Array(batch.positions.buffer, batch.positions.byteOffset, n));
+    let maxPosition = 0;
+    for (const p of batch.positions) maxPosition = Math.max(maxPosition, p);
+    const ropeTable = this.rope.ensure(maxPosition);
+    attention.begin({ rows: n, positions: batch.positions });
+
+    this.arena.reset();
+    const enc = device.createCommandEncoder({ label: 'forward' });
+    const d = c.hiddenSize;
+    const qDim = c.numHeads * c.headDim;
+    encodeEmbedding(enc, device, this.kernels.embedding, this.arena.alloc(embeddingUniform(n, d, c.vocabSize)), n, d, s.tokens, this.embedding.data, this.embedding.scales ?? this.dummy, s.x);
+    const normU = this.arena.alloc(rmsNormUniform(n, d, c.rmsNormEps));
+    const ropeQ = this.arena.alloc(ropeUniform(n, c.numHeads, c.headDim, c.ropeMode));
+    const ropeK = this.arena.alloc(ropeUniform(n, c.numKvHeads, c.headDim, c.ropeMode));
+    const swigluU = this.arena.alloc([n * c.intermediateSize]);
+    for (let i = 0; i < c.numLayers; i++) {
+      const L = this.layers[i];
+      encodeRmsNorm(enc, device, this.kernels.rmsNorm, normU, n, s.x, L.attnNorm, s.xn);
+      const xnFor = this.rounder(enc, s, s.xn, n, d);
+      this.matmul(enc, L.q, xnFor(L.q.type), n, s.q, L.qBias);
+      this.matmul(enc, L.k, xnFor(L.k.type), n, s.k, L.kBias);
+      this.matmul(enc, L.v, xnFor(L.v.type), n, s.v, L.vBias);
+      encodeRope(enc, device, this.kernels.rope, ropeQ, n, c.numHeads, c.headDim, s.positions, ropeTable, s.q);
+      encodeRope(enc, device, this.kernels.rope, ropeK, n, c.numKvHeads, c.headDim, s.positions, ropeTable, s.k);
+      attention.encode(enc, i, s.q, s.k, s.v, s.attn, n);
+      this.matmul(enc, L.o, this.rounder(enc, s, s.attn, n, qDim)(L.o.type), n, s.x, undefined, true);
+      encodeRmsNorm(enc, device, this.kernels.rmsNorm, normU, n, s.x, L.ffnNorm, s.xn);
+      const ffnFor = this.rounder(enc, s, s.xn, n, d);
+      this.matmul(enc, L.gate, ffnFor(L.gate.type), n, s.gate);
+      this.matmul(enc, L.up, ffnFor(L.up.type), n, s.up);
+      encodeSwiglu(enc, device, this.kernels.swiglu, swigluU, n * c.intermediateSize, s.gate, s.up);
+      this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize)(L.down.type), n, s.x, undefined, true);
+    }
+    // Only the rows whose logits are wanted go through the final norm and the LM head.
+    const m = logitsRows.length;
+    const final = this.ensureFinal(m);
+    for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
+    encodeRmsNorm(enc, device, this.kernels.rmsNorm, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, s.xn);
+    const logits = this.ensureLogits(m);
+    this.matmul(enc, this.output, this.rounder(enc, s, s.xn, m, d)(this.output.type), m, logits);
+    this.arena.flush();
+    device.queue.submit([enc.finish()]);
+    attention.end();
+    return logits;
+  }
+
+  /** Releases the GPU memory of the weights and scratch. */
+  destroy(): void {
+    const all = new Set<GPUBuffer>();
+    const w = (g: GpuWeight) => {
+      all.add(g.data);
+      if (g.scales) all.add(g.scales);
+    };
+    for (const L of this.layers) {
+      for (const b of [L.attnNorm, L.ffnNorm, L.qBias, L.kBias, L.vBias]) if (b) all.add(b);
+      for (const g of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) w(g);
+    }
+    w(this.embedding);
+    w(this.output);
+    all.add(this.outputNorm);
+    if (this.scratch) for (const b of Object.values(this.scratch)) if (typeof b !== 'number') all.add(b);
+    for (const b of all) b.destroy();
+  }
+
+  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised once for Q8_0). */
+  private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
+    let quantised = false;
+    return (type) => {
+      if (type !== 'q8_0') return { x };
+      if (!quantised) {
+        const count = rows * k;
+        encodeToQ8(enc, this.gpu.device, this.kernels.quant, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
+        quantised = true;
+      }
+      return { x: s.xq, scales: s.xqScales };
+    };
+  }
+
+  private matmul(enc: GPUCommandEncoder, w: GpuWeight, x: { x: GPUBuffer; scales?: GPUBuffer }, M: number, y: GPUBuffer, bias?: GPUBuffer, accumulate = false): void {
+    const rowsPerGroup = M === 1 ? 1 : 4;
+    const key = `${w.type}/${rowsPerGroup}`;
+    let entry = this.kernels.matmul.get(key);
+    if (!entry) {
+      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups: this.subgroups, lanes: 8 };
+      entry = { kernel: createMatmulKernel(this.gpu.device, variant), variant };
+      this.kernels.matmul.set(key, entry);
+    }
+    const args = { M, N: w.rows, K: w.cols, x: x.x, xScales: x.scales, w: w.data, wScales: w.scales, bias, accumulate, y };
+    encodeMatmul(enc, this.gpu.device, entry.kernel, entry.variant, this.arena.alloc(matmulUniform(w.type, args)), args, this.dummy);
+  }
+
+  private checkBatch(batch: ForwardBatch, logitsRows: number[]): void {
+    const n = batch.tokens.length;
+    if (n === 0 || batch.positions.length !== n) {
+      throw new HydrapatchError('bad_batch', `a forward needs one position per token and at least one token (got ${n} tokens, ${batch.positions.length} positions)`, 'Pass tokens and positions of equal, non-zero length.');
+    }
+    const vocab = this.config.vocabSize;
+    for (const t of batch.tokens) {
+      if (!(t >= 0 && t < vocab)) throw new HydrapatchError('bad_token', `token id ${t} is outside the vocabulary [0, ${vocab})`, 'Use token ids the model\'s tokenizer produced.');
+    }
+    for (const p of batch.positions) {
+      if (!(p >= 0 && p < 1 << 24)) throw new HydrapatchError('bad_position', `position ${p} is out of range`, 'Positions start at 0.');
+    }
+    for (const r of logitsRows) {
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new HydrapatchError('bad_batch', `logits row ${r} is not a row of the batch (0..${n - 1})`, 'Ask for logits of rows within the batch.');
+    }
+  }
+
+  private ensureScratch(rows: number): Scratch {
+    if (this.scratch && this.scratch.rows >= rows) return this.scratch;
+    if (this.scratch) for (const b of Object.values(this.scratch)) if (typeof b !== 'number') b.destroy();
+    const { device } = this.gpu;
+    const c = this.config;
+    const cap = Math.max(rows, 1);
+    const f = (label: string, width: number) => createStorage(device, label, cap * width * 4);
+    const widest = Math.max(c.hiddenSize, c.intermediateSize, c.numHeads * c.headDim);
+    this.scratch = {
+      rows: cap,
+      tokens: f('tokens', 1),
+      positions: f('positions', 1),
+      x: f('x', c.hiddenSize),
+      xn: f('xn', c.hiddenSize),
+      q: f('q', c.numHeads * c.headDim),
+      k: f('k', c.numKvHeads * c.headDim),
+      v: f('v', c.numKvHeads * c.headDim),
+      attn: f('attn', c.numHeads * c.headDim),
+      gate: f('gate', c.intermediateSize),
+      up: f('up', c.intermediateSize),
+      xq: f('xq', widest / 4),
+      xqScales: f('xqScales', Math.ceil(widest / 32)),
+    };
+    return this.scratch;
+  }
+
+  private ensureFinal(rows: number): GPUBuffer {
+    if (!this.finalRows || this.finalRows.size < rows * this.config.hiddenSize * 4) {
+      this.finalRows?.destroy();
+      this.finalRows = createStorage(this.gpu.device, 'finalRows', rows * this.config.hiddenSize * 4);
+    }
+    return this.finalRows;
+  }
+
+  private ensureLogits(rows: number): GPUBuffer {
+    if (!this.logitsBuffer || this.logitsBuffer.size < rows * this.config.vocabSize * 4) {
+      this.logitsBuffer?.destroy();
+      this.logitsBuffer = createStorage(this.gpu.device, 'logits', rows * this.config.vocabSize * 4);
+    }
+    return this.logitsBuffer;
+  }
+}
+
+function checkConfig(c: ModelConfig, path: string): void {
+  const bad = (what: string) => new HydrapatchError('unsupported_model', `${path}: ${what}`, 'The engine runs llama/qwen2 models with head_dim a multiple of 16 up to 256.');
+  if (c.headDim % 16 !== 0 || c.headDim > 256 || c.headDim <= 0) throw bad(`head_dim ${c.headDim} is not a multiple of 16 in 16..256`);
+  if (c.numKvHeads <= 0 || c.numHeads % c.numKvHeads !== 0) throw bad(`${c.numHeads} heads are not a multiple of ${c.numKvHeads} kv heads`);
+  if (c.hiddenSize % 4 !== 0) throw bad(`hidden size ${c.hiddenSize} is not a multiple of 4`);
+}
