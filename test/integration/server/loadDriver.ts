@@ -1,0 +1,98 @@
+// Loopback load on a running server: `clients` WebSocket clients, each drawing jobs back to back for
+// `durationMs` (a share of them cancelled mid-way, as a user would), then the memory the server
+// reports before and after. Used by the integration test (short) and bench/serverLoad.ts (a minute).
+import { ServerClient } from '../../../src/core/backends/serverClient';
+import type { ServerStats } from '../../../src/protocol/messages';
+import type { PromptTree } from '../../../src/protocol/promptTree';
+import { defaultSampleParams } from '../../../src/protocol/sampling';
+
+export interface LoadOptions {
+  wsUrl: string;
+  token: string;
+  clients: number;
+  durationMs: number;
+  /** Every k-th job of a client is cancelled after its first sample (0: never). */
+  cancelEvery: number;
+  maxTokens: number;
+}
+
+export interface LoadReport {
+  clients: number;
+  durationMs: number;
+  jobs: number;
+  cancelledJobs: number;
+  samples: number;
+  generatedTokens: number;
+  errors: string[];
+  tokensPerSecond: number;
+  before: ServerStats;
+  after: ServerStats;
+}
+
+function treeFor(client: number, job: number): PromptTree {
+  // Shared material first, varying last, as the pipeline lays out its prompts.
+  return {
+    root: {
+      text: `# repository context ${client % 3}\ndef add(a, b):\n    return a - b\n`,
+      children: [
+        { text: `# issue ${job % 5}: add subtracts\n`, n: 3 },
+        { text: `# issue ${job % 5}: fix the sign\n`, n: 2 },
+      ],
+    },
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const observer = await ServerClient.connect({ url: options.wsUrl, token: options.token });
+  // One job first, so that what the engine allocates once (pipelines, buffers) is in the baseline.
+  await observer.draw(treeFor(0, 0), { ...defaultSampleParams, maxTokens: options.maxTokens }, { onSample: () => undefined }, new AbortController().signal);
+  const before = await observer.stats(true);
+  const report = { jobs: 0, cancelledJobs: 0, samples: 0, generatedTokens: 0, errors: [] as string[] };
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+
+  const oneClient = async (c: number) => {
+    const client = await ServerClient.connect({ url: options.wsUrl, token: options.token });
+    try {
+      for (let job = 0; performance.now() < deadline; job++) {
+        const controller = new AbortController();
+        const cancel = options.cancelEvery > 0 && job % options.cancelEvery === options.cancelEvery - 1;
+        const params = { ...defaultSampleParams, temperature: 0.9, seed: c * 1000 + job, maxTokens: options.maxTokens };
+        try {
+          const totals = await client.draw(treeFor(c, job), params, {
+            onSample: (s) => {
+              report.samples++;
+              report.generatedTokens += s.tokenCount;
+              if (cancel) controller.abort();
+            },
+          }, controller.signal);
+          report.jobs++;
+          if (cancel) report.cancelledJobs++;
+          if (!cancel && totals.samples !== 5) report.errors.push(`client ${c} job ${job}: ${totals.samples} samples of 5`);
+        } catch (err) {
+          report.errors.push(`client ${c} job ${job}: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      await client.close();
+    }
+  };
+  await Promise.all(Array.from({ length: options.clients }, (_, c) => oneClient(c)));
+  const elapsed = performance.now() - started;
+  const after = await observer.stats(true);
+  await observer.close();
+  return {
+    clients: options.clients,
+    durationMs: Math.round(elapsed),
+    ...report,
+    tokensPerSecond: report.generatedTokens / (elapsed / 1000),
+    before,
+    after,
+  };
+}
+
+/** Relative change of the server's JS memory (heap + array buffers), after vs before. */
+export function jsMemoryGrowth(report: LoadReport): number {
+  const js = (s: ServerStats) => s.memory.heapUsed + s.memory.arrayBuffers;
+  return js(report.after) / js(report.before) - 1;
+}
