@@ -140,6 +140,7 @@ export function gpt2Vocab(size: number, seed = 1): GeneratedVocab {
     },
     hfTokenizerConfig: {
       add_bos_token: false, bos_token: null, eos_token: '<|im_end|>', chat_template: chatMl, model_max_length: 4096,
+      clean_up_tokenization_spaces: false,
     },
   };
 }
@@ -214,6 +215,7 @@ export function spmVocab(size: number, seed = 1): GeneratedVocab {
     },
     hfTokenizerConfig: {
       add_bos_token: true, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', chat_template: simpleSpmChat, model_max_length: 4096,
+      clean_up_tokenization_spaces: false,
     },
   };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type TestModelFiles, type TestModelSpec, writeTestModel } from '../../scripts/testModels/randomModel';
 
 /** Bump when the generator's output changes, so stale cached models are not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export const defaultTestModelSpec: TestModelSpec = {
   arch: 'llama',

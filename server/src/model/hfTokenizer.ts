@@ -46,6 +46,8 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
   const bosId = idOf(cfg.bos_token as TokenSpec) ?? cfgIds(modelConfig.bos_token_id)[0];
   const eosIds = [...new Set([idOf(cfg.eos_token as TokenSpec), ...cfgIds(modelConfig.eos_token_id)].filter((x): x is number => x !== undefined))];
   const addBos = cfg.add_bos_token === true;
+  // Off unless the folder asks for it: the clean-up deletes spaces before punctuation the text had.
+  const cleanUp = cfg.clean_up_tokenization_spaces === true;
 
   const tokenizer: Tokenizer = {
     vocabSize,
@@ -56,7 +58,8 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
       return (options?.addBos ?? addBos) && bosId !== undefined ? [bosId, ...out] : out;
     },
     decode(tokenIds) {
-      return tok.decode(tokenIds, { skip_special_tokens: true });
+      // @huggingface/tokenizers refuses an empty list.
+      return tokenIds.length ? tok.decode(tokenIds, { skip_special_tokens: true, clean_up_tokenization_spaces: cleanUp }) : '';
     },
   };
   const template = cfg.chat_template;
