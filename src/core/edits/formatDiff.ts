@@ -22,7 +22,7 @@ export function formatDiff(changes: FileChange[], context = 3): string {
 }
 
 function range(start: number, count: number): string {
-  // An empty side is written as "0,0" (the line before which nothing is), as git does.
-  if (count === 0) return `${Math.max(0, start === 0 ? 0 : start)},0`;
+  // git numbers an empty side by the line *before* it ("-0,0" for a new file); jsdiff by the line after.
+  if (count === 0) return `${Math.max(0, start - 1)},0`;
   return count === 1 ? `${start}` : `${start},${count}`;
 }

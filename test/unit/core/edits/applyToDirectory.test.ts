@@ -71,6 +71,17 @@ test('unified diff with fuzzy header and a new file; creation with empty SEARCH'
   assertGitAgrees(files, r.diff, dir, ['lib/x.js', 'lib/new.js']);
 });
 
+test('a deleted file, and the git diff of a created and a deleted file', async () => {
+  const files = { 'old.txt': 'bye\n', 'keep.txt': 'k\n' };
+  const dir = repo(files);
+  const r = await applySampleToDirectory(dir, '--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1 @@\n+hi\n');
+  assert.equal(r.status, 'clean');
+  assert.ok(!existsSync(join(dir, 'old.txt')));
+  assert.match(r.diff, /--- a\/old\.txt\n\+\+\+ \/dev\/null\n@@ -1 \+0,0 @@/);
+  assert.match(r.diff, /--- \/dev\/null\n\+\+\+ b\/new\.txt\n@@ -0,0 \+1 @@/);
+  assertGitAgrees(files, r.diff, dir, ['old.txt', 'new.txt', 'keep.txt']);
+});
+
 test('all or nothing: one failing block leaves every file untouched, with the reason', async () => {
   const files = { 'a.js': 'x\n', 'b.js': 'y\n' };
   const dir = repo(files);

@@ -50,6 +50,11 @@ test('file name on the fence line, decorated names, several blocks reusing the n
   ]);
 });
 
+test('file name as the first line inside the fence', () => {
+  const text = 'Change this:\n```\nlib/a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n';
+  assert.deepEqual(parseEdits(text).edits.map((e) => e.path), ['lib/a.py']);
+});
+
 test('unterminated blocks are skipped with a warning; prose alone gives no edits', () => {
   const p = parseEdits('a.js\n<<<<<<< SEARCH\nfoo\n=======\nbar\n');
   assert.equal(p.edits.length, 0);
