@@ -18,6 +18,7 @@ import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
 import { snapshot } from '../worktree/snapshot';
 import { keepWorktree } from '../worktree/keep';
 import { buildSolvePrompt } from './buildPrompt';
+import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample } from './candidateApply';
 import { sandboxLauncher } from './sandboxLauncher';
 import { validateSolveOptions } from './validateOptions';
@@ -95,6 +96,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const candidates: CandidateResult[] = [];
     const texts = new Map<number, string>();
     const runsByDiff = new Map<string, Promise<TestRunResult>>();
+    const testSlot = createLimiter(options.parallelTests);
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => stop.signal.aborted && r.exitCode === null && !r.timedOut && !r.outputCapped;
 
@@ -126,7 +128,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
           await baselineDone;
-          const run = runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal });
+          const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }));
           runsByDiff.set(applied.diff, run);
           result = await run;
         }

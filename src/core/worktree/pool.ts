@@ -1,7 +1,7 @@
 // A pool of detached worktrees at the snapshot commit, reused between candidates: a released worktree
 // is reset to the snapshot and cleaned before the next candidate gets it. Adding and removing
 // worktrees changes the repository's worktree list, so those steps run one at a time.
-import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
@@ -79,6 +79,8 @@ export class WorktreePool {
         await rm(wt.path, { recursive: true, force: true });
       }
       await rm(this.options.runDir, { recursive: true, force: true });
+      // The per-repository folder goes too once no run (and no kept worktree) is left in it.
+      await rmdir(dirname(this.options.runDir)).catch(() => undefined);
       await git.raw(['worktree', 'prune']).catch(() => undefined);
     });
   }

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoFromFixture } from '../../helpers/gitRepo';
+import { jsSamples } from '../pipeline/fixtureSamples';
+
+const bin = join(__dirname, '../../../bin/hydrapatch.js');
+
+function cli(args: string[], input?: string) {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env, timeout: 120_000 });
+}
+
+test('hydrapatch solve --from-samples: table, coverage line, --json with every candidate and a prediction, exit 0', () => {
+  const repo = repoFromFixture('jsStats');
+  const dir = mkdtempSync(join(tmpdir(), 'hp-cli-'));
+  try {
+    const samples = join(dir, 'samples.jsonl');
+    writeFileSync(samples, jsSamples.map((s) => JSON.stringify({ text: s.text, model: 'elsewhere' })).join('\n') + '\n');
+    const out = join(dir, 'out.json');
+    const r = cli(['solve', '--repo', repo.dir, '--issue', '-', '--from-samples', samples, '--test', 'node --test --test-reporter=tap', '--json', out, '--parallel', '2', '--sandbox', 'auto', '--yes-run-unsandboxed', '--instance-id', 'stats__mean-1'], 'mean([1, 2, 3]) is 1.67, not 2');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^rank\s+verdict\s+samples/m);
+    assert.match(r.stdout, /^1\s+verified\s+4\s/m);
+    assert.match(r.stdout, /coverage: 5\/10 verified · pass@1 50\.0%/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(json.candidates.length, jsSamples.length);
+    for (const [i, s] of jsSamples.entries()) {
+      assert.equal(json.candidates[i].apply.status, s.apply);
+      assert.equal(json.candidates[i].verdict, s.verdict);
+      if (s.verdict !== 'not-applied') assert.equal(typeof json.candidates[i].rank, 'number');
+    }
+    assert.deepEqual(json.predictions, [{ instance_id: 'stats__mean-1', model_name_or_path: `samples from ${samples}`, model_patch: json.groups[0].diff }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    repo.cleanup();
+  }
+});
+
+test('no verified patch: exit 1; bad arguments: exit 2 with a message and a hint', () => {
+  const repo = repoFromFixture('jsStats');
+  const dir = mkdtempSync(join(tmpdir(), 'hp-cli-'));
+  try {
+    const samples = join(dir, 'prose.jsonl');
+    writeFileSync(samples, JSON.stringify({ text: 'I would look at the loop.' }) + '\n');
+    const issue = join(dir, 'issue.txt');
+    writeFileSync(issue, 'mean is wrong');
+    const none = cli(['solve', '--repo', repo.dir, '--issue', issue, '--from-samples', samples, '--test', 'node --test', '--sandbox', 'off', '--yes-run-unsandboxed']);
+    assert.equal(none.status, 1, none.stderr);
+    assert.match(none.stdout, /no candidate applied/);
+
+    const noSource = cli(['solve', '--repo', repo.dir, '--issue', issue, '-n', '4']);
+    assert.equal(noSource.status, 2);
+    assert.match(noSource.stderr, /exactly one of --model PATH, --endpoint URL or --from-samples FILE[\s\S]*hint: usage/);
+    const badN = cli(['solve', '--issue', issue, '--endpoint', 'http://127.0.0.1:9/v1', '--model-name', 'm', '-n', 'many']);
+    assert.equal(badN.status, 2);
+    assert.match(badN.stderr, /-n must be a whole number of at least 1, got "many"/);
+    const notRepo = cli(['solve', '--repo', dir, '--issue', issue, '--from-samples', samples]);
+    assert.equal(notRepo.status, 2);
+    assert.match(notRepo.stderr, /is not inside a git repository[\s\S]*hint:/);
+    const badSamples = join(dir, 'bad.jsonl');
+    writeFileSync(badSamples, '{"text": "ok"}\n{"txt": 1}\n');
+    const bad = cli(['solve', '--repo', repo.dir, '--issue', issue, '--from-samples', badSamples]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.jsonl:2 has no string field "text"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    repo.cleanup();
+  }
+});
