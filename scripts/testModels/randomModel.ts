@@ -170,11 +170,23 @@ function checkSpec(s: TestModelSpec): void {
   if (problems.length) throw new RangeError(`bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`);
 }
 
-export function writeTestModel(spec: TestModelSpec, dir: string): TestModelFiles {
+function buildModel(spec: TestModelSpec): { config: ModelConfig; vocab: GeneratedVocab; stored: Stored[] } {
   checkSpec(spec);
   const config = specConfig(spec);
   const vocab = spec.vocab === 'gpt2' ? gpt2Vocab(spec.vocabSize) : spmVocab(spec.vocabSize);
-  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => store(name, expectedTensorShapes(config).get(name)!, v, spec.weightType));
+  const shapes = expectedTensorShapes(config);
+  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => store(name, shapes.get(name)!, v, spec.weightType));
+  return { config, vocab, stored };
+}
+
+/** The metadata and tensors a GGUF file of this spec holds, for tests that write altered copies. */
+export function testGgufParts(spec: TestModelSpec): { metadata: Record<string, GgufMetaValue>; tensors: GgufWriteTensor[] } {
+  const { config, vocab, stored } = buildModel(spec);
+  return { metadata: ggufMetadata(config, spec, vocab), tensors: stored.map((s) => s.ggml) };
+}
+
+export function writeTestModel(spec: TestModelSpec, dir: string): TestModelFiles {
+  const { config, vocab, stored } = buildModel(spec);
   mkdirSync(dir, { recursive: true });
   const gguf = join(dir, 'model.gguf');
   writeGguf(gguf, ggufMetadata(config, spec, vocab), stored.map((s) => s.ggml));

@@ -52,7 +52,7 @@ export function checkTensors(c: ModelConfig, tensors: Map<string, Tensor>, file:
     const t = tensors.get(name);
     if (!t) throw modelError('model_missing_tensor', file, `tensor ${name} is missing`);
     if (name === 'token_embd.weight' && t.shape.length === 2 && t.shape[1] === shape[1] && t.shape[0] !== shape[0]) {
-      throw modelError('model_vocab_mismatch', file, `the tokenizer has ${c.vocabSize} tokens but the embedding table has ${t.shape[0]} rows`);
+      throw modelError('model_vocab_mismatch', file, `the vocabulary has ${c.vocabSize} tokens but the embedding table has ${t.shape[0]} rows`);
     }
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw modelError('model_bad_shape', file, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
