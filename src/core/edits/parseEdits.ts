@@ -1,7 +1,7 @@
 // The one entry point for turning a raw sample into edits. Size and binary checks come first, so a
 // hostile 50 MB "patch" is refused after one length comparison, before any splitting or scanning.
 import { HydrapatchError } from '../../protocol/errors';
-import type { ParsedEdits } from './editTypes';
+import type { FileEdit, ParsedEdits } from './editTypes';
 import { parseSearchReplace } from './parseSearchReplace';
 import { parseUnifiedDiff } from './parseUnifiedDiff';
 
@@ -30,8 +30,27 @@ export function parseEdits(text: string, options: ParseOptions = {}): ParsedEdit
   }
   const normalized = text.replace(/\r\n?/g, '\n');
   const sr = parseSearchReplace(normalized);
-  if (sr.edits.length > 0) return { format: 'searchReplace', edits: sr.edits, warnings: sr.warnings };
+  if (sr.edits.length > 0) return { format: 'searchReplace', ...withoutRepeats(sr.edits, sr.warnings) };
   const ud = parseUnifiedDiff(normalized);
-  if (ud.edits.length > 0) return { format: 'unifiedDiff', edits: ud.edits, warnings: [...sr.warnings, ...ud.warnings] };
+  if (ud.edits.length > 0) return { format: 'unifiedDiff', ...withoutRepeats(ud.edits, [...sr.warnings, ...ud.warnings]) };
   return { format: 'none', edits: [], warnings: [...sr.warnings, ...ud.warnings] };
+}
+
+/**
+ * Models often restate their edits ("so the final change is: …"); applying a block twice would fail
+ * (its SEARCH is gone after the first), so exact repeats of an earlier edit are dropped.
+ */
+function withoutRepeats(edits: FileEdit[], warnings: string[]): { edits: FileEdit[]; warnings: string[] } {
+  const seen = new Set<string>();
+  const out: FileEdit[] = [];
+  for (const e of edits) {
+    const key = JSON.stringify([e.path, e.search, e.replace, e.deleteFile ?? false]);
+    if (seen.has(key)) {
+      warnings.push(`a repeated edit of ${e.path} was applied once`);
+      continue;
+    }
+    seen.add(key);
+    out.push(e);
+  }
+  return { edits: out, warnings };
 }

@@ -77,9 +77,19 @@ export function cleanPath(raw: string): string | undefined {
   s = s.replace(/^(file(name)?|path)\s*:\s*/i, '');
   s = s.replace(/^[*`'"]+/, '').replace(/[*`'":]+$/, '');
   s = s.replace(/^(file(name)?|path)\s*:\s*/i, '').trim();
-  if (s === '' || /\s/.test(s)) return undefined;
-  // A path has a directory part or an extension, or is a well-known extensionless file name.
-  if (!/[/.]/.test(s) && !/^(Makefile|Dockerfile|Rakefile|Gemfile|LICENSE|README)$/.test(s)) return undefined;
-  if (/^[.]+$/.test(s)) return undefined;
-  return s;
+  if (s === '' || /\s/.test(s)) return named(raw);
+  return looksLikePath(s) ? s : named(raw);
+}
+
+/** A path inside prose: "In `src/a.js`, change:" or "Update lib/util.py:". */
+function named(line: string): string | undefined {
+  for (const m of line.matchAll(/`([^`\s]+)`/g)) if (looksLikePath(m[1])) return m[1];
+  const last = /(\S+):\s*$/.exec(line.trim())?.[1];
+  return last !== undefined && /^[\w@./-]+$/.test(last) && looksLikePath(last) ? last : undefined;
+}
+
+/** A directory part or a real extension, not ending in '/', or a well-known extensionless file name. */
+function looksLikePath(s: string): boolean {
+  if (s.endsWith('/') || /^[.]+$/.test(s)) return false;
+  return /\//.test(s) || /[^./]\.[A-Za-z0-9_+-]+$/.test(s) || /^(Makefile|Dockerfile|Rakefile|Gemfile|LICENSE|README)$/.test(s);
 }

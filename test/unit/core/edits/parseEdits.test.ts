@@ -55,6 +55,22 @@ test('file name as the first line inside the fence', () => {
   assert.deepEqual(parseEdits(text).edits.map((e) => e.path), ['lib/a.py']);
 });
 
+test('a file name in prose before the block; prose that names no file is not taken for one', () => {
+  const block = '<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n';
+  assert.deepEqual(parseEdits('In `lib/a.py`, change the constant:\n' + block).edits.map((e) => e.path), ['lib/a.py']);
+  assert.deepEqual(parseEdits('Update lib/b.py:\n' + block).edits.map((e) => e.path), ['lib/b.py']);
+  const noName = parseEdits('Here is the fix.\n' + block);
+  assert.equal(noName.edits.length, 0);
+  assert.match(noName.warnings.join(' '), /no file name/);
+});
+
+test('a block restated later is applied once', () => {
+  const block = 'a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n';
+  const p = parseEdits(block + '\nSo the final change is:\n\n' + block);
+  assert.equal(p.edits.length, 1);
+  assert.match(p.warnings.join(' '), /repeated/);
+});
+
 test('unterminated blocks are skipped with a warning; prose alone gives no edits', () => {
   const p = parseEdits('a.js\n<<<<<<< SEARCH\nfoo\n=======\nbar\n');
   assert.equal(p.edits.length, 0);
