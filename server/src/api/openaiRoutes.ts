@@ -86,31 +86,46 @@ async function complete(ctx: ApiContext, req: IncomingMessage, res: ServerRespon
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('the HTTP client disconnected'));
   });
-  if (request.stream) {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  }
+  // Headers wait for the job's first sign of life, so that a job refused at once (prompt too long, …) still gets
+  // its proper status instead of an error event inside a 200 stream.
+  const startStream = () => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  };
   const choices: ReturnType<typeof choiceOf>[] = [];
-  const totals: JobTotals[] = await Promise.all(
-    jobs.trees.map((tree, t) =>
-      ctx.jobs.run(
-        model.engine,
-        tree,
-        jobs.params,
-        {
-          onSample: (s) => {
-            const choice = choiceOf(s, t * jobs.n + s.index);
-            if (request.stream) res.write(`data: ${JSON.stringify({ ...envelope, choices: [choice] })}\n\n`);
-            else choices.push(choice);
+  let totals: JobTotals[];
+  try {
+    totals = await Promise.all(
+      jobs.trees.map((tree, t) =>
+        ctx.jobs.run(
+          model.engine,
+          tree,
+          jobs.params,
+          {
+            onSample: (s) => {
+              const choice = choiceOf(s, t * jobs.n + s.index);
+              if (!request.stream) return void choices.push(choice);
+              startStream();
+              res.write(`data: ${JSON.stringify({ ...envelope, choices: [choice] })}\n\n`);
+            },
+            // Progress means the job was accepted; clients with a headers timeout hear from us then.
+            onProgress: () => {
+              if (request.stream) startStream();
+            },
           },
-        },
-        controller.signal,
+          controller.signal,
+        ),
       ),
-    ),
-  );
+    );
+  } catch (err) {
+    // One prompt failed: the others of the request stop too.
+    controller.abort(err);
+    throw err;
+  }
   const promptTokens = totals.reduce((s, t) => s + t.promptTokens, 0);
   const completionTokens = totals.reduce((s, t) => s + t.generatedTokens, 0);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   if (request.stream) {
+    startStream();
     if (request.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ ...envelope, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
     return;

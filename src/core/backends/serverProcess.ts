@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 
 export interface ServerProcessOptions {
-  /** bin/hydrapatch-server.js, or the bundled dist/server.js. */
+  /** bin/hydrapatch-server.js, the bundled dist/server.js, or server/src/main.ts with nodeArgs ['--import', 'tsx']. */
   serverScript: string;
   model?: string;
   /** Node to run it with: in the VS Code extension host, process.execPath with ELECTRON_RUN_AS_NODE=1 in env. */
@@ -65,7 +65,17 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   const child: ChildProcess = spawn(options.nodePath ?? process.execPath, args, {
     env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group, so that stop() also reaches what a wrapper script starts in turn.
+    detached: process.platform !== 'win32',
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, name);
+      else child.kill(name);
+    } catch {
+      // Already gone.
+    }
+  };
   const tail: string[] = [];
   let requested = false;
   const exited = new Promise<ServerExit>((resolve) => {
@@ -90,8 +100,8 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   const stop = (graceMs = 5000): Promise<ServerExit> => {
     if (child.exitCode === null && child.signalCode === null) {
       requested = true;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       void exited.then(() => clearTimeout(timer));
     }
     return exited;

@@ -23,7 +23,7 @@ after(async () => {
   const exit = await server.stop();
   // It stopped because we asked, not because of anything a test sent.
   assert.equal(exit.requested, true);
-  assert.equal(exit.code, 0, exit.stderrTail);
+  assert.equal(exit.code, 0, `${exit.signal} ${exit.stderrTail}`);
 });
 
 const tree = { root: { text: 'def add(a, b):', n: 2 } };

@@ -1,5 +1,5 @@
 // A real server process for the integration tests, started the way the extension starts it
-// (startServerProcess), from the sources through tsx, plus a raw WebSocket for sending what a
+// (startServerProcess), from the sources through tsx (in one process: no wrapper between), plus a raw WebSocket for sending what a
 // well-behaved client never would.
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -10,7 +10,7 @@ const repo = join(__dirname, '..', '..', '..');
 
 export function startTestServer(options: { model?: string; serveArgs?: string[]; kvBudgetBytes?: number } = {}): Promise<ServerProcess> {
   return startServerProcess({
-    serverScript: join(repo, 'bin', 'hydrapatch-server.js'),
+    serverScript: join(repo, 'server', 'src', 'main.ts'),
     nodeArgs: ['--import', 'tsx', '--expose-gc'],
     model: options.model,
     serveArgs: options.serveArgs,
