@@ -35,6 +35,7 @@ const enum VT {
 }
 
 const CHUNK = 1 << 20;
+const READ_PART = 1 << 30;
 
 /** Sequential little-endian reads over a file descriptor, refilled a chunk at a time. */
 class Cursor {
@@ -190,8 +191,12 @@ export async function readGgufTensorData(file: GgufFile, tensors: GgufTensorInfo
   try {
     for (const t of tensors) {
       const data = new Uint8Array(t.byteSize);
-      const { bytesRead } = await fh.read(data, 0, t.byteSize, t.offset);
-      if (bytesRead !== t.byteSize) throw modelError('model_truncated', file.path, `tensor ${t.name} is cut short (${bytesRead} of ${t.byteSize} bytes)`);
+      // One read is limited to 2 GiB; big embedding tables are read in parts.
+      for (let done = 0; done < t.byteSize; ) {
+        const { bytesRead } = await fh.read(data, done, Math.min(READ_PART, t.byteSize - done), t.offset + done);
+        if (bytesRead === 0) throw modelError('model_truncated', file.path, `tensor ${t.name} is cut short (${done} of ${t.byteSize} bytes)`);
+        done += bytesRead;
+      }
       out.set(t.name, data);
     }
   } finally {

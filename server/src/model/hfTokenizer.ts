@@ -35,8 +35,9 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
   }
   const model = json.model as { vocab?: Record<string, number> } | undefined;
   const added = (json.added_tokens as { id: number }[] | undefined) ?? [];
-  const ids = [...Object.values(model?.vocab ?? {}), ...added.map((t) => t.id)];
-  const vocabSize = ids.length ? Math.max(...ids) + 1 : 0;
+  // A loop, not Math.max(...ids): real vocabularies have more ids than a call may take arguments.
+  let vocabSize = 0;
+  for (const id of [...Object.values(model?.vocab ?? {}), ...added.map((t) => t.id)]) vocabSize = Math.max(vocabSize, id + 1);
 
   const idOf = (spec: TokenSpec): number | undefined => {
     const text = tokenText(spec);
