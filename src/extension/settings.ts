@@ -15,6 +15,7 @@ export interface Settings {
   nodePath: string;
   endpoint: string;
   endpointModel: string;
+  endpointApi: 'chat' | 'completions';
   testCommand: string;
   parallelTests: number;
   testTimeoutSeconds: number;
@@ -37,6 +38,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     nodePath: c.get<string>('nodePath', ''),
     endpoint: c.get<string>('endpoint', ''),
     endpointModel: c.get<string>('endpointModel', ''),
+    endpointApi: c.get<string>('endpointApi') === 'completions' ? 'completions' : 'chat',
     testCommand: c.get<string>('testCommand', ''),
     parallelTests: c.get<number>('parallelTests', 2),
     testTimeoutSeconds: c.get<number>('testTimeoutSeconds', 120),

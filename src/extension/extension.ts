@@ -1,0 +1,63 @@
+// Activation: wires the pieces (log, server, run controller, status bar, panel, diff documents,
+// commands) and hands back a small read-only API that the tests inside the extension host use.
+import * as vscode from 'vscode';
+import { solve } from '../core/pipeline/solve';
+import { HydrapatchError, formatError } from '../protocol/errors';
+import type { PanelState } from '../protocol/webview';
+import { CandidateDocuments, SCHEME } from './candidateDocuments';
+import { candidateAction, registerCommands, type CommandDeps } from './commands';
+import { createLog } from './log';
+import { panelState } from './panelState';
+import { ReviewPanel } from './reviewPanel';
+import { RunController } from './runController';
+import { createSampleSource } from './sampleSources';
+import { ServerManager } from './serverManager';
+import { StatusBar } from './statusBar';
+
+export interface HydrapatchApi {
+  /** What the panel shows for the current run, or undefined before the first run. */
+  state(): PanelState | undefined;
+  busy(): boolean;
+  /** Resolves when no run is in progress. */
+  idle(): Promise<void>;
+}
+
+let server: ServerManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): HydrapatchApi {
+  const log = createLog(context);
+  server = new ServerManager(context.extensionPath, log);
+  const statusBar = new StatusBar();
+  context.subscriptions.push(server, statusBar);
+
+  // The closures below run after activation, when every const here is set.
+  const current = () => controller.current;
+  const documents = new CandidateDocuments(current);
+  const panel = new ReviewPanel(context.extensionUri, current, async (action, runId, index) => {
+    try {
+      await candidateAction(deps, action, runId, index);
+    } catch (err) {
+      const e = HydrapatchError.from(err).toData();
+      log.error(formatError(e));
+      panel.notice(e.message);
+      void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+    }
+  });
+  context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));
+
+  const manager = server;
+  const controller = new RunController(context, solve, (settings) => createSampleSource(settings, manager, context.secrets), log, statusBar, panel);
+  const deps: CommandDeps = { context, controller, panel, documents, log, restartServer: () => manager.restart() };
+  registerCommands(deps);
+  log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: tests are never run'})`);
+
+  return {
+    state: () => (controller.current ? panelState(controller.current) : undefined),
+    busy: () => controller.busy,
+    idle: () => controller.idle(),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+}

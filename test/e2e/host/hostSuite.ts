@@ -1,0 +1,22 @@
+// Entry of the tests that run INSIDE the real extension host (code-server's smoke-test-driver route,
+// setup-notes.md). Bundled to out/e2e/hostSuite.js; mocha comes from the repository's node_modules.
+// Mocha's console goes to the browser, so the results also go to the JSON file $HP_E2E_REPORT.
+import { writeFileSync } from 'node:fs';
+import Mocha from 'mocha';
+import { registerHostTests } from './hostTests';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'hostTests', mocha);
+  registerHostTests(process.env.HP_E2E_MODE === 'untrusted' ? 'untrusted' : 'trusted');
+  const results: { title: string; state: string; error?: string; ms?: number }[] = [];
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      if (process.env.HP_E2E_REPORT) writeFileSync(process.env.HP_E2E_REPORT, JSON.stringify({ failures, results }, null, 2));
+      if (failures > 0) reject(new Error(`${failures} host test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed', ms: t.duration }));
+    runner.on('fail', (t, err: Error) => results.push({ title: t.fullTitle(), state: 'failed', error: `${err.message}\n${err.stack ?? ''}` }));
+  });
+}

@@ -1,0 +1,164 @@
+// The extension's behaviour seen from inside the real extension host: commands, settings, workspace
+// trust and cancel, each against the fixture repository that is the open folder and the replaying
+// stand-in model at hydrapatch.endpoint. Registered into mocha by hostSuite.ts.
+import * as assert from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'mocha';
+import * as vscode from 'vscode';
+import type { HydrapatchApi } from '../../../src/extension/extension';
+import type { PanelState } from '../../../src/protocol/webview';
+
+const EXTENSION_ID = 'hydrapatch.hydrapatch';
+const ISSUE = 'add() in src/math.js subtracts instead of adding; the test "add sums two numbers" fails.';
+
+async function api(): Promise<HydrapatchApi> {
+  const ext = vscode.extensions.getExtension<HydrapatchApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+  return ext.activate();
+}
+
+function folder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'no folder is open');
+  return f.uri.fsPath;
+}
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: folder(), encoding: 'utf8' });
+
+async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function solveAndWait(hp: HydrapatchApi, n: number): Promise<PanelState> {
+  await vscode.commands.executeCommand('hydrapatch.solve', { issue: ISSUE, n });
+  await until('the run to start', () => hp.busy() || hp.state() !== undefined, 10_000);
+  await hp.idle();
+  const state = hp.state();
+  assert.ok(state, 'no run state after solve');
+  return state;
+}
+
+async function replayStats(): Promise<{ requests: number; abandoned: number }> {
+  const endpoint = vscode.workspace.getConfiguration('hydrapatch').get<string>('endpoint', '');
+  return (await (await fetch(`${endpoint}/replay-stats`)).json()) as { requests: number; abandoned: number };
+}
+
+function worktrees(): string[] {
+  return git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
+}
+
+export function registerHostTests(mode: 'trusted' | 'untrusted'): void {
+  describe(`Hydrapatch in the extension host (${mode} folder)`, () => {
+    const original = () => readFileSync(join(folder(), 'src/math.js'), 'utf8');
+    let unchanged = '';
+    before(() => (unchanged = original()));
+
+    it('registers every command in the "Hydrapatch" category', async () => {
+      await api();
+      const all = await vscode.commands.getCommands(true);
+      for (const id of ['solve', 'cancel', 'showCandidates', 'applyCandidate', 'restartServer', 'showLog', 'setEndpointKey']) {
+        assert.ok(all.includes(`hydrapatch.${id}`), `hydrapatch.${id} missing`);
+      }
+      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { category: string }[] } };
+      assert.ok(manifest.contributes.commands.every((c) => c.category === 'Hydrapatch'));
+    });
+
+    it('reads its settings with their defaults and the test-run overrides', () => {
+      const c = vscode.workspace.getConfiguration('hydrapatch');
+      assert.strictEqual(c.inspect('samples')?.defaultValue, 16);
+      assert.strictEqual(c.inspect('sandbox')?.defaultValue, 'auto');
+      assert.strictEqual(c.get('backend'), 'openai-compatible');
+      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } } };
+      assert.strictEqual(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+      assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('hydrapatch.testCommand'));
+    });
+
+    if (mode === 'untrusted') {
+      it('samples and shows candidates but never runs a test in an untrusted folder', async () => {
+        assert.strictEqual(vscode.workspace.isTrusted, false, 'the folder should open untrusted');
+        const hp = await api();
+        const state = await solveAndWait(hp, 8);
+        assert.strictEqual(state.phase, 'done', state.error?.message);
+        assert.ok(state.testsSkippedReason, 'the panel should say why tests did not run');
+        assert.strictEqual(state.progress.tested, 0);
+        assert.ok(state.groups.length >= 2, `expected candidate groups, got ${state.groups.length}`);
+        assert.ok(state.groups.every((g) => g.sandbox === '' && Object.values(g.tests).every((t) => t === 'not-run')));
+        assert.strictEqual(original(), unchanged, 'the workspace changed');
+        assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
+      });
+      return;
+    }
+
+    it('solves the fixture issue: the verified group ranks first and tests ran sandboxed', async () => {
+      assert.strictEqual(vscode.workspace.isTrusted, true);
+      const hp = await api();
+      const state = await solveAndWait(hp, 8);
+      assert.strictEqual(state.phase, 'done', state.error?.message);
+      assert.strictEqual(state.progress.sampled, 8);
+      const best = state.groups[0];
+      assert.strictEqual(best.verdict, 'verified');
+      assert.ok(best.size >= 2, `the right fix was sampled 3 times, group size ${best.size}`);
+      assert.strictEqual(best.tests['add sums two numbers'], 'fixed');
+      assert.ok(state.groups.some((g) => g.verdict === 'breaks'), 'the candidate that breaks mul should be its own group');
+      assert.notStrictEqual(best.sandbox, '');
+      assert.ok(state.coverage && state.coverage.c >= 1);
+      assert.strictEqual(original(), unchanged, 'solving must not change the workspace');
+      assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
+    });
+
+    it('refuses to apply when the file changed since the run, else applies the candidate to the file', async () => {
+      const hp = await api();
+      const best = hp.state()!.groups[0];
+      const uri = vscode.Uri.file(join(folder(), 'src/math.js'));
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(uri, new vscode.Position(0, 0), '// local change\n');
+      await vscode.workspace.applyEdit(edit);
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', best.representative);
+      assert.strictEqual(doc.getText().includes('return a + b;'), false, 'applied over a changed file');
+      const revert = new vscode.WorkspaceEdit();
+      revert.delete(uri, new vscode.Range(0, 0, 1, 0));
+      await vscode.workspace.applyEdit(revert);
+      await doc.save();
+      assert.strictEqual(doc.getText(), unchanged);
+
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', best.representative);
+      assert.ok(readFileSync(uri.fsPath, 'utf8').includes('return a + b;'), 'the fix is not on disk');
+      assert.ok(hp.state()!.groups[0].applied);
+      // Back to the committed file for the next test (Undo is checked by the UI test, which can focus the editor).
+      git('checkout', '--', 'src/math.js');
+      await until('the editor to reload the file', () => doc.getText() === unchanged, 10_000);
+    });
+
+    it('cancel stops the model job and leaves no worktree and no change', async () => {
+      const hp = await api();
+      const statsBefore = await replayStats();
+      const previousRun = hp.state()?.runId ?? 0;
+      await vscode.commands.executeCommand('hydrapatch.solve', { issue: `${ISSUE} (slow)`, n: 64 });
+      await until('some samples of the new run', () => {
+        const s = hp.state();
+        return s !== undefined && s.runId > previousRun && s.progress.sampled >= 2;
+      }, 60_000);
+      await vscode.commands.executeCommand('hydrapatch.cancel');
+      await hp.idle();
+      const state = hp.state()!;
+      assert.strictEqual(state.phase, 'cancelled');
+      assert.ok(state.progress.sampled < 64, `all ${state.progress.sampled} samples were drawn`);
+      let statsAfter = await replayStats();
+      for (let i = 0; i < 50 && statsAfter.abandoned <= statsBefore.abandoned; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        statsAfter = await replayStats();
+      }
+      assert.ok(statsAfter.abandoned > statsBefore.abandoned, 'the model endpoint never saw the job stop');
+      assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
+      assert.strictEqual(git('status', '--porcelain'), '', 'the workspace changed');
+      assert.strictEqual(original(), unchanged);
+    });
+  });
+}

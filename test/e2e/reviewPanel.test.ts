@@ -1,0 +1,144 @@
+// The packaged extension in a real VS Code (code-server 4.139.1), driven like a user would: install
+// the .vsix, open a fixture repository with a failing test, run "Hydrapatch: Solve Issue with N
+// Samples" from the command palette, watch the status bar, review the panel (candidate groups, test
+// grid, coverage plot), open a diff, apply the best candidate, and check the file and its tests.
+// Screenshots go to test-artifacts/. The model is a stand-in replaying raw outputs; the rest is real.
+import * as assert from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser } from './support/browser';
+import { packageVsix } from './support/build';
+import { ensureCodeServer, repoRoot, startCodeServer, type RunningCodeServer } from './support/codeServer';
+import { FIXED_LINE, makeFixtureRepo, RAW_OUTPUTS } from './support/fixtureRepo';
+import { startReplayModel, type ReplayModel } from './support/replayModel';
+
+const artifacts = join(repoRoot, 'test-artifacts');
+const N = 8;
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function answer(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }, () => {
+  let model: ReplayModel;
+  let server: RunningCodeServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let panel: FrameLocator;
+  let folder: string;
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const paths = await ensureCodeServer();
+    const vsix = packageVsix();
+    model = await startReplayModel(RAW_OUTPUTS);
+    folder = makeFixtureRepo();
+    server = await startCodeServer({
+      paths,
+      install: [vsix],
+      settings: {
+        'hydrapatch.backend': 'openai-compatible',
+        'hydrapatch.endpoint': model.url,
+        'hydrapatch.endpointModel': 'replay',
+        'hydrapatch.testCommand': 'node --test',
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+      },
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90_000 });
+    panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await model?.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('solves the issue from the command palette, with progress in the status bar', async () => {
+    await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
+    await answer(page, 'add() in src/math.js returns a - b; the test "add sums two numbers" fails.');
+    await answer(page, String(N));
+    const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch .*sampled/ }).first();
+    await status.waitFor({ timeout: 60_000 });
+    assert.match((await status.innerText()).trim(), new RegExp(`Hydrapatch \\d+/${N} sampled · \\d+ tested · \\d+ pass`));
+    await page.locator('.part.statusbar').screenshot({ path: join(artifacts, 'statusbar-running.png') });
+    await panel.locator('#progress', { hasText: /^done/ }).waitFor({ timeout: 240_000 });
+    await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`${N}/${N} sampled`) }).first().waitFor();
+    await page.locator('.part.statusbar').screenshot({ path: join(artifacts, 'statusbar-done.png') });
+  });
+
+  it('lists the ranked candidate groups, the test grid and the coverage plot', async () => {
+    const rows = panel.locator('tr.group');
+    await rows.first().waitFor();
+    assert.ok((await rows.count()) >= 3, 'expected several candidate groups');
+    assert.match(await rows.first().innerText(), /verified/);
+    assert.match(await rows.first().innerText(), /3 samples/);
+    assert.strictEqual(await panel.locator('svg.coverage-plot circle.point').count() > 0, true);
+    assert.strictEqual(await panel.locator('svg.coverage-plot path.fit').count() > 0, true);
+    assert.strictEqual(await panel.locator('table.grid td.cell.fixed').count() > 0, true, 'the fixed test should show in the grid');
+    assert.strictEqual(await panel.locator('table.grid td.cell.new-failure').count() > 0, true, 'the candidate breaking mul should show a new failure');
+    await page.screenshot({ path: join(artifacts, 'panel.png') });
+  });
+
+  it('opens the best candidate in VS Code\'s diff editor', async () => {
+    await panel.locator('tr.group').first().locator('vscode-button[data-action="openDiff"]').click();
+    const diff = page.locator('.monaco-diff-editor');
+    await diff.first().waitFor({ timeout: 30_000 });
+    await page.locator('.tab', { hasText: 'Hydrapatch #' }).first().waitFor();
+    await page.screenshot({ path: join(artifacts, 'diff.png') });
+  });
+
+  it('applies the best candidate: the file changes and the tests pass', async () => {
+    const file = join(folder, 'src/math.js');
+    assert.ok(!readFileSync(file, 'utf8').includes(FIXED_LINE));
+    assert.notStrictEqual(spawnSync('node', ['--test'], { cwd: folder, stdio: 'ignore' }).status, 0, 'the fixture should fail before');
+    await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').click();
+    const end = Date.now() + 30_000;
+    while (!readFileSync(file, 'utf8').includes(FIXED_LINE)) {
+      if (Date.now() > end) assert.fail('the fix never reached the file on disk');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.strictEqual(spawnSync('node', ['--test'], { cwd: folder, stdio: 'ignore' }).status, 0, 'the tests should pass after applying');
+    await panel.locator('tr.group').first().getByText('applied').waitFor();
+    assert.strictEqual(execFileSync('git', ['worktree', 'list'], { cwd: folder, encoding: 'utf8' }).trim().split('\n').length, 1, 'a worktree was left behind');
+    await page.screenshot({ path: join(artifacts, 'applied.png') });
+  });
+
+  it('reverts the whole candidate with one Undo in the editor', async () => {
+    await page.keyboard.press('Control+P');
+    await answer(page, 'src/math.js');
+    const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press('Control+Z');
+    await page.keyboard.press('Control+S');
+    const file = join(folder, 'src/math.js');
+    const end = Date.now() + 15_000;
+    while (readFileSync(file, 'utf8').includes(FIXED_LINE)) {
+      if (Date.now() > end) assert.fail('one Undo did not revert the candidate');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '', 'after Undo the file should equal the commit');
+  });
+});

@@ -1,0 +1,118 @@
+// A real VS Code for the end-to-end tests: code-server 4.139.1 on Node 24 (installed once, cached in
+// .cache/ by scripts/installCodeServer.mjs), run in its own process group with throwaway user data,
+// extensions and XDG folders, listening on 127.0.0.1 only.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repoRoot = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
+
+export interface CodeServerPaths {
+  node: string;
+  codeServer: string;
+}
+
+export async function ensureCodeServer(): Promise<CodeServerPaths> {
+  const mod = (await import(join(repoRoot, 'scripts', 'installCodeServer.mjs'))) as { ensureCodeServer(): Promise<CodeServerPaths> };
+  return mod.ensureCodeServer();
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface CodeServerOptions {
+  paths: CodeServerPaths;
+  /** User settings.json content. */
+  settings: Record<string, unknown>;
+  /** .vsix files installed before start. */
+  install?: string[];
+  /** Extra `--vscode-option` flags, e.g. enable-smoke-test-driver. */
+  vscodeOptions?: string[];
+  /** Extra environment for code-server and its extension host. */
+  env?: Record<string, string>;
+}
+
+export interface RunningCodeServer {
+  url: string;
+  port: number;
+  home: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startCodeServer(opts: CodeServerOptions): Promise<RunningCodeServer> {
+  const home = mkdtempSync(join(tmpdir(), 'hp-e2e-vscode-'));
+  const dirs = { userData: join(home, 'user-data'), extensions: join(home, 'extensions'), xdg: join(home, 'xdg') };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(opts.settings, null, 2));
+  const config = join(home, 'config.yaml');
+  writeFileSync(config, 'auth: none\ncert: false\n');
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: dirs.xdg,
+    XDG_CONFIG_HOME: dirs.xdg,
+    XDG_CACHE_HOME: dirs.xdg,
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
+    ...opts.env,
+  };
+  const common = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--config', config];
+  for (const vsix of opts.install ?? []) {
+    execFileSync(opts.paths.node, [opts.paths.codeServer, ...common, '--install-extension', vsix], { env, stdio: 'pipe', timeout: 120_000 });
+  }
+  const port = await freePort();
+  const args = [
+    opts.paths.codeServer,
+    ...common,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--bind-addr', `127.0.0.1:${port}`,
+    ...(opts.vscodeOptions ?? []).flatMap((o) => ['--vscode-option', o]),
+  ];
+  let output = '';
+  const child: ChildProcess = spawn(opts.paths.node, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}):\n${output}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`code-server did not start within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url,
+    port,
+    home,
+    log: () => output,
+    stop: async () => {
+      // code-server leaves helper processes (extension host, watchers): end the whole group.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

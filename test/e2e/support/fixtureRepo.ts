@@ -1,0 +1,68 @@
+// A real git repository with a real bug and a failing node:test test, made fresh in a temp folder for
+// each end-to-end run, plus the raw model outputs the stand-in model replays for it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BUGGY_LINE = '  return a - b;';
+export const FIXED_LINE = '  return a + b;';
+
+export const ISSUE = `add() returns the difference instead of the sum
+
+\`add(2, 3)\` in src/math.js gives -1; it should give 5. The test "add sums two numbers" fails.`;
+
+const files: Record<string, string> = {
+  'package.json': '{ "name": "fixture-math", "private": true, "scripts": { "test": "node --test" } }\n',
+  'src/math.js': `function add(a, b) {\n${BUGGY_LINE}\n}\n\nfunction mul(a, b) {\n  return a * b;\n}\n\nmodule.exports = { add, mul };\n`,
+  'test/math.test.js': `const test = require('node:test');
+const assert = require('node:assert');
+const { add, mul } = require('../src/math.js');
+
+test('add sums two numbers', () => {
+  assert.strictEqual(add(2, 3), 5);
+});
+
+test('mul multiplies two numbers', () => {
+  assert.strictEqual(mul(2, 3), 6);
+});
+`,
+};
+
+export function makeFixtureRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-e2e-repo-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'add', '.');
+  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'commit', '-q', '-m', 'math with a bug');
+  return dir;
+}
+
+const block = (search: string, replace: string, prose = '') => `${prose}src/math.js
+\`\`\`js
+<<<<<<< SEARCH
+${search}
+=======
+${replace}
+>>>>>>> REPLACE
+\`\`\`
+`;
+
+/**
+ * What a model might write for ISSUE: the right fix (three times, once in other words), a fix that
+ * breaks mul, one that changes nothing useful, an edit that does not apply, and prose.
+ */
+export const RAW_OUTPUTS: string[] = [
+  block(BUGGY_LINE, FIXED_LINE, 'The subtraction should be an addition.\n\n'),
+  block(BUGGY_LINE, FIXED_LINE),
+  block(BUGGY_LINE, '  return b + a;', 'Swap to addition:\n'),
+  block('  return a * b;', '  return a + b;', 'Fix mul instead:\n'),
+  block(BUGGY_LINE, '  return a - b; // sum', 'Add a comment.\n'),
+  block('  return a / b;', FIXED_LINE),
+  'I think the bug is in the tests, not in the code.',
+  block(BUGGY_LINE, FIXED_LINE),
+];

@@ -1,0 +1,58 @@
+// Runs the in-host mocha suite (test/e2e/host) inside code-server through the smoke-test driver:
+// the workbench opens the fixture folder with the repository as the extension under development,
+// and reports the exit code through codeAutomationExit (setup-notes.md).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser } from './browser';
+import { repoRoot, startCodeServer, type CodeServerPaths } from './codeServer';
+
+export interface HostReport {
+  exitCode: number;
+  failures: number;
+  results: { title: string; state: string; error?: string; ms?: number }[];
+  browserLog: string[];
+}
+
+export async function runHostSuite(opts: { paths: CodeServerPaths; folder: string; mode: 'trusted' | 'untrusted'; settings: Record<string, unknown> }): Promise<HostReport> {
+  const scratch = mkdtempSync(join(tmpdir(), 'hp-e2e-report-'));
+  const reportFile = join(scratch, 'report.json');
+  const server = await startCodeServer({
+    paths: opts.paths,
+    settings: {
+      ...opts.settings,
+      'security.workspace.trust.enabled': opts.mode === 'untrusted',
+      'security.workspace.trust.startupPrompt': 'never',
+    },
+    vscodeOptions: ['enable-smoke-test-driver'],
+    env: { HP_E2E_REPORT: reportFile, HP_E2E_MODE: opts.mode },
+  });
+  const browser = await launchBrowser();
+  const browserLog: string[] = [];
+  try {
+    const page = await browser.context.newPage();
+    page.on('console', (m) => browserLog.push(m.text()));
+    const exited = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(repoRoot)],
+      ['extensionTestsPath', remote(join(repoRoot, 'out', 'e2e', 'hostSuite.js'))],
+    ];
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the host suite did not finish in 6 min\n${browserLog.slice(-40).join('\n')}`)), 360_000));
+    const exitCode = await Promise.race([exited, timeout]);
+    let report: { failures: number; results: HostReport['results'] } = { failures: -1, results: [] };
+    try {
+      report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    } catch {
+      // No report: the suite did not even load; the browser log says why.
+    }
+    return { exitCode, ...report, browserLog };
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
