@@ -6,7 +6,7 @@
 // are reduced with one subgroupAdd, the GQA heads sharing a kv head reuse each loaded row, and the
 // context is split across workgroups (flash-decoding) so that one long sequence still fills the CPU.
 // Output: per (row, head, split) an f32 partial (normalised output + log-sum-exp) for mergeByLse.
-import { checkHeadDim, EMPTY_MAX, LANES, MASKED_SCORE } from './hydragenAttention';
+import { checkHeadDim, EMPTY_MAX, LANES, MASKED_SCORE, vec4PerLane } from './hydragenAttention';
 
 /** Uniform layout of perSequenceAttention. */
 export const PER_SEQUENCE_PARAM_WORDS = 8;
@@ -22,8 +22,11 @@ export const SEGMENT_HEADER_WORDS = 2;
 export function perSequenceAttentionWgsl(headDim: number, group: number): string {
   checkHeadDim(headDim);
   const dv = headDim / 4;
-  const lv = dv / LANES;
+  const lv = vec4PerLane(headDim);
   const G = group;
+  // Lanes past the head's end hold zero queries (their partial dots vanish) and load clamped rows.
+  const at = (i: number) => `min(lane * ${lv}u + ${i}u, ${dv - 1}u)`;
+  const live = (i: number) => `lane * ${lv}u + ${i}u < ${dv}u`;
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   emit(`enable subgroups;
@@ -47,10 +50,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   let vs = split * P.splitLen;
   let ve = vs + P.splitLen;`);
   for (let g = 0; g < G; g++) {
-    emit(`  let qo${g} = (row * P.numHeads + kvh * ${G}u + ${g}u) * ${dv}u + lane * ${lv}u;
+    emit(`  let qo${g} = (row * P.numHeads + kvh * ${G}u + ${g}u) * ${dv}u;
   var m${g} = ${EMPTY_MAX};
   var l${g} = 0.0;`);
-    for (let i = 0; i < lv; i++) emit(`  let q${g}_${i} = q[qo${g} + ${i}u] * P.scale;\n  var a${g}_${i} = vec4<f32>(0.0);`);
+    for (let i = 0; i < lv; i++) emit(`  let q${g}_${i} = select(vec4<f32>(0.0), q[qo${g} + ${at(i)}] * P.scale, ${live(i)});\n  var a${g}_${i} = vec4<f32>(0.0);`);
   }
   emit(`  var vpos = 0u;
   for (var sg = 0u; sg < nSeg; sg++) {
@@ -60,10 +63,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     let b = min(vpos + ln, ve);
     for (var t = a; t < b; t += 4u) {`);
   for (let k = 0; k < 4; k++) {
-    emit(`      let kb${k} = ((st + min(t + ${k}u, b - 1u) - vpos) * P.numKvHeads + kvh) * ${dv}u + lane * ${lv}u;`);
+    emit(`      let kb${k} = ((st + min(t + ${k}u, b - 1u) - vpos) * P.numKvHeads + kvh) * ${dv}u;`);
   }
   emit(`      let live = vec4<bool>(true, t + 1u < b, t + 2u < b, t + 3u < b);`);
-  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let k${k}_${i} = kPool[kb${k} + ${i}u];`);
+  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let k${k}_${i} = kPool[kb${k} + ${at(i)}];`);
   for (let g = 0; g < G; g++) {
     const dots = [0, 1, 2, 3].map((k) => Array.from({ length: lv }, (_, i) => `dot(q${g}_${i}, k${k}_${i})`).join(' + '));
     emit(`      let s${g} = select(vec4<f32>(${MASKED_SCORE}), subgroupAdd(vec4<f32>(${dots.join(', ')})), live);
@@ -73,7 +76,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
       m${g} = mn${g};
       l${g} = l${g} * cr${g} + p${g}.x + p${g}.y + p${g}.z + p${g}.w;`);
   }
-  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let v${k}_${i} = vPool[kb${k} + ${i}u];`);
+  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let v${k}_${i} = vPool[kb${k} + ${at(i)}];`);
   const comp = ['x', 'y', 'z', 'w'];
   for (let g = 0; g < G; g++) {
     for (let i = 0; i < lv; i++) {
@@ -87,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     emit(`  {
     let dst = (row * P.numHeads + kvh * ${G}u + ${g}u) * P.maxSlots + slotBase + split;
     let inv = select(0.0, 1.0 / l${g}, l${g} > 0.0);`);
-    for (let i = 0; i < lv; i++) emit(`    partO[dst * ${dv}u + lane * ${lv}u + ${i}u] = a${g}_${i} * inv;`);
+    for (let i = 0; i < lv; i++) emit(`    if (${live(i)}) { partO[dst * ${dv}u + lane * ${lv}u + ${i}u] = a${g}_${i} * inv; }`);
     emit(`    if (lane == 0u) { partLse[dst] = select(${MASKED_SCORE}, m${g} + log(l${g}), l${g} > 0.0); }
   }`);
   }

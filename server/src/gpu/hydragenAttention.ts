@@ -24,9 +24,14 @@ export const EMPTY_MAX = -1.0e38;
 export const PREFIX_PARAM_WORDS = 16;
 
 export function checkHeadDim(headDim: number): void {
-  if (headDim % (4 * LANES) !== 0 || headDim > 256) {
-    throw new Error(`attention kernels need headDim to be a multiple of ${4 * LANES} up to 256, got ${headDim}`);
+  if (headDim % 16 !== 0 || headDim < 16 || headDim > 256) {
+    throw new Error(`attention kernels need headDim to be a multiple of 16 up to 256, got ${headDim}`);
   }
+}
+
+/** vec4s of a head row each lane loads (the last lanes load clamped duplicates when headDim/4 < 8 * this). */
+export function vec4PerLane(headDim: number): number {
+  return Math.ceil(headDim / 4 / LANES);
 }
 
 /**
@@ -37,7 +42,7 @@ export function checkHeadDim(headDim: number): void {
 export function prefixAttentionWgsl(headDim: number): string {
   checkHeadDim(headDim);
   const dv = headDim / 4;
-  const lv = dv / LANES;
+  const lv = vec4PerLane(headDim);
   const Q = QUERIES_PER_LANE;
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
@@ -61,10 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   let split = wg.x;
   let kvh = wg.y;
   let qBase = wg.z * ${QUERIES_PER_WORKGROUP}u + lane * ${Q}u;`);
+  // Named registers rather than arrays: arrays indexed in loops stay in memory and slow the JIT.
   for (let j = 0; j < Q; j++) {
-    emit(`  var q${j}: array<vec4<f32>, ${dv}>;
-  var a${j}: array<vec4<f32>, ${dv}>;
-  var m${j} = ${EMPTY_MAX};
+    for (let c = 0; c < dv; c++) emit(`  var q${j}_${c} = vec4<f32>(0.0);\n  var a${j}_${c} = vec4<f32>(0.0);`);
+    emit(`  var m${j} = ${EMPTY_MAX};
   var l${j} = 0.0;
   let qi${j} = qBase + ${j}u;
   let ok${j} = qi${j} < P.numQueries;
@@ -76,9 +81,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     let r = rows[li];
     if (P.causal != 0u) { lim${j} = P.causalBase + li; }
     dst${j} = (r * P.numHeads + h) * P.maxSlots + P.slotBase + split;
-    let qo = (r * P.numHeads + h) * ${dv}u;
-    for (var c = 0u; c < ${dv}u; c++) { q${j}[c] = q[qo + c] * P.scale; }
-  }`);
+    let qo = (r * P.numHeads + h) * ${dv}u;`);
+    for (let c = 0; c < dv; c++) emit(`    q${j}_${c} = q[qo + ${c}u] * P.scale;`);
+    emit(`  }`);
   }
   emit(`  let t0 = split * P.splitLen;
   var t1 = min(P.segLen, t0 + P.splitLen);
@@ -87,15 +92,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     t1 = min(t1, P.causalBase + lastList / P.group + 1u);
   }
   for (var t = t0; t < t1; t++) {
-    let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u + lane * ${lv}u;`);
-  for (let i = 0; i < lv; i++) emit(`    let k${i} = kPool[base + ${i}u];`);
+    let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u;`);
+  for (let i = 0; i < lv; i++) emit(`    let k${i} = kPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
   for (let j = 0; j < Q; j++) emit(`    var s${j} = 0.0;`);
   for (let c = 0; c < dv; c++) {
     emit(`    { let kc = subgroupBroadcast(k${c % lv}, ${Math.floor(c / lv)}u);`);
-    for (let j = 0; j < Q; j++) emit(`      s${j} += dot(q${j}[${c}], kc);`);
+    for (let j = 0; j < Q; j++) emit(`      s${j} += dot(q${j}_${c}, kc);`);
     emit(`    }`);
   }
-  for (let i = 0; i < lv; i++) emit(`    let v${i} = vPool[base + ${i}u];`);
+  for (let i = 0; i < lv; i++) emit(`    let v${i} = vPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
   for (let j = 0; j < Q; j++) {
     emit(`    if (t > lim${j}) { s${j} = ${MASKED_SCORE}; }
     let mn${j} = max(m${j}, s${j});
@@ -106,15 +111,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   }
   for (let c = 0; c < dv; c++) {
     emit(`    { let vc = subgroupBroadcast(v${c % lv}, ${Math.floor(c / lv)}u);`);
-    for (let j = 0; j < Q; j++) emit(`      a${j}[${c}] = a${j}[${c}] * cr${j} + p${j} * vc;`);
+    for (let j = 0; j < Q; j++) emit(`      a${j}_${c} = a${j}_${c} * cr${j} + p${j} * vc;`);
     emit(`    }`);
   }
   emit(`  }`);
   for (let j = 0; j < Q; j++) {
     emit(`  if (ok${j}) {
-    let inv = select(0.0, 1.0 / l${j}, l${j} > 0.0);
-    for (var c = 0u; c < ${dv}u; c++) { partO[dst${j} * ${dv}u + c] = a${j}[c] * inv; }
-    partLse[dst${j}] = select(${MASKED_SCORE}, m${j} + log(l${j}), l${j} > 0.0);
+    let inv = select(0.0, 1.0 / l${j}, l${j} > 0.0);`);
+    for (let c = 0; c < dv; c++) emit(`    partO[dst${j} * ${dv}u + ${c}u] = a${j}_${c} * inv;`);
+    emit(`    partLse[dst${j}] = select(${MASKED_SCORE}, m${j} + log(l${j}), l${j} > 0.0);
   }`);
   }
   emit(`}`);

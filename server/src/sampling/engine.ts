@@ -1,13 +1,25 @@
 // The sampling engine: the one object the server (WebSocket / HTTP API) and `generate` talk to. It owns
-// a loaded model on the GPU, the prompt-tree KV store and the batch scheduler; jobs draw samples from a
-// prompt tree and stream them back. Several jobs may be submitted at once: their decode steps are
-// serialised on the one device, each step serving every admitted sequence of every job.
+// a loaded model on the GPU, the prompt-tree KV pool and the batch scheduler. A job prefills each node
+// of its prompt tree once (its KV kept once, whatever the number of samples below it), then its
+// samples decode in waves: as many sequences as the KV budget and the batch limit allow, freed slots
+// refilled as sequences finish. Several jobs may run at once: decode steps are serialised on the one
+// device, each step serving every admitted sequence of every job.
 import type { PromptTree } from '../../../src/protocol/promptTree';
-import type { JobTotals, SampleParams, SampleProgress, SampleResult } from '../../../src/protocol/sampling';
+import type { FinishReason, JobTotals, SampleParams, SampleProgress, SampleResult } from '../../../src/protocol/sampling';
 import { HydrapatchError } from '../../../src/protocol/errors';
+import type { AttentionShape } from '../model/attentionStep';
 import type { ModelConfig, Tokenizer } from '../model/types';
+import { loadModel } from '../model/load';
+import { ModelRunner } from '../model/runner';
+import { compileTreeAttention, TreeAttention } from '../gpu/treeAttention';
+import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
+import { KvSlots } from './kvPool';
+import { layoutPromptTree, type PromptLayout } from './promptLayout';
+import { calibratePathCost, preferShared, type PathCost } from './pathCost';
+import { pickToken, sampleUniform, validateSampleParams } from './sampler';
+import { findStop, nextSearchFrom } from './stopStrings';
 
-/** Which attention the decode step uses: `auto` picks per tree level from measured kernel cost. */
+/** Which attention the decode step uses: `auto` picks per tree node from measured kernel cost. */
 export type AttentionMode = 'auto' | 'hydragen' | 'baseline';
 
 export interface EngineOptions {
@@ -16,6 +28,8 @@ export interface EngineOptions {
   attention?: AttentionMode;
   /** Most sequences decoded in one step (default 128); more samples run in waves. */
   maxBatch?: number;
+  /** Prompt tokens per prefill forward (default 256). */
+  prefillChunk?: number;
 }
 
 export interface EngineModelInfo {
@@ -35,6 +49,10 @@ export interface EngineStats {
   /** KV bytes held now over all jobs: each prompt-tree node once plus each admitted sequence's suffix. */
   kvBytesInUse: number;
   kvBudgetBytes: number;
+  /** Bytes of K and V of one token over all layers. */
+  kvBytesPerToken: number;
+  attention: AttentionMode;
+  pathCost?: PathCost;
   jobs: EngineJobStats[];
 }
 
@@ -43,23 +61,366 @@ export interface SampleHandlers {
   onProgress?(progress: SampleProgress): void;
 }
 
-/** The engine's public face; `loadSamplingEngine` returns one. */
-export interface SamplingEngine {
-  readonly modelInfo: EngineModelInfo;
-  readonly tokenizer: Tokenizer;
-  /**
-   * Draw every sample the tree asks for. Resolves with the job's totals when all are done, or, once
-   * `signal` aborts, within one decode step with the samples finished so far (others reported with
-   * finishReason 'cancelled'); the job's KV memory is freed before it resolves.
-   */
-  sample(tree: PromptTree, params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<JobTotals>;
-  stats(): EngineStats;
-  close(): Promise<void>;
+const DEFAULT_BUDGET = 256 * 1024 * 1024;
+
+interface Sequence {
+  job: Job;
+  sample: number;
+  leaf: number;
+  /** Tokens generated so far (the last one not yet fed back). */
+  tokens: number[];
+  logprob: number;
+  suffixStart: number;
+  suffixCapacity: number;
+  /** Position of the next token fed. */
+  position: number;
+  text: string;
+  searchFrom: number;
 }
 
+interface Job {
+  id: number;
+  layout: PromptLayout;
+  params: SampleParams;
+  handlers: SampleHandlers;
+  signal: AbortSignal;
+  /** Pool slot of each node's first token. */
+  nodeStart: number[];
+  /** Logits after each node's last token (an empty node: its parent's). */
+  nodeLogits: Float32Array[];
+  pending: { sample: number; leaf: number }[];
+  active: Sequence[];
+  done: number;
+  generated: number;
+  prefillMs: number;
+  decodeMs: number;
+  kvSlots: number;
+  kvPeak: number;
+  usedShared: boolean;
+  usedPerSequence: boolean;
+  lastProgress: number;
+  started: number;
+  resolve(totals: JobTotals): void;
+  reject(err: unknown): void;
+}
+
+export class SamplingEngine {
+  private readonly jobs: Job[] = [];
+  private nextJobId = 1;
+  private pumping = false;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly prefillChunk: number;
+
+  private constructor(
+    readonly modelInfo: EngineModelInfo,
+    readonly tokenizer: Tokenizer,
+    private readonly runner: ModelRunner,
+    private readonly attention: TreeAttention,
+    private readonly slots: KvSlots,
+    private readonly mode: AttentionMode,
+    private readonly policy: SplitPolicy,
+    private readonly pathCost: PathCost | undefined,
+    options: EngineOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 128;
+    this.prefillChunk = options.prefillChunk ?? 256;
+  }
+
+  static async load(path: string, options: EngineOptions = {}): Promise<SamplingEngine> {
+    const model = await loadModel(path);
+    const runner = await ModelRunner.create(model);
+    const c = model.config;
+    const shape: AttentionShape = { numLayers: c.numLayers, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim };
+    const device = runner.gpu.device;
+    const kernels = await compileTreeAttention(device, shape);
+    const bytesPerToken = 2 * c.numLayers * c.numKvHeads * c.headDim * 4;
+    const budget = options.kvBudgetBytes ?? DEFAULT_BUDGET;
+    const perLayerLimit = Math.floor(device.limits.maxStorageBufferBindingSize / (c.numKvHeads * c.headDim * 4));
+    const capacity = Math.min(Math.floor(budget / bytesPerToken), perLayerLimit);
+    if (capacity < 2) {
+      throw new HydrapatchError('kv_budget', `A KV budget of ${budget} bytes holds ${capacity} tokens of this model (${bytesPerToken} bytes each).`, 'Raise kvBudgetBytes.');
+    }
+    const attention = new TreeAttention(device, shape, kernels, capacity);
+    const mode = options.attention ?? 'auto';
+    const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads };
+    const pathCost = mode === 'auto' ? await calibratePathCost(device, shape, kernels, policy) : undefined;
+    return new SamplingEngine({ path, config: c }, model.tokenizer, runner, attention, new KvSlots(capacity), mode, policy, pathCost, options);
+  }
+
+  stats(): EngineStats {
+    const per = this.attention.bytesPerSlot;
+    return {
+      kvBytesInUse: this.slots.inUse * per,
+      kvBudgetBytes: this.slots.capacity * per,
+      kvBytesPerToken: per,
+      attention: this.mode,
+      pathCost: this.pathCost,
+      jobs: this.jobs.map((j) => ({
+        id: j.id,
+        samplesTotal: j.layout.samples,
+        samplesDone: j.done,
+        activeSequences: j.active.length,
+        kvBytes: j.kvSlots * per,
+      })),
+    };
+  }
+
+  /**
+   * Draws every sample the tree asks for, streaming each through `handlers.onSample` as it finishes.
+   * Resolves with the job's totals; once `signal` aborts, within one decode step, the running samples
+   * reported with finishReason 'cancelled' and the job's KV memory freed.
+   */
+  sample(tree: PromptTree, params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<JobTotals> {
+    if (this.closed) return Promise.reject(new HydrapatchError('engine_closed', 'The sampling engine was closed.', 'Load the model again.'));
+    validateSampleParams(params);
+    const layout = layoutPromptTree(tree, this.tokenizer, this.modelInfo.config.contextLength);
+    const pending = layout.leaves.flatMap((leaf, li) => leaf.samples.map((sample) => ({ sample, leaf: li })));
+    return new Promise<JobTotals>((resolve, reject) => {
+      this.jobs.push({
+        id: this.nextJobId++, layout, params, handlers, signal, nodeStart: [], nodeLogits: [], pending, active: [],
+        done: 0, generated: 0, prefillMs: 0, decodeMs: 0, kvSlots: 0, kvPeak: 0, usedShared: false, usedPerSequence: false,
+        lastProgress: 0, started: performance.now(), resolve, reject,
+      });
+      void this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of [...this.jobs]) this.finishJob(job, new HydrapatchError('engine_closed', 'The sampling engine was closed while the job ran.', 'Load the model again.'));
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    this.attention.destroy();
+    this.runner.destroy();
+  }
+
+  /** Runs prefills and decode steps until no job is left; one instance at a time. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.jobs.length > 0 && !this.closed) {
+        for (const job of [...this.jobs]) {
+          if (job.signal.aborted) this.cancelJob(job);
+        }
+        const fresh = this.jobs.find((j) => j.nodeStart.length === 0);
+        if (fresh) {
+          await this.guard(fresh, () => this.prefill(fresh));
+          continue;
+        }
+        for (const job of [...this.jobs]) this.guardSync(job, () => this.admit(job));
+        const rows = this.jobs.flatMap((j) => j.active);
+        if (rows.length === 0) {
+          for (const job of [...this.jobs]) if (job.pending.length === 0) this.finishJob(job);
+          if (this.jobs.length > 0 && this.jobs.every((j) => j.active.length === 0)) {
+            const job = this.jobs[0];
+            this.finishJob(job, new HydrapatchError('kv_budget', `The KV budget (${this.slots.capacity} tokens) cannot hold one more sequence of ${job.params.maxTokens} tokens next to the prompt.`, 'Raise the KV budget or lower max_tokens.'));
+          }
+          continue;
+        }
+        try {
+          await this.decodeStep(rows);
+        } catch (err) {
+          for (const job of [...new Set(rows.map((r) => r.job))]) this.finishJob(job, err);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async guard(job: Job, f: () => Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (err) {
+      this.finishJob(job, err);
+    }
+  }
+
+  private guardSync(job: Job, f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.finishJob(job, err);
+    }
+  }
+
+  private kvNodes(job: Job): KvNode[] {
+    return job.layout.nodes.map((n, i) => ({ start: job.nodeStart[i], length: n.tokens.length, parent: n.parent }));
+  }
+
+  private async prefill(job: Job): Promise<void> {
+    const t0 = performance.now();
+    const { nodes } = job.layout;
+    job.nodeStart = nodes.map(() => -1);
+    for (let i = 0; i < nodes.length; i++) {
+      job.nodeStart[i] = this.slots.alloc(nodes[i].tokens.length, `prompt node ${i} of job ${job.id}`);
+      job.kvSlots += nodes[i].tokens.length;
+    }
+    job.kvPeak = job.kvSlots;
+    const kv = this.kvNodes(job);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.tokens.length === 0) {
+        job.nodeLogits[i] = job.nodeLogits[n.parent];
+        continue;
+      }
+      for (let from = 0; from < n.tokens.length; from += this.prefillChunk) {
+        if (job.signal.aborted) return;
+        const count = Math.min(this.prefillChunk, n.tokens.length - from);
+        this.attention.setPlan(planPrefill(kv, i, from, count, this.policy));
+        const tokens = Int32Array.from(n.tokens.slice(from, from + count));
+        const positions = Int32Array.from({ length: count }, (_, j) => n.position + from + j);
+        const logits = await this.runner.forward({ tokens, positions }, this.attention, [count - 1]);
+        if (from + count === n.tokens.length) job.nodeLogits[i] = logits;
+      }
+    }
+    job.prefillMs += performance.now() - t0;
+  }
+
+  /** Admits pending samples while the batch and the KV budget allow; each starts from its leaf's logits. */
+  private admit(job: Job): void {
+    const p = job.params;
+    while (job.pending.length > 0 && this.jobs.reduce((a, j) => a + j.active.length, 0) < this.maxBatch) {
+      const suffix = p.maxTokens - 1;
+      const start = this.slots.tryAlloc(suffix);
+      if (start < 0) return;
+      const { sample, leaf } = job.pending.shift()!;
+      const node = job.layout.nodes[job.layout.leaves[leaf].node];
+      job.kvSlots += suffix;
+      job.kvPeak = Math.max(job.kvPeak, job.kvSlots);
+      const seq: Sequence = {
+        job, sample, leaf, tokens: [], logprob: 0, suffixStart: start, suffixCapacity: suffix,
+        position: node.position + node.tokens.length, text: '', searchFrom: 0,
+      };
+      job.active.push(seq);
+      this.advance(seq, job.nodeLogits[job.layout.leaves[leaf].node], 0);
+    }
+  }
+
+  /** Chooses the sequence's next token from `logits` (step = tokens generated so far) and finishes it when due. */
+  private advance(seq: Sequence, logits: Float32Array, step: number): void {
+    const job = seq.job;
+    const p = job.params;
+    const { token, logprob } = pickToken(logits, p, sampleUniform(p.seed, seq.sample, step));
+    job.generated++;
+    if (this.tokenizer.eosIds.includes(token)) return this.finishSequence(seq, 'eos');
+    seq.tokens.push(token);
+    seq.logprob += logprob;
+    if (p.stop.length > 0) {
+      seq.text = this.tokenizer.decode(seq.tokens);
+      const at = findStop(seq.text, p.stop, seq.searchFrom);
+      if (at >= 0) {
+        seq.text = seq.text.slice(0, at);
+        return this.finishSequence(seq, 'stop');
+      }
+      seq.searchFrom = nextSearchFrom(seq.text.length, p.stop);
+    }
+    if (seq.tokens.length >= p.maxTokens || seq.position + seq.tokens.length >= this.modelInfo.config.contextLength) this.finishSequence(seq, 'length');
+  }
+
+  private finishSequence(seq: Sequence, reason: FinishReason): void {
+    const job = seq.job;
+    job.active.splice(job.active.indexOf(seq), 1);
+    this.slots.release(seq.suffixStart, seq.suffixCapacity);
+    job.kvSlots -= seq.suffixCapacity;
+    job.done++;
+    const leaf = job.layout.leaves[seq.leaf];
+    const text = reason === 'stop' ? seq.text : this.tokenizer.decode(seq.tokens);
+    job.handlers.onSample({
+      index: seq.sample, leaf: seq.leaf, ...(leaf.label !== undefined ? { label: leaf.label } : {}),
+      text, finishReason: reason, tokenCount: seq.tokens.length, logprob: seq.logprob,
+    });
+  }
+
+  private async decodeStep(rows: Sequence[]): Promise<void> {
+    const t0 = performance.now();
+    const jobs = [...new Set(rows.map((r) => r.job))];
+    // One node list for all jobs in the step: each job's nodes after the previous job's.
+    const nodes: KvNode[] = [];
+    const offset = new Map<Job, number>();
+    for (const job of jobs) {
+      const o = nodes.length;
+      offset.set(job, o);
+      for (const n of this.kvNodes(job)) nodes.push({ ...n, parent: n.parent < 0 ? -1 : n.parent + o });
+    }
+    const decodeRows: DecodeRow[] = rows.map((s) => ({
+      node: offset.get(s.job)! + s.job.layout.leaves[s.leaf].node,
+      suffixStart: s.suffixStart,
+      suffixLength: s.tokens.length,
+    }));
+    const below = new Array<number>(nodes.length).fill(0);
+    for (const r of decodeRows) for (const n of ancestors(nodes, r.node)) below[n]++;
+    const shared = (n: number) =>
+      this.mode === 'hydragen' || (this.mode === 'auto' && preferShared(this.pathCost!, this.attention.shape, nodes[n].length, below[n]));
+    const plan = planDecode(nodes, decodeRows, shared, this.policy);
+    const sharedNodes = new Set(plan.prefix.map((d) => d.segStart));
+    for (const job of jobs) {
+      const o = offset.get(job)!;
+      job.layout.nodes.forEach((n, i) => {
+        if (n.tokens.length === 0 || below[o + i] === 0) return;
+        if (sharedNodes.has(nodes[o + i].start)) job.usedShared = true;
+        else job.usedPerSequence = true;
+      });
+    }
+    this.attention.setPlan(plan);
+    const tokens = Int32Array.from(rows, (s) => s.tokens[s.tokens.length - 1]);
+    const positions = Int32Array.from(rows, (s) => s.position + s.tokens.length - 1);
+    const logits = await this.runner.forward({ tokens, positions }, this.attention, rows.map((_, i) => i));
+    const vocab = this.modelInfo.config.vocabSize;
+    const elapsed = performance.now() - t0;
+    for (const job of jobs) job.decodeMs += elapsed;
+    rows.forEach((s, i) => {
+      if (s.job.active.includes(s)) this.advance(s, logits.subarray(i * vocab, (i + 1) * vocab), s.tokens.length);
+    });
+    const now = performance.now();
+    for (const job of jobs) {
+      if (job.handlers.onProgress && now - job.lastProgress > 250) {
+        job.lastProgress = now;
+        job.handlers.onProgress({
+          tokens: job.generated, samplesDone: job.done, samplesTotal: job.layout.samples,
+          tokensPerSecond: job.generated / Math.max(1e-3, (now - job.started) / 1000),
+        });
+      }
+      if (job.active.length === 0 && job.pending.length === 0) this.finishJob(job);
+    }
+  }
+
+  private cancelJob(job: Job): void {
+    for (const seq of [...job.active]) this.finishSequence(seq, 'cancelled');
+    job.pending = [];
+    this.finishJob(job);
+  }
+
+  /** Frees the job's memory and settles its promise (with totals, or with `error`). */
+  private finishJob(job: Job, error?: unknown): void {
+    const i = this.jobs.indexOf(job);
+    if (i < 0) return;
+    this.jobs.splice(i, 1);
+    for (const seq of job.active) this.slots.release(seq.suffixStart, seq.suffixCapacity);
+    job.active = [];
+    job.layout.nodes.forEach((n, k) => {
+      if (job.nodeStart[k] !== undefined && job.nodeStart[k] >= 0) this.slots.release(job.nodeStart[k], n.tokens.length);
+    });
+    job.nodeStart = job.nodeStart.map(() => -1);
+    job.kvSlots = 0;
+    if (error !== undefined) {
+      job.reject(HydrapatchError.from(error));
+      return;
+    }
+    job.resolve({
+      samples: job.done,
+      promptTokens: job.layout.promptTokens,
+      generatedTokens: job.generated,
+      prefillMs: job.prefillMs,
+      decodeMs: job.decodeMs,
+      kvBytesPeak: job.kvPeak * this.attention.bytesPerSlot,
+      attention: job.usedShared && job.usedPerSequence ? 'mixed' : job.usedShared ? 'hydragen' : 'baseline',
+    });
+  }
+}
+
+/** Loads a model (GGUF file or safetensors folder) into a sampling engine. */
 export function loadSamplingEngine(path: string, options: EngineOptions = {}): Promise<SamplingEngine> {
-  void options;
-  return Promise.reject(
-    new HydrapatchError('engine_unavailable', `Cannot load ${path}: the sampling engine is not wired to the GPU forward pass yet.`, 'Use a later build.'),
-  );
+  return SamplingEngine.load(path, options);
 }

@@ -17,9 +17,8 @@ function rng(seed: number): () => number {
   };
 }
 
-async function check(numHeads: number, numKvHeads: number, makePlans: (nodes: KvNode[], rows: DecodeRow[], policy: { targetWorkgroups: number; numKvHeads: number; group: number }) => { name: string; plan: AttentionPlan; keys: number[][] }[]) {
+async function check(numHeads: number, numKvHeads: number, headDim: number, makePlans: (nodes: KvNode[], rows: DecodeRow[], policy: { targetWorkgroups: number; numKvHeads: number; group: number }) => { name: string; plan: AttentionPlan; keys: number[][] }[]) {
   const gpu = await getGpu();
-  const headDim = 64;
   const shape = { numLayers: 1, numHeads, numKvHeads, headDim };
   const kernels = await compileTreeAttention(gpu.device, shape);
   // Root 300 tokens; children of 70 and 130; a grandchild of 40 under the first child.
@@ -70,7 +69,7 @@ async function check(numHeads: number, numKvHeads: number, makePlans: (nodes: Kv
     const want = referenceAttention({ numHeads, numKvHeads, headDim, q, kPool, vPool, rowKeySlots: keys });
     let maxErr = 0;
     for (let i = 0; i < want.length; i++) maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));
-    assert.ok(maxErr <= 1e-5, `${name} (H=${numHeads}, KV=${numKvHeads}): max |error| ${maxErr}`);
+    assert.ok(maxErr <= 1e-5, `${name} (H=${numHeads}, KV=${numKvHeads}, D=${headDim}): max |error| ${maxErr}`);
   }
   attention.destroy();
 }
@@ -98,9 +97,11 @@ const prefillPlans = (nodes: KvNode[], _rows: DecodeRow[], policy: { targetWorkg
   return [{ name: 'prefill', plan: planPrefill(nodes, 3, from, count, policy), keys }];
 };
 
-test('decode attention equals the reference on a 2-level tree (hydragen, baseline, mixed), MHA', () => check(4, 4, decodePlans));
-test('decode attention equals the reference on a 2-level tree, GQA 4:1', () => check(8, 2, decodePlans));
+test('decode attention equals the reference on a 2-level tree (hydragen, baseline, mixed), MHA, head_dim 64', () => check(4, 4, 64, decodePlans));
+test('decode attention equals the reference on a 2-level tree, GQA 4:1, head_dim 64', () => check(8, 2, 64, decodePlans));
+test('decode attention equals the reference with head_dim 16 (fewer vec4s than lanes), GQA 2:1', () => check(4, 2, 16, decodePlans));
 test('causal prefill of a node over its ancestors equals the reference, MHA and GQA', async () => {
-  await check(4, 4, prefillPlans);
-  await check(8, 2, prefillPlans);
+  await check(4, 4, 64, prefillPlans);
+  await check(8, 2, 64, prefillPlans);
+  await check(4, 2, 16, prefillPlans);
 });
