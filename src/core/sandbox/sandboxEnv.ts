@@ -12,3 +12,13 @@ export function sandboxEnv(env: NodeJS.ProcessEnv, tempDir: string | undefined):
   }
   return out;
 }
+
+/**
+ * A root run's throw-away uid does not own the worktree, and git refuses repositories owned by someone
+ * else; tests that call git must still work, so the run trusts all (it cannot reach any outside).
+ * GIT_CONFIG_COUNT entries count as command-line config, the scope git accepts safe.directory from.
+ */
+export function trustAllRepositories(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  return { ...env, GIT_CONFIG_COUNT: String(n + 1), [`GIT_CONFIG_KEY_${n}`]: 'safe.directory', [`GIT_CONFIG_VALUE_${n}`]: '*' };
+}

@@ -1,6 +1,6 @@
 import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 import { readWorktreeInclude } from '../worktree/linkPaths';
 import { secretPaths } from './secretPaths';
@@ -122,4 +122,27 @@ export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPat
     secretFiles: unique(secretFiles).filter(notInsideWritable),
     scratchDirs: unique((await existing(SCRATCH_DIRS)).dirs),
   };
+}
+
+/**
+ * Whether a uid that owns nothing could walk to every path the run needs. A root run drops to a
+ * throw-away uid so that its process limit holds, and keeps CAP_DAC_OVERRIDE to use root's files;
+ * but access(2), which git and shells use to probe paths, ignores capabilities for a non-root uid, so
+ * a path below a 0700 folder (a home such as /root) would look missing to them. Folders below a
+ * sandbox tmpfs are made 0755 and need no check.
+ */
+export async function worldTraversable(paths: SandboxPaths): Promise<boolean> {
+  const masks = [...paths.scratchDirs, ...paths.hiddenDirs, ...paths.secretDirs];
+  const seen = new Set<string>();
+  for (const target of [paths.cwd, ...paths.writable, ...paths.readOnly]) {
+    for (let dir = dirname(target); !seen.has(dir); dir = dirname(dir)) {
+      seen.add(dir);
+      if (!masks.some((m) => inside(dir, m))) {
+        const mode = (await stat(dir).catch(() => undefined))?.mode ?? 0;
+        if ((mode & 0o001) === 0) return false;
+      }
+      if (dir === dirname(dir)) break;
+    }
+  }
+  return true;
 }

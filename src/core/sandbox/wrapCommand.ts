@@ -3,8 +3,8 @@ import { HydrapatchError } from '../../protocol/errors';
 import { bwrapArgs } from './bwrapArgs';
 import { detectSandbox, throwAwayUid } from './detectSandbox';
 import { prlimitArgs, resolveLimits, ulimitPrefix } from './limits';
-import { resolveSandboxPaths } from './sandboxPaths';
-import { sandboxEnv } from './sandboxEnv';
+import { resolveSandboxPaths, worldTraversable } from './sandboxPaths';
+import { sandboxEnv, trustAllRepositories } from './sandboxEnv';
 import { seatbeltProfile } from './seatbeltProfile';
 import type { SandboxInfo, SandboxLimits, SandboxPolicy, SandboxSpec, WrappedCommand } from './types';
 
@@ -50,14 +50,16 @@ async function inBwrap(spec: SandboxSpec, limits: SandboxLimits, info: SandboxIn
   const { bwrap, prlimit, setpriv } = info.tools;
   if (!bwrap || !prlimit || !setpriv) throw new HydrapatchError('internal', 'bwrap reported available without its helper programs');
   const paths = await resolveSandboxPaths(spec);
-  const root = info.runAsRoot ? { uid: throwAwayUid() } : undefined;
+  // Where the throw-away uid could not reach the run's paths, root stays root inside (in its own user
+  // namespace, without capabilities), and the process limit is the one limit the kernel then skips.
+  const root = info.runAsRoot && (await worldTraversable(paths)) ? { uid: throwAwayUid() } : undefined;
   return {
     file: bwrap,
     args: bwrapArgs(spec.command, paths, limits, { prlimit, setpriv }, root),
     cwd: paths.cwd,
-    env: sandboxEnv(spec.env, '/tmp'),
+    env: root ? trustAllRepositories(sandboxEnv(spec.env, '/tmp')) : sandboxEnv(spec.env, '/tmp'),
     kind: 'bwrap',
-    enforcedLimits: ALL_LIMITS,
+    enforcedLimits: info.runAsRoot && !root ? ALL_LIMITS.filter((l) => l !== 'processes') : ALL_LIMITS,
   };
 }
 

@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectSandbox } from '../../../src/core/sandbox/detectSandbox';
 import { sandboxLauncher } from '../../../src/core/sandbox/sandboxLauncher';
+import { runCommand } from '../../../src/core/testing/runCommand';
 import { runTests } from '../../../src/core/testing/runTests';
 import { linkNodeModules, linkVenv, makeScene, type Scene } from './scene';
 
@@ -44,4 +45,17 @@ test('Python unittest suite with a venv passes the same inside the sandbox', asy
   assert.equal(inside.sandbox, 'bwrap');
   assert.equal(inside.tests.length, 4);
   assert.deepEqual(summary(inside), summary(outside));
+});
+
+test('a suite that calls git sees its worktree the same inside the sandbox', async (t) => {
+  const info = await detectSandbox();
+  if (!info.available) return t.skip(`no sandbox here: ${info.reason}`);
+  const scene = makeScene('legitJs');
+  t.after(() => scene.cleanup());
+  const options = { command: 'git rev-parse HEAD && git status --porcelain && git log --format=%s', cwd: scene.worktree, timeoutMs: 30_000, outputCapBytes: 1 << 16, env: { HOME: scene.home } };
+  const outside = await runCommand(options);
+  const inside = await runCommand({ ...options, launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden: [scene.pool, scene.user] }) });
+  assert.equal(outside.exitCode, 0, outside.output);
+  assert.equal(inside.exitCode, 0, inside.output);
+  assert.equal(inside.output.replace(/^warning: .*\n/gm, ''), outside.output);
 });

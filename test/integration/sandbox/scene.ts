@@ -4,10 +4,10 @@
 // tmpfs, which would hide the fake home for the wrong reason and let a broken mask pass unnoticed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
-const repoRoot = join(__dirname, '..', '..', '..');
+const repoRoot = join(dirname(__filename), '..', '..', '..');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'sandbox');
 
 export interface Scene {
@@ -30,6 +30,8 @@ export function makeScene(name: string): Scene {
   const base = join(repoRoot, 'test-artifacts');
   mkdirSync(base, { recursive: true });
   const root = mkdtempSync(join(base, 'sandbox-'));
+  // Like a checkout anywhere but a private home: a root run's throw-away uid can walk to it.
+  chmodSync(root, 0o755);
   const home = join(root, 'home');
   const secretFile = join(home, '.ssh', 'id_ed25519');
   mkdirSync(join(home, '.ssh'), { recursive: true });

@@ -1,14 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HydrapatchError } from '../../../../src/protocol/errors';
-import { resolveSandboxPaths } from '../../../../src/core/sandbox/sandboxPaths';
+import { resolveSandboxPaths, worldTraversable } from '../../../../src/core/sandbox/sandboxPaths';
+
+// Under the repository, not /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every
+// folder below it walkable and hide what worldTraversable looks at.
+const artifacts = join(dirname(__filename), '..', '..', '..', '..', 'test-artifacts');
 
 function scene() {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'hp-paths-')));
+  mkdirSync(artifacts, { recursive: true });
+  const root = realpathSync(mkdtempSync(join(artifacts, 'paths-')));
   const user = join(root, 'user');
   const pool = join(root, 'pool');
   const home = join(root, 'home');
@@ -37,6 +41,7 @@ test('dependencies linked into the worktree and its git dir stay readable; secre
   assert.deepEqual(paths.secretDirs, [join(s.home, '.ssh')]);
   assert.deepEqual(paths.secretFiles, [join(s.home, '.netrc')]);
   assert.ok(paths.scratchDirs.includes('/tmp'));
+  assert.ok(paths.scratchDirs.includes('/run'));
 });
 
 test('a hidden path inside the worktree is ignored: it would hide the candidate from itself', async (t) => {
@@ -68,4 +73,15 @@ test('nested dependency links named in .worktreeinclude stay readable too', asyn
   writeFileSync(join(s.worktree, '.worktreeinclude'), '# linked by the pool\npackages/a/node_modules\n');
   const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], env: { HOME: s.home } });
   assert.ok(paths.readOnly.includes(join(s.user, 'packages', 'a', 'node_modules')));
+});
+
+test('worldTraversable: false below a 0700 folder, true once it is opened or hidden under a sandbox tmpfs', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  const spec = { command: 'x', cwd: s.worktree, writable: [s.worktree], env: { HOME: s.home } };
+  chmodSync(s.root, 0o700);
+  assert.equal(await worldTraversable(await resolveSandboxPaths(spec)), false);
+  assert.equal(await worldTraversable(await resolveSandboxPaths({ ...spec, hidden: [s.pool] })), false, 'the user checkout (gitdir, node_modules) is still below it');
+  chmodSync(s.root, 0o755);
+  assert.equal(await worldTraversable(await resolveSandboxPaths(spec)), true);
 });

@@ -2,9 +2,8 @@
 // machine without a sandbox can be stood in for on one that has one.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HydrapatchError } from '../../../../src/protocol/errors';
 import { sandboxLauncher } from '../../../../src/core/sandbox/sandboxLauncher';
 import { wrapCommand } from '../../../../src/core/sandbox/wrapCommand';
@@ -17,7 +16,11 @@ const noSandbox: SandboxInfo = {
 };
 const windows: SandboxInfo = { kind: 'none', available: false, platform: 'win32', runAsRoot: false, reason: 'no sandbox is available on win32', tools: {} };
 
-const root = mkdtempSync(join(tmpdir(), 'hp-wrap-'));
+// Under the repository, not /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every
+// folder below it walkable and hide what the root-run test looks at.
+const artifacts = join(dirname(__filename), '..', '..', '..', '..', 'test-artifacts');
+mkdirSync(artifacts, { recursive: true });
+const root = mkdtempSync(join(artifacts, 'wrap-'));
 after(() => rmSync(root, { recursive: true }));
 
 function spec(): SandboxSpec {
@@ -75,4 +78,19 @@ test('the launcher asks the user once for all the runs of a pipeline', async () 
   const s = spec();
   for (let i = 0; i < 3; i += 1) assert.equal((await launcher.wrap({ command: 'npm test', cwd: s.cwd, env: {} })).kind, 'none');
   assert.equal(asked, 1);
+});
+
+test('root: drops to a throw-away uid where it can walk to the worktree, else stays root and says the process limit is off', async () => {
+  const rootInfo: SandboxInfo = { kind: 'bwrap', available: true, platform: 'linux', runAsRoot: true, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
+  const s = spec();
+  chmodSync(root, 0o755);
+  const open = await wrapCommand(s, { mode: 'required', info: rootInfo });
+  assert.ok(open.args.includes('/usr/bin/setpriv'));
+  assert.ok(open.enforcedLimits.includes('processes'));
+  assert.equal(open.env.GIT_CONFIG_KEY_0, 'safe.directory');
+  chmodSync(root, 0o700);
+  const closed = await wrapCommand(s, { mode: 'required', info: rootInfo });
+  assert.ok(!closed.args.includes('/usr/bin/setpriv'));
+  assert.ok(closed.args.includes('--unshare-user'));
+  assert.deepEqual(closed.enforcedLimits, ['cpuSeconds', 'memoryBytes', 'fileSizeBytes']);
 });
