@@ -8,23 +8,16 @@
 //   at k=1 and k=32 where that exact probability says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { buildDemoModel, defaultDemoModelPath, demoLines, demoTransitions, enumeratePaths, writeDemoModel, type DemoLine, type DemoState } from '../../../scripts/makeDemoModel';
+import { buildDemoModel, defaultDemoModelPath, demoLines, demoTransitions, writeDemoModel, type DemoLine, type DemoState } from '../../../scripts/makeDemoModel';
 import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
-import { pickToken, sampleUniform } from '../../../server/src/sampling/sampler';
-import { defaultSampleParams } from '../../../src/protocol/sampling';
-import { applySampleToDirectory } from '../../../src/core/edits/applyToDirectory';
 import { passAtK } from '../../../src/core/coverage/passAtK';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
-
-const run = promisify(execFile);
-const root = join(__dirname, '..', '..', '..');
-const example = join(root, 'examples', 'cart');
+import { exactSolveProbability } from './demoPaths';
+import { demoSampleParams, drawDemoSamples } from './demoSampling';
 
 test('the committed demo model is exactly what scripts/makeDemoModel.ts writes, and well under 20 MB', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hp-demo-'));
@@ -76,46 +69,6 @@ test('its next-token distribution is the bigram table: our loader and forward pa
   assert.ok(oursMax < 1e-5 && theirsMax < 1e-4);
 });
 
-interface Classified {
-  probability: number;
-  byText: Map<string, boolean>;
-}
-
-/** Exact solve probability: every path, its edits applied to the example, the example's tests run. */
-async function exactSolveProbability(): Promise<Classified> {
-  const paths = enumeratePaths();
-  const total = paths.reduce((s, p) => s + p.probability, 0);
-  assert.ok(Math.abs(total - 1) < 1e-12, `path probabilities sum to ${total}`);
-  // Apply each distinct text; paths that change the files the same way share one test run.
-  const diffOf = new Map<string, string | null>();
-  for (const text of new Set(paths.map((p) => p.text))) {
-    const dir = mkdtempSync(join(tmpdir(), 'hp-demo-path-'));
-    cpSync(example, dir, { recursive: true });
-    const applied = await applySampleToDirectory(dir, text);
-    diffOf.set(text, applied.status === 'failed' ? null : applied.diff);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const passes = new Map<string, boolean>();
-  for (const [text, diff] of diffOf) {
-    if (diff === null || passes.has(diff)) continue;
-    const dir = mkdtempSync(join(tmpdir(), 'hp-demo-path-'));
-    try {
-      cpSync(example, dir, { recursive: true });
-      await applySampleToDirectory(dir, text);
-      // A nested `node --test` must not see the outer runner's NODE_TEST_CONTEXT, or it reports to it
-      // instead of exiting non-zero on failure.
-      const env = { ...process.env };
-      delete env.NODE_TEST_CONTEXT;
-      passes.set(diff, await run(process.execPath, ['--test'], { cwd: dir, env, timeout: 60_000 }).then(() => true, () => false));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const byText = new Map<string, boolean>();
-  for (const [text, diff] of diffOf) byText.set(text, diff !== null && (passes.get(diff) ?? false));
-  return { probability: paths.reduce((s, p) => s + (byText.get(p.text) ? p.probability : 0), 0), byText };
-}
-
 test('one sample solves the example issue 10–30% of the time (exact, over every path); coverage at k=1 and k=32 match it', async (t) => {
   const exact = await exactSolveProbability();
   const p = exact.probability;
@@ -123,25 +76,15 @@ test('one sample solves the example issue 10–30% of the time (exact, over ever
   assert.ok(p >= 0.1 && p <= 0.3, `solve probability ${p}`);
   assert.ok([...exact.byText.values()].some((ok) => !ok), 'some paths must fail');
 
-  // Draw samples from the model itself: logits from the reference forward pass over the GGUF, tokens
-  // from the server's sampler (temperature 1, no filtering), fixed seed.
+  // Draw samples from the model itself (reference forward pass + the server's sampler, fixed seed).
   const model = await loadModel(defaultDemoModelPath);
-  const params = { ...defaultSampleParams, temperature: 1, topP: 1, topK: 0, minP: 0, seed: 20261129 };
-  const promptLast = model.tokenizer.encode('Reply with SEARCH/REPLACE blocks.\n\n').slice(-1);
+  const params = { ...demoSampleParams, seed: 20261129 };
   const runs = 16;
   const n = 32;
   const solvedPerRun: number[] = [];
   for (let r = 0; r < runs; r++) {
     let c = 0;
-    for (let s = 0; s < n; s++) {
-      const seq = [...promptLast];
-      for (let step = 0; step < 32; step++) {
-        const logits = cpuForward(model, seq).at(-1) as Float64Array;
-        const { token } = pickToken(Float32Array.from(logits), params, sampleUniform(params.seed, r * n + s, step));
-        if (model.tokenizer.eosIds.includes(token)) break;
-        seq.push(token);
-      }
-      const text = model.tokenizer.decode(seq.slice(promptLast.length));
+    for (const text of drawDemoSamples(model, params, r * n, n)) {
       const ok = exact.byText.get(text);
       assert.notEqual(ok, undefined, `a sample that is no path of the chain: ${JSON.stringify(text)}`);
       if (ok) c++;
