@@ -5,21 +5,52 @@ import { modelError } from './modelError';
 import { splitSpecial } from './specialTokens';
 import type { Tokenizer } from './types';
 
-/** llama.cpp's pre-tokenizer regexes, by tokenizer.ggml.pre. */
-const preTokenizers: Record<string, string> = {
-  'gpt-2': "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-  'llama-bpe':
-    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-  qwen2:
-    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-};
+// llama.cpp's pre-tokenizers (llm_tokenizer_bpe), by tokenizer.ggml.pre. Each is a list of regexes
+// applied in turn: every regex splits each piece so far into its matches and the gaps between them.
+const contractions = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+const gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+const llama3 = `${contractions}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const qwen2 = `${contractions}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const gpt4o =
+  `[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+${contractions}?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*${contractions}?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 
-export const supportedBpePre = Object.keys(preTokenizers);
+const preTokenizerGroups: [string[], string[]][] = [
+  [['default'], ['[\\p{P}\\$\\+<=>\\^~\\|]+', gpt2, '\\p{N}+', '[0-9][0-9][0-9]']],
+  [['gpt-2', 'phi-2', 'mpt', 'olmo', 'jais', 'roberta-bpe'], [gpt2]],
+  [['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'dbrx', 'smaug-bpe', 'chatglm-bpe', 'glm4'], [llama3]],
+  [['qwen2', 'deepseek-r1-qwen', 'stablelm2', 'megrez'], [qwen2]],
+  [['starcoder', 'refact', 'command-r', 'smollm', 'codeshell', 'exaone', 'minerva-7b'], ['\\p{N}', gpt2]],
+  [['falcon'], ['[\\p{P}\\$\\+<=>\\^~\\|`]+', gpt2, '[0-9][0-9][0-9]']],
+  [['gpt-4o', 'llama4'], [gpt4o]],
+];
+
+const preTokenizers = new Map<string, string[]>(preTokenizerGroups.flatMap(([names, regexes]) => names.map((n): [string, string[]] => [n, regexes])));
+
+export const supportedBpePre = [...preTokenizers.keys()];
+
+function preTokenize(text: string, regexes: RegExp[]): string[] {
+  let pieces = [text];
+  for (const re of regexes) {
+    const next: string[] = [];
+    for (const piece of pieces) {
+      let at = 0;
+      for (const m of piece.matchAll(re)) {
+        if (m[0].length === 0) continue;
+        if (m.index > at) next.push(piece.slice(at, m.index));
+        next.push(m[0]);
+        at = m.index + m[0].length;
+      }
+      if (at < piece.length) next.push(piece.slice(at));
+    }
+    pieces = next;
+  }
+  return pieces;
+}
 
 export interface BpeVocab {
   tokens: string[];
   merges: string[];
-  /** 'gpt-2', 'llama-bpe' or 'qwen2'. */
+  /** tokenizer.ggml.pre, e.g. 'default', 'gpt-2', 'llama-bpe', 'qwen2'. */
   pre: string;
   specials: Map<string, number>;
   controlIds: Set<number>;
@@ -29,11 +60,11 @@ export interface BpeVocab {
 }
 
 export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
-  const pattern = preTokenizers[v.pre];
-  if (pattern === undefined) {
+  const patterns = preTokenizers.get(v.pre);
+  if (patterns === undefined) {
     throw modelError('model_bad_tokenizer', file, `pre-tokenizer ${JSON.stringify(v.pre)} is not supported (supported: ${supportedBpePre.join(', ')})`);
   }
-  const regex = new RegExp(pattern, 'gu');
+  const regexes = patterns.map((p) => new RegExp(p, 'gu'));
   const ids = new Map<string, number>();
   v.tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const ranks = new Map<string, number>();
@@ -73,7 +104,7 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
       if ((options?.addBos ?? v.addBos) && v.bosId !== undefined) out.push(v.bosId);
       for (const f of splitSpecial(text, v.specials)) {
         if ('id' in f) out.push(f.id);
-        else for (const m of f.text.matchAll(regex)) out.push(...bpeWord(m[0]));
+        else for (const word of preTokenize(f.text, regexes)) out.push(...bpeWord(word));
       }
       return out;
     },

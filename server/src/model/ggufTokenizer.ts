@@ -59,7 +59,7 @@ export function ggufTokenizer(file: GgufFile): Tokenizer {
     if (!merges) throw modelError('model_bad_tokenizer', file.path, 'a gpt2 tokenizer needs tokenizer.ggml.merges');
     const pre = file.metadata.get('tokenizer.ggml.pre');
     tokenizer = bpeTokenizer(
-      { tokens, merges, pre: typeof pre === 'string' && pre !== 'default' ? pre : 'gpt-2', specials, controlIds, bosId, eosIds, addBos: addBosMeta === true },
+      { tokens, merges, pre: typeof pre === 'string' && pre !== '' ? pre : 'default', specials, controlIds, bosId, eosIds, addBos: addBosMeta === true },
       file.path,
     );
   } else if (model === 'llama') {

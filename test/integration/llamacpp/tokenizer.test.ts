@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeGguf } from '../../../server/src/model/ggufWriter';
 import { loadModel } from '../../../server/src/model/load';
+import { testGgufParts } from '../../../scripts/testModels/randomModel';
 import { llamaCppTokenize } from '../../helpers/llamacpp';
-import { testModel } from '../../helpers/models';
+import { testModel, testModelSpec } from '../../helpers/models';
 
 const texts = [
   'Hello world, the quick brown fox!',
@@ -48,3 +53,52 @@ for (const vocab of ['gpt2', 'spm'] as const) {
     }
   });
 }
+
+/** The vocabulary was trained on qwen2 splits, so few of its merges cross the boundaries where the
+ *  pre-tokenizers differ. These merges do (digit runs, a space before digits or "(", "'T"); they
+ *  take the places of the last-learned merges, which no other merge builds on. */
+function withMerges(parts: ReturnType<typeof testGgufParts>, extra: [string, string][]): ReturnType<typeof testGgufParts> {
+  const tokens = parts.metadata['tokenizer.ggml.tokens'];
+  const merges = parts.metadata['tokenizer.ggml.merges'];
+  if (tokens.type !== 'array' || merges.type !== 'array') throw new Error('unexpected metadata');
+  const tokenList = [...tokens.value] as string[];
+  const mergeList = (merges.value as string[]).slice(0, merges.value.length - extra.length);
+  const firstSpecial = tokenList.indexOf('<|endoftext|>');
+  extra.forEach(([a, b], i) => {
+    tokenList[firstSpecial - extra.length + i] = a + b;
+    mergeList.push(`${a} ${b}`);
+  });
+  return {
+    tensors: parts.tensors,
+    metadata: {
+      ...parts.metadata,
+      'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', value: tokenList },
+      'tokenizer.ggml.merges': { type: 'array', itemType: 'string', value: mergeList },
+    },
+  };
+}
+
+test('every supported gpt2 pre-tokenizer splits text as llama.cpp does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-pre-'));
+  try {
+    const parts = withMerges(testGgufParts(testModelSpec({ vocab: 'gpt2', vocabSize: 1024 })), [
+      ['1', '2'], ['12', '3'], ['123', '4'], ['Ġ', '1'], ['Ġ1', '2'], ['Ġ', '('], ["'", 'T'], ['(', 'a'],
+    ]);
+    // One file per pre-tokenizer family; the vocabulary is the same, only the splitting differs.
+    const distinct = new Set<string>();
+    for (const pre of ['default', 'gpt-2', 'llama-bpe', 'qwen2', 'starcoder', 'falcon', 'gpt-4o']) {
+      const path = join(dir, `${pre}.gguf`);
+      writeGguf(path, { ...parts.metadata, 'tokenizer.ggml.pre': { type: 'string', value: pre } }, parts.tensors);
+      const model = await loadModel(path);
+      const expected = await llamaCppTokenize(path, texts);
+      texts.forEach((text, i) => {
+        assert.deepEqual(model.tokenizer.encode(text, { addBos: false }), expected[i], `pre ${pre}, text ${JSON.stringify(text)}`);
+      });
+      distinct.add(JSON.stringify(expected));
+    }
+    // The texts do tell the pre-tokenizers apart, so a wrong choice would fail above.
+    assert.ok(distinct.size >= 5, `only ${distinct.size} distinct tokenizations`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
