@@ -21,6 +21,12 @@ fn roundF16(v: f32) -> f32 {
   let b = bitcast<u32>(v);
   return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
 }
+// a / b correctly rounded (one Newton step on the quotient): WGSL division may be off by 2.5 ulp,
+// and one ulp in the scale flips a rounding of x·scale now and then.
+fn divide(a: f32, b: f32) -> f32 {
+  let q = a / b;
+  return q + fma(-b, q, a) / b;
+}
 fn pack4(v: vec4<f32>) -> u32 {
   let i = vec4<i32>(v);
   return (u32(i.x) & 0xffu) | ((u32(i.y) & 0xffu) << 8u) | ((u32(i.z) & 0xffu) << 16u) | ((u32(i.w) & 0xffu) << 24u);
@@ -36,22 +42,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let a = abs(v[j]);
     amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
   }
-  let scale = select(0.0, 127.0 / amax, amax != 0.0);
-  d[b] = roundF16(amax / 127.0);
+  let scale = select(0.0, divide(127.0, amax), amax != 0.0);
+  d[b] = roundF16(divide(amax, 127.0));
   var w: array<u32, 8>;
   for (var j = 0u; j < 8u; j++) { w[j] = pack4(round(v[j] * scale)); }
   q[2u * b] = vec4<u32>(w[0], w[1], w[2], w[3]);
   q[2u * b + 1u] = vec4<u32>(w[4], w[5], w[6], w[7]);
 }`;
 
-export interface ActivationQuantKernels {
-  toQ8: Kernel;
-}
-
-export function createActivationQuantKernels(device: GPUDevice): ActivationQuantKernels {
-  return {
-    toQ8: createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']),
-  };
+export function createToQ8Kernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']);
 }
 
 /** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */
@@ -64,8 +64,8 @@ export function grid(device: GPUDevice, threads: number, perGroup: number): [num
 }
 
 /** x [elements] f32 → Q8_0 blocks (elements % 32 == 0): quants q (8 u32 per block), scales d. */
-export function encodeToQ8(encoder: GPUCommandEncoder, device: GPUDevice, k: ActivationQuantKernels, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, k.toQ8, [uniform, x, q, d], ...grid(device, elements / 32, wg));
+export function encodeToQ8(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, kernel, [uniform, x, q, d], ...grid(device, elements / 32, wg));
 }
 
 export function toQ8Uniform(elements: number): number[] {

@@ -32,6 +32,17 @@ export function createKernel(device: GPUDevice, label: string, code: string, bin
   return { label, pipeline, layout };
 }
 
+const kernelCache = new WeakMap<GPUDevice, Map<string, Kernel>>();
+
+/** The kernel `key` of this device, created (and compiled) once per process: compiles are slow on lavapipe. */
+export function cachedKernel(device: GPUDevice, key: string, create: () => Kernel): Kernel {
+  let byKey = kernelCache.get(device);
+  if (!byKey) kernelCache.set(device, (byKey = new Map()));
+  let kernel = byKey.get(key);
+  if (!kernel) byKey.set(key, (kernel = create()));
+  return kernel;
+}
+
 export function dispatch(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, bindings: Binding[], x: number, y = 1, z = 1): void {
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   if (x > limit || y > limit || z > limit) {

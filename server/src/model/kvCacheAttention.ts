@@ -4,7 +4,7 @@
 // `generate -n 1`; shared-prefix sampling uses the Hydragen step instead.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { createCausalAttentionKernel, encodeCausalAttention } from '../gpu/causalAttention';
-import { createStorage, type Kernel } from '../gpu/kernel';
+import { cachedKernel, createStorage, type Kernel } from '../gpu/kernel';
 import type { AttentionBatch, AttentionShape, AttentionStep } from './attentionStep';
 
 export class ContiguousKvAttention implements AttentionStep {
@@ -24,7 +24,7 @@ export class ContiguousKvAttention implements AttentionStep {
     /** Most positions the cache may ever hold (the model's context length). */
     private readonly maxLength: number,
   ) {
-    this.kernel = createCausalAttentionKernel(device, shape.headDim);
+    this.kernel = cachedKernel(device, `causalAttention_${shape.headDim}`, () => createCausalAttentionKernel(device, shape.headDim));
     this.uniform = device.createBuffer({ label: 'kvAttention.uniform', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.rowBytes = shape.numKvHeads * shape.headDim * 4;
   }

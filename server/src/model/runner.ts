@@ -4,10 +4,10 @@
 // attentionStep.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
-import { createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
+import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createActivationQuantKernels, encodeToQ8, toQ8Uniform, type ActivationQuantKernels } from '../gpu/activationQuant';
+import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
 import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
@@ -64,7 +64,7 @@ interface Kernels {
   rmsNorm: Kernel;
   rope: Kernel;
   swiglu: Kernel;
-  quant: ActivationQuantKernels;
+  toQ8: Kernel;
   matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
 }
 
@@ -137,11 +137,11 @@ export class ModelRunner implements AttentionShape {
     const embedding = matrix('token_embd.weight');
     const output = c.tiedEmbeddings ? embedding : matrix('output.weight');
     const kernels: Kernels = {
-      embedding: createEmbeddingKernel(device, embedding.type),
-      rmsNorm: createRmsNormKernel(device),
-      rope: createRopeKernel(device),
-      swiglu: createSwigluKernel(device),
-      quant: createActivationQuantKernels(device),
+      embedding: cachedKernel(device, `embedding_${embedding.type}`, () => createEmbeddingKernel(device, embedding.type)),
+      rmsNorm: cachedKernel(device, 'rmsNorm', () => createRmsNormKernel(device)),
+      rope: cachedKernel(device, 'rope', () => createRopeKernel(device)),
+      swiglu: cachedKernel(device, 'swiglu', () => createSwigluKernel(device)),
+      toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
       matmul: new Map(),
     };
     // The subgroup reduction needs the workgroup to be exactly one subgroup.
@@ -243,7 +243,7 @@ export class ModelRunner implements AttentionShape {
       if (type !== 'q8_0') return { x };
       if (!quantised) {
         const count = rows * k;
-        encodeToQ8(enc, this.gpu.device, this.kernels.quant, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
+        encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
         quantised = true;
       }
       return { x: s.xq, scales: s.xqScales };
@@ -256,7 +256,8 @@ export class ModelRunner implements AttentionShape {
     let entry = this.kernels.matmul.get(key);
     if (!entry) {
       const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups: this.subgroups, lanes: 8 };
-      entry = { kernel: createMatmulKernel(this.gpu.device, variant), variant };
+      const kernel = cachedKernel(this.gpu.device, `matmul_${key}_${this.subgroups}`, () => createMatmulKernel(this.gpu.device, variant));
+      entry = { kernel, variant };
       this.kernels.matmul.set(key, entry);
     }
     const args = { M, N: w.rows, K: w.cols, x: x.x, xScales: x.scales, w: w.data, wScales: w.scales, bias, accumulate, y };

@@ -4,7 +4,7 @@ import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
 import { createMatmulKernel, encodeMatmul, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
-import { createActivationQuantKernels, encodeToQ8, quantizeQ8Ref, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { createToQ8Kernel, encodeToQ8, quantizeQ8Ref, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
 
@@ -16,7 +16,7 @@ const shapes: [number, number, number][] = [
 
 test('activation quantisation to Q8_0 matches the CPU reference bit for bit', async () => {
   const { device } = await getGpu();
-  const k = createActivationQuantKernels(device);
+  const k = createToQ8Kernel(device);
   const arena = new UniformArena(device);
   const x = randomF32(32 * 40, 11, 3);
   x[5] = 0;
@@ -38,7 +38,7 @@ for (const subgroups of [true, false]) {
     const gpu = await getGpu();
     const { device } = gpu;
     if (subgroups && !gpu.subgroups) return;
-    const aq = createActivationQuantKernels(device);
+    const aq = createToQ8Kernel(device);
     const arena = new UniformArena(device);
     const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
