@@ -49,7 +49,9 @@ export async function gatherContext(options: ContextOptions): Promise<RepoContex
     throw new HydrapatchError('bad-input', `context budget must be a positive number of tokens (got ${options.budgetTokens})`, 'pass contextBudgetTokens, e.g. 6000');
   }
   const root = await repoRoot(options.repoDir);
-  const files = await readRepoFiles(root);
+  // The issue may itself be a file of the repository (an ISSUE.md); the prompt has it already.
+  const issue = normalizeText(options.issueText);
+  const files = (await readRepoFiles(root)).filter((f) => normalizeText(f.text) !== issue);
   return selectContext(root, files, options);
 }
 
@@ -83,6 +85,10 @@ export function selectContext(root: string, files: RepoFile[], options: Omit<Con
     }
   }
   return { root, files: chosen, repoMap, ranking, tokens: options.budgetTokens - left };
+}
+
+function normalizeText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').trim();
 }
 
 /** The line to centre an excerpt on: a stack frame, else a named symbol, else the densest match. */

@@ -77,5 +77,9 @@ test('without a trace, identifiers and words choose the files; a real token coun
   assert.equal(ctx.files[0].path, 'src/cart/discount.js');
   assert.match(ctx.files[0].reasons.join(' '), /defines applyDiscount/);
   await assert.rejects(gatherContext({ repoDir: dir, issueText: 'x', budgetTokens: 0 }), /budget/);
+  // A file holding the issue itself is not shown again.
+  const issueFile = makeRepo({ 'ISSUE.md': '# applyDiscount is wrong\r\n', 'src/d.js': 'function applyDiscount() {}\n' }, ['ISSUE.md', 'src']);
+  const withIssue = await gatherContext({ repoDir: issueFile, issueText: '# applyDiscount is wrong\n', budgetTokens: 300 });
+  assert.deepEqual(withIssue.files.map((f) => f.path), ['src/d.js']);
   await assert.rejects(gatherContext({ repoDir: tmpdir(), issueText: 'x', budgetTokens: 100 }), /git repository/);
 });
