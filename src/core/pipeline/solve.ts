@@ -63,13 +63,17 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0 };
     const emitProgress = () => events.onProgress?.({ ...progress });
 
+    // Baseline and candidate runs share the parallelism limit; candidates are tested while the baseline
+    // still runs and judged once it is known.
+    const testSlot = createLimiter(options.parallelTests);
     let baselineDone: Promise<Baseline>;
     if (runTestsToo) {
       events.onPhase?.('baseline', testCommand);
       baselineDone = (async () => {
         const wt = await pool.acquire();
         try {
-          const b = await runBaseline({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal });
+          // One slot for all baseline runs, so that no candidate run slips in between them.
+          const b = await testSlot(() => runBaseline({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }), true);
           if (b.run.timedOut || b.run.outputCapped) {
             throw new HydrapatchError(
               'baseline-failed',
@@ -96,7 +100,6 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const candidates: CandidateResult[] = [];
     const texts = new Map<number, string>();
     const runsByDiff = new Map<string, Promise<TestRunResult>>();
-    const testSlot = createLimiter(options.parallelTests);
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => stop.signal.aborted && r.exitCode === null && !r.timedOut && !r.outputCapped;
 
@@ -127,7 +130,6 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
-          await baselineDone;
           const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }));
           runsByDiff.set(applied.diff, run);
           result = await run;

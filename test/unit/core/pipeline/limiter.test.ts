@@ -29,3 +29,14 @@ test('a failing task frees its slot', async () => {
   await assert.rejects(limit(async () => { throw new Error('boom'); }), /boom/);
   assert.equal(await limit(async () => 'next'), 'next');
 });
+
+test('an urgent task goes ahead of the waiting ones', async () => {
+  const limit = createLimiter(1);
+  const order: string[] = [];
+  const task = (name: string) => async () => {
+    order.push(name);
+    await new Promise((r) => setTimeout(r, 5));
+  };
+  await Promise.all([limit(task('a')), limit(task('b')), limit(task('c')), limit(task('urgent'), true)]);
+  assert.deepEqual(order, ['a', 'urgent', 'b', 'c']);
+});
