@@ -9,6 +9,8 @@ import type { SandboxInfo } from './types';
 const INSTALL_BWRAP = 'install bubblewrap (Debian/Ubuntu: sudo apt install bubblewrap; Fedora: sudo dnf install bubblewrap), or set hydrapatch.sandbox to "off" to run tests unsandboxed';
 const ENABLE_USERNS = 'allow unprivileged user namespaces (Debian: sudo sysctl -w kernel.unprivileged_userns_clone=1; Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for /usr/bin/bwrap; containers: run with --security-opt seccomp=unconfined or as root), or set hydrapatch.sandbox to "off"';
 
+const MOUNT_BLOCKED = 'bubblewrap may not mount here (typical in a container with a masked /proc): run the container with --privileged or a seccomp/AppArmor profile that allows mounts in a user namespace, or set hydrapatch.sandbox to "off"';
+
 /** A throw-away uid for a root run, far above any real account's. */
 export function throwAwayUid(): number {
   return randomInt(1_000_000_000, 2_000_000_000);
@@ -42,12 +44,15 @@ async function probeLinux(): Promise<SandboxInfo> {
   const args = bwrapArgs('exit 0', PROBE_PATHS, DEFAULT_LIMITS, { prlimit, setpriv }, runAsRoot ? { uid: throwAwayUid() } : undefined);
   const probe = await run(bwrap, args);
   if (probe.ok) return { ...base, kind: 'bwrap', available: true };
-  const namespaces = /namespace|uid map|Operation not permitted|Permission denied/i.test(probe.stderr);
-  return {
-    ...base, kind: 'none', available: false,
-    reason: `bubblewrap cannot start a sandbox here${probe.stderr ? `: ${probe.stderr}` : ''}`,
-    hint: namespaces ? ENABLE_USERNS : INSTALL_BWRAP,
-  };
+  return { ...base, kind: 'none', available: false, ...explainBwrapFailure(probe.stderr) };
+}
+
+/** Why bwrap failed to start, from what it printed, and what the user can do about it. */
+export function explainBwrapFailure(stderr: string): { reason: string; hint: string } {
+  const reason = `bubblewrap cannot start a sandbox here${stderr ? `: ${stderr}` : ''}`;
+  if (/namespace|uid map|Operation not permitted|Permission denied/i.test(stderr)) return { reason, hint: ENABLE_USERNS };
+  if (/mount/i.test(stderr)) return { reason, hint: MOUNT_BLOCKED };
+  return { reason, hint: `check that "bwrap --ro-bind / / true" works on this machine; ${INSTALL_BWRAP}` };
 }
 
 async function probeMac(): Promise<SandboxInfo> {
