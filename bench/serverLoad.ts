@@ -1,7 +1,8 @@
-// `npm run bench:server-load [-- --clients 8 --seconds 60 --model PATH --json FILE]`: the issue's load
+// `npm run bench:server-load [-- --clients 8 --seconds 60 --max-tokens 16 --model PATH --json FILE]`: the issue's load
 // test at full length. Starts the server on loopback with a generated tiny model (or --model), runs
-// the clients for the given time (every third job cancelled after its first sample), and prints a
-// table and JSON: jobs, samples, tokens/s, errors, and the server's memory before and after.
+// the clients for the given time after a --warmup-seconds (5) warm-up (every third job cancelled
+// after its first sample), and prints a table and JSON: jobs, samples, tokens/s, errors, and the
+// server's memory before and after.
 import { writeFileSync } from 'node:fs';
 import { testModel } from '../test/helpers/models';
 import { jsMemoryGrowth, runLoad } from '../test/integration/server/loadDriver';
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
   const jsonFile = flag('json', '');
   const server = await startTestServer({ model });
   try {
-    const r = await runLoad({ wsUrl: server.wsUrl, token: server.token, clients, durationMs: seconds * 1000, cancelEvery: 3, maxTokens });
+    const r = await runLoad({ wsUrl: server.wsUrl, token: server.token, clients, durationMs: seconds * 1000, cancelEvery: 3, maxTokens, warmupMs: Number(flag('warmup-seconds', '5')) * 1000 });
     const mib = (b: number) => (b / 2 ** 20).toFixed(1);
     const growth = jsMemoryGrowth(r);
     const rows: [string, string][] = [

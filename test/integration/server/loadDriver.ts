@@ -14,6 +14,9 @@ export interface LoadOptions {
   /** Every k-th job of a client is cancelled after its first sample (0: never). */
   cancelEvery: number;
   maxTokens: number;
+  /** The same load, unmeasured, before the baseline: what warms up once (JIT code, caches, buffers
+   *  sized by the largest batch seen) is then in "before" rather than counted as growth. */
+  warmupMs: number;
 }
 
 export interface LoadReport {
@@ -42,15 +45,18 @@ function treeFor(client: number, job: number): PromptTree {
   };
 }
 
-export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const observer = await ServerClient.connect({ url: options.wsUrl, token: options.token });
-  // One job first, so that what the engine allocates once (pipelines, buffers) is in the baseline.
-  await observer.draw(treeFor(0, 0), { ...defaultSampleParams, maxTokens: options.maxTokens }, { onSample: () => undefined }, new AbortController().signal);
-  const before = await observer.stats(true);
-  const report = { jobs: 0, cancelledJobs: 0, samples: 0, generatedTokens: 0, errors: [] as string[] };
-  const started = performance.now();
-  const deadline = started + options.durationMs;
+interface Tally {
+  jobs: number;
+  cancelledJobs: number;
+  samples: number;
+  generatedTokens: number;
+  errors: string[];
+}
 
+/** `clients` clients drawing jobs back to back until `durationMs` have passed. */
+async function drive(options: LoadOptions, durationMs: number): Promise<Tally> {
+  const tally: Tally = { jobs: 0, cancelledJobs: 0, samples: 0, generatedTokens: 0, errors: [] };
+  const deadline = performance.now() + durationMs;
   const oneClient = async (c: number) => {
     const client = await ServerClient.connect({ url: options.wsUrl, token: options.token });
     try {
@@ -61,16 +67,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         try {
           const totals = await client.draw(treeFor(c, job), params, {
             onSample: (s) => {
-              report.samples++;
-              report.generatedTokens += s.tokenCount;
+              tally.samples++;
+              tally.generatedTokens += s.tokenCount;
               if (cancel) controller.abort();
             },
           }, controller.signal);
-          report.jobs++;
-          if (cancel) report.cancelledJobs++;
-          if (!cancel && totals.samples !== 5) report.errors.push(`client ${c} job ${job}: ${totals.samples} samples of 5`);
+          tally.jobs++;
+          if (cancel) tally.cancelledJobs++;
+          if (!cancel && totals.samples !== 5) tally.errors.push(`client ${c} job ${job}: ${totals.samples} samples of 5`);
         } catch (err) {
-          report.errors.push(`client ${c} job ${job}: ${(err as Error).message}`);
+          tally.errors.push(`client ${c} job ${job}: ${(err as Error).message}`);
         }
       }
     } finally {
@@ -78,19 +84,28 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
   };
   await Promise.all(Array.from({ length: options.clients }, (_, c) => oneClient(c)));
+  return tally;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const observer = await ServerClient.connect({ url: options.wsUrl, token: options.token });
+  const warmup = await drive(options, options.warmupMs);
+  const before = await observer.stats(true);
+  const started = performance.now();
+  const tally = await drive(options, options.durationMs);
   const elapsed = performance.now() - started;
   const after = await observer.stats(true);
   await observer.close();
   return {
     clients: options.clients,
     durationMs: Math.round(elapsed),
-    ...report,
-    tokensPerSecond: report.generatedTokens / (elapsed / 1000),
+    ...tally,
+    errors: [...warmup.errors, ...tally.errors],
+    tokensPerSecond: tally.generatedTokens / (elapsed / 1000),
     before,
     after,
   };
 }
-
 /** Relative change of the server's JS memory (heap + array buffers), after vs before. */
 export function jsMemoryGrowth(report: LoadReport): number {
   const js = (s: ServerStats) => s.memory.heapUsed + s.memory.arrayBuffers;

@@ -9,7 +9,7 @@ import { startTestServer } from './serverFixture';
 test('8 clients drawing and cancelling jobs for 20 s: no error, memory returns within 5%', async () => {
   const server = await startTestServer({ model: testModel().gguf });
   try {
-    const report = await runLoad({ wsUrl: server.wsUrl, token: server.token, clients: 8, durationMs: 20_000, cancelEvery: 3, maxTokens: 8 });
+    const report = await runLoad({ wsUrl: server.wsUrl, token: server.token, clients: 8, durationMs: 20_000, cancelEvery: 3, maxTokens: 8, warmupMs: 3000 });
     assert.deepEqual(report.errors, []);
     assert.ok(report.jobs >= 8, `only ${report.jobs} jobs finished`);
     assert.ok(report.cancelledJobs > 0);
