@@ -144,88 +144,124 @@ function addInPlace(x: Float64Array, y: ArrayLike<number>): void {
   for (let i = 0; i < x.length; i++) x[i] += y[i];
 }
 
+/**
+ * A sequence being evaluated: keeps every layer's keys and values, so tokens can be appended one
+ * step at a time (decode) and a prefix can be forked into several continuations (prompt trees).
+ */
+export class CpuSequence {
+  private readonly keys: Float64Array[][];
+  private readonly values: Float64Array[][];
+
+  constructor(
+    private readonly model: Model,
+    private readonly options: CpuForwardOptions = {},
+    state?: { keys: Float64Array[][]; values: Float64Array[][] },
+  ) {
+    const layers = model.config.numLayers;
+    // Rows are never changed once written, so a fork shares them and copies only the lists.
+    this.keys = state ? state.keys.map((l) => [...l]) : Array.from({ length: layers }, () => []);
+    this.values = state ? state.values.map((l) => [...l]) : Array.from({ length: layers }, () => []);
+  }
+
+  get length(): number {
+    return this.keys[0]?.length ?? 0;
+  }
+
+  /** An independent copy that continues from the same tokens. */
+  fork(): CpuSequence {
+    return new CpuSequence(this.model, this.options, { keys: this.keys, values: this.values });
+  }
+
+  /** Appends tokens; returns the logits (vocabSize values) after each of them. */
+  append(tokens: number[]): Float64Array[] {
+    const { model } = this;
+    const c = model.config;
+    const mimic = this.options.mimicLlamaCpp ?? false;
+    const t = (name: string): Tensor => {
+      const tensor = model.tensors.get(name);
+      if (!tensor) throw new RangeError(`cpuForward: tensor ${name} is missing`);
+      return tensor;
+    };
+    const vec = (name: string): Float32Array => matrix(t(name)).values;
+    const embd = matrix(t('token_embd.weight'));
+    const d = c.hiddenSize;
+    const hd = c.headDim;
+    const group = c.numHeads / c.numKvHeads;
+    const neox = c.ropeMode === 'neox';
+    const start = this.length;
+    const xs = tokens.map((id) => {
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`cpuForward: token ${id} is outside the vocabulary of ${c.vocabSize}`);
+      return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
+    });
+    const angles = tokens.map((_, i) => ropeTable(start + i, hd, c.ropeTheta));
+    const scale = 1 / Math.sqrt(hd);
+
+    for (let l = 0; l < c.numLayers; l++) {
+      const b = `blk.${l}.`;
+      const wq = matrix(t(`${b}attn_q.weight`));
+      const wk = matrix(t(`${b}attn_k.weight`));
+      const wv = matrix(t(`${b}attn_v.weight`));
+      const wo = matrix(t(`${b}attn_output.weight`));
+      const ks = this.keys[l];
+      const vs = this.values[l];
+      const qs = xs.map((x, i) => {
+        const h = rmsNorm(x, vec(`${b}attn_norm.weight`), c.rmsNormEps);
+        const q = matVec(wq, h, mimic);
+        const k = matVec(wk, h, mimic);
+        const v = matVec(wv, h, mimic);
+        if (c.qkvBias) {
+          addInPlace(q, vec(`${b}attn_q.bias`));
+          addInPlace(k, vec(`${b}attn_k.bias`));
+          addInPlace(v, vec(`${b}attn_v.bias`));
+        }
+        rope(q, c.numHeads, hd, neox, angles[i]);
+        rope(k, c.numKvHeads, hd, neox, angles[i]);
+        ks.push(k);
+        vs.push(v);
+        return q;
+      });
+      xs.forEach((x, i) => {
+        const p = start + i;
+        const q = qs[i];
+        const out = new Float64Array(c.numHeads * hd);
+        for (let h = 0; h < c.numHeads; h++) {
+          const kvh = Math.floor(h / group);
+          const scores = new Float64Array(p + 1);
+          let max = -Infinity;
+          for (let s = 0; s <= p; s++) {
+            let dot = 0;
+            for (let j = 0; j < hd; j++) dot += q[h * hd + j] * ks[s][kvh * hd + j];
+            scores[s] = dot * scale;
+            max = Math.max(max, scores[s]);
+          }
+          let sum = 0;
+          for (let s = 0; s <= p; s++) sum += scores[s] = Math.exp(scores[s] - max);
+          for (let s = 0; s <= p; s++) {
+            const w = scores[s] / sum;
+            for (let j = 0; j < hd; j++) out[h * hd + j] += w * vs[s][kvh * hd + j];
+          }
+        }
+        addInPlace(x, matVec(wo, out, mimic));
+      });
+      const gate = matrix(t(`${b}ffn_gate.weight`));
+      const up = matrix(t(`${b}ffn_up.weight`));
+      const down = matrix(t(`${b}ffn_down.weight`));
+      for (const x of xs) {
+        const h = rmsNorm(x, vec(`${b}ffn_norm.weight`), c.rmsNormEps);
+        const g = matVec(gate, h, mimic);
+        const u = matVec(up, h, mimic);
+        const a = g.map((gv, j) => (gv / (1 + Math.exp(-gv))) * u[j]);
+        addInPlace(x, matVec(down, a, mimic));
+      }
+    }
+    const head = matrix(c.tiedEmbeddings ? t('token_embd.weight') : t('output.weight'));
+    return xs.map((x) => matVec(head, rmsNorm(x, vec('output_norm.weight'), c.rmsNormEps), mimic));
+  }
+}
+
 /** Logits (vocabSize values) at every position of `tokens`. */
 export function cpuForward(model: Model, tokens: number[], options: CpuForwardOptions = {}): Float64Array[] {
-  const c = model.config;
-  const mimic = options.mimicLlamaCpp ?? false;
-  const t = (name: string): Tensor => {
-    const tensor = model.tensors.get(name);
-    if (!tensor) throw new RangeError(`cpuForward: tensor ${name} is missing`);
-    return tensor;
-  };
-  const vec = (name: string): Float32Array => matrix(t(name)).values;
-  const embd = matrix(t('token_embd.weight'));
-  const n = tokens.length;
-  const d = c.hiddenSize;
-  const hd = c.headDim;
-  const group = c.numHeads / c.numKvHeads;
-  const neox = c.ropeMode === 'neox';
-  const xs = tokens.map((id) => {
-    if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`cpuForward: token ${id} is outside the vocabulary of ${c.vocabSize}`);
-    return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
-  });
-  const angles = tokens.map((_, p) => ropeTable(p, hd, c.ropeTheta));
-
-  for (let l = 0; l < c.numLayers; l++) {
-    const b = `blk.${l}.`;
-    const wq = matrix(t(`${b}attn_q.weight`));
-    const wk = matrix(t(`${b}attn_k.weight`));
-    const wv = matrix(t(`${b}attn_v.weight`));
-    const wo = matrix(t(`${b}attn_output.weight`));
-    const qs: Float64Array[] = [];
-    const ks: Float64Array[] = [];
-    const vs: Float64Array[] = [];
-    for (let p = 0; p < n; p++) {
-      const h = rmsNorm(xs[p], vec(`${b}attn_norm.weight`), c.rmsNormEps);
-      const q = matVec(wq, h, mimic);
-      const k = matVec(wk, h, mimic);
-      const v = matVec(wv, h, mimic);
-      if (c.qkvBias) {
-        addInPlace(q, vec(`${b}attn_q.bias`));
-        addInPlace(k, vec(`${b}attn_k.bias`));
-        addInPlace(v, vec(`${b}attn_v.bias`));
-      }
-      rope(q, c.numHeads, hd, neox, angles[p]);
-      rope(k, c.numKvHeads, hd, neox, angles[p]);
-      qs.push(q);
-      ks.push(k);
-      vs.push(v);
-    }
-    const scale = 1 / Math.sqrt(hd);
-    for (let p = 0; p < n; p++) {
-      const out = new Float64Array(c.numHeads * hd);
-      for (let h = 0; h < c.numHeads; h++) {
-        const kvh = Math.floor(h / group);
-        const scores = new Float64Array(p + 1);
-        let max = -Infinity;
-        for (let s = 0; s <= p; s++) {
-          let dot = 0;
-          for (let i = 0; i < hd; i++) dot += qs[p][h * hd + i] * ks[s][kvh * hd + i];
-          scores[s] = dot * scale;
-          max = Math.max(max, scores[s]);
-        }
-        let sum = 0;
-        for (let s = 0; s <= p; s++) sum += scores[s] = Math.exp(scores[s] - max);
-        for (let s = 0; s <= p; s++) {
-          const w = scores[s] / sum;
-          for (let i = 0; i < hd; i++) out[h * hd + i] += w * vs[s][kvh * hd + i];
-        }
-      }
-      addInPlace(xs[p], matVec(wo, out, mimic));
-    }
-    const gate = matrix(t(`${b}ffn_gate.weight`));
-    const up = matrix(t(`${b}ffn_up.weight`));
-    const down = matrix(t(`${b}ffn_down.weight`));
-    for (let p = 0; p < n; p++) {
-      const h = rmsNorm(xs[p], vec(`${b}ffn_norm.weight`), c.rmsNormEps);
-      const g = matVec(gate, h, mimic);
-      const u = matVec(up, h, mimic);
-      const a = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
-      addInPlace(xs[p], matVec(down, a, mimic));
-    }
-  }
-  const head = matrix(c.tiedEmbeddings ? t('token_embd.weight') : t('output.weight'));
-  return xs.map((x) => matVec(head, rmsNorm(x, vec('output_norm.weight'), c.rmsNormEps), mimic));
+  return new CpuSequence(model, options).append(tokens);
 }
 
 /** log softmax of one row of logits. */
