@@ -3,12 +3,15 @@
 import { HydrapatchError } from '../../protocol/errors';
 import type { ApplyFailure, ApplyResult, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
-import { matchLines } from './matchLines';
+import { MatchBudgetExceeded, matchLines } from './matchLines';
 import { checkEditPath } from './safePath';
 import { joinLines, splitLines, type TextLines } from './textLines';
 
 /** Reads a repository-relative (checked) path: its text, or null when the file does not exist. */
 export type ReadFile = (path: string) => Promise<string | null>;
+
+/** More edits than any real fix has; each edit rewrites its file, so this bounds the work too. */
+export const maxEditsPerSample = 1000;
 
 const failureCodes: readonly ApplyFailure[] = ['no-edits', 'too-large', 'unsafe-path', 'binary', 'missing-file', 'file-exists', 'no-match', 'io'];
 
@@ -22,6 +25,9 @@ export function failedResult(err: unknown): ApplyResult {
 /** Compute the files after `edits` without writing anything. */
 export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Promise<ApplyResult> {
   if (edits.length === 0) return failedResult(new HydrapatchError('no-edits', 'the sample holds no edit (no SEARCH/REPLACE block, no diff)'));
+  if (edits.length > maxEditsPerSample) {
+    return failedResult(new HydrapatchError('too-large', `the sample holds ${edits.length} edits, over the limit of ${maxEditsPerSample}`));
+  }
   const before = new Map<string, string | null>();
   const now = new Map<string, TextLines | null>();
   const notes: string[] = [];
@@ -53,7 +59,13 @@ export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Prom
       if (file === null) {
         throw new HydrapatchError('missing-file', `${where}: ${path} does not exist`, 'SEARCH must quote lines of an existing file');
       }
-      const m = matchLines(file.lines, edit.search, edit.replace, edit.lineHint);
+      let m;
+      try {
+        m = matchLines(file.lines, edit.search, edit.replace, edit.lineHint);
+      } catch (err) {
+        if (!(err instanceof MatchBudgetExceeded)) throw err;
+        throw new HydrapatchError('too-large', `${where}: finding the ${edit.search.length} SEARCH line(s) in ${path} would take too long`, 'SEARCH should quote a few distinctive lines');
+      }
       if (!m) {
         throw new HydrapatchError('no-match', `${where}: the ${edit.search.length} SEARCH line(s) starting ${JSON.stringify(edit.search.find((l) => l.trim() !== '') ?? '')} are not in ${path}`);
       }

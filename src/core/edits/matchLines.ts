@@ -17,13 +17,22 @@ export interface LineMatch {
 
 type Compare = (a: string, b: string) => boolean;
 
+/**
+ * Line comparisons one search may make. Real edits need far fewer; a hostile sample (thousands of
+ * identical SEARCH lines against a file of identical lines) would otherwise take quadratic time.
+ */
+export const maxLineComparisons = 20_000_000;
+
+export class MatchBudgetExceeded extends Error {}
+
 const levels: { quality: MatchQuality; same: Compare }[] = [
   { quality: 'exact', same: (a, b) => a === b },
   { quality: 'trailing-whitespace', same: (a, b) => a.trimEnd() === b.trimEnd() },
   { quality: 'indentation', same: (a, b) => a.trim() === b.trim() },
 ];
 
-/** Find `search` (non-empty) in `lines`; undefined when no tolerance level finds it. */
+/** Find `search` (non-empty) in `lines`; undefined when no tolerance level finds it. Throws
+ *  MatchBudgetExceeded past maxLineComparisons. */
 export function matchLines(lines: string[], search: string[], replace: string[], lineHint?: number): LineMatch | undefined {
   const direct = matchAtLevels(lines, search, replace, lineHint);
   if (direct) return direct;
@@ -57,8 +66,12 @@ function matchAtLevels(lines: string[], search: string[], replace: string[], lin
 function findAll(lines: string[], search: string[], same: Compare): number[] {
   const out: number[] = [];
   const last = lines.length - search.length;
+  let work = 0;
   outer: for (let s = 0; s <= last; s++) {
-    for (let k = 0; k < search.length; k++) if (!same(lines[s + k], search[k])) continue outer;
+    for (let k = 0; k < search.length; k++) {
+      if (++work > maxLineComparisons) throw new MatchBudgetExceeded();
+      if (!same(lines[s + k], search[k])) continue outer;
+    }
     out.push(s);
   }
   return out;

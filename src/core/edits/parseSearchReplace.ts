@@ -70,8 +70,12 @@ function pathBefore(lines: string[], markerLine: number): string | undefined {
   return undefined;
 }
 
+const maxPathLine = 1024;
+
 /** Strip markdown decoration ("**`src/a.ts`**:", "# File: a.py") and accept only what looks like a path. */
 export function cleanPath(raw: string): string | undefined {
+  // Real path lines are short; a long line is prose or an attack on the regular expressions below.
+  if (raw.length > maxPathLine) return undefined;
   let s = raw.trim();
   s = s.replace(/^#+\s*/, '').replace(/^[-*]\s+/, '');
   s = s.replace(/^(file(name)?|path)\s*:\s*/i, '');

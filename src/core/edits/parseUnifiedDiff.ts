@@ -81,6 +81,8 @@ export function parseUnifiedDiff(text: string): UnifiedDiffParse {
 
 /** "a/src/x.ts\t2024-01-01 10:00" or "\"a/odd name\"" -> the name alone. */
 function headerPath(raw: string): string {
+  // Longer than any real path: left as is, for checkEditPath to refuse, and kept away from the regexes.
+  if (raw.length > 4096) return raw;
   let s = raw.replace(/\t.*$/, '').trim();
   if (s.startsWith('"') && s.endsWith('"') && s.length >= 2) s = s.slice(1, -1);
   // `diff -u` without a tab before the date: "file.py 2024-01-01 10:00:00.000 +0000".

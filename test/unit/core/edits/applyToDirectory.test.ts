@@ -134,3 +134,18 @@ test('binary content and binary files are refused', async () => {
   const big = await applySampleToDirectory(dir, sr('x.txt', '', 'a'.repeat(2_000_000) + '\n'));
   assert.equal(big.failure, 'too-large');
 });
+
+// A hang fails by the test's timeout; nothing here measures speed.
+test('hostile shapes finish: a huge line before a block, a long header, quadratic SEARCH, too many edits', { timeout: 60_000 }, async () => {
+  const dir = repo({ 'same.txt': 'a\n'.repeat(200_000) });
+  const longName = await applySampleToDirectory(dir, 'x'.repeat(900_000) + '\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n');
+  assert.equal(longName.failure, 'no-edits');
+  const longHeader = await applySampleToDirectory(dir, '--- ' + ' '.repeat(900_000) + 'x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n');
+  assert.equal(longHeader.status, 'failed');
+  const quadratic = await applySampleToDirectory(dir, 'same.txt\n<<<<<<< SEARCH\n' + 'a\n'.repeat(150_000) + 'b\n=======\nc\n>>>>>>> REPLACE\n');
+  assert.equal(quadratic.failure, 'too-large');
+  let counter = 0;
+  const many = await applySampleToDirectory(dir, 'same.txt\n' + '<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n'.repeat(1001).replace(/b\n>>>/g, () => `b${(counter += 1)}\n>>>`));
+  assert.equal(many.failure, 'too-large');
+  assert.equal(readFileSync(join(dir, 'same.txt'), 'utf8'), 'a\n'.repeat(200_000));
+});
