@@ -1,22 +1,31 @@
 // The must-show of sandboxed verification: a candidate whose code, imported by the project's real
 // tests, tries to write outside its worktree, read an SSH key, call a local listener and start 200
-// processes, run through the real test runner inside the sandbox.
-import { test } from 'node:test';
+// processes, run through the real test runner inside the sandbox: once as the user running the
+// tests, and (when that is root) once more as an unprivileged user, the usual case on a desktop.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { detectSandbox } from '../../../src/core/sandbox/detectSandbox';
 import { sandboxLauncher } from '../../../src/core/sandbox/sandboxLauncher';
-import { runCommand } from '../../../src/core/testing/runCommand';
-import { makeScene, treeDigest } from './scene';
+import type { SandboxLimits } from '../../../src/core/sandbox/types';
+import { runCommand, type CommandOutcome } from '../../../src/core/testing/runCommand';
+import { makeScene, treeDigest, type Scene } from './scene';
 
-test('a hostile candidate is contained: no write out, no key read, no connection, process limit holds', async (t) => {
-  const info = await detectSandbox();
-  if (!info.available) return t.skip(`no sandbox here: ${info.reason}`);
-  const scene = makeScene('hostileJs');
-  t.after(() => scene.cleanup());
+const processLimit = 64;
+
+interface Run {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  hidden: string[];
+  limits: Partial<SandboxLimits>;
+}
+
+async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) => Promise<CommandOutcome>): Promise<void> {
   let connections = 0;
   const listener = createServer((socket) => {
     connections += 1;
@@ -28,15 +37,13 @@ test('a hostile candidate is contained: no write out, no key read, no connection
   const port = (listener.address() as { port: number }).port;
   const outsideFile = join(scene.outside, 'escaped.txt');
   const before = treeDigest(scene.root, [scene.worktree]);
-  const processLimit = 64;
 
-  const outcome = await runCommand({
+  const outcome = await launch({
     command: 'node --test',
     cwd: scene.worktree,
-    timeoutMs: 60_000,
-    outputCapBytes: 1 << 20,
     env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_SECRET_FILE: scene.secretFile, HP_PORT: String(port), HP_PROCESSES: '200' },
-    launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden: [scene.pool, scene.user], limits: { processes: processLimit } }),
+    hidden: [scene.pool, scene.user],
+    limits: { processes: processLimit },
   });
 
   assert.equal(outcome.launcher, 'bwrap');
@@ -51,4 +58,38 @@ test('a hostile candidate is contained: no write out, no key read, no connection
   assert.equal(attempts.processes.started + attempts.processes.errors.EAGAIN, 200);
   assert.equal(existsSync(outsideFile), false);
   assert.deepEqual(treeDigest(scene.root, [scene.worktree]), before, 'nothing outside the worktree changed');
+}
+
+test('a hostile candidate is contained: no write out, no key read, no connection, process limit holds', async (t) => {
+  const info = await detectSandbox();
+  if (!info.available) return t.skip(`no sandbox here: ${info.reason}`);
+  const scene = makeScene('hostileJs');
+  t.after(() => scene.cleanup());
+  await assertContained(t, scene, (run) =>
+    runCommand({ ...run, timeoutMs: 60_000, outputCapBytes: 1 << 20, launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden: run.hidden, limits: run.limits }) }),
+  );
+});
+
+function chownTree(path: string, uid: number): void {
+  chownSync(path, uid, uid);
+  if (statSync(path).isDirectory()) for (const name of readdirSync(path)) chownTree(join(path, name), uid);
+}
+
+test('the same, with the pipeline running as an unprivileged user (bwrap in its own user namespace)', async (t) => {
+  const info = await detectSandbox();
+  if (!info.available) return t.skip(`no sandbox here: ${info.reason}`);
+  if (!info.runAsRoot) return t.skip('already unprivileged: the test above covered it');
+  const scene = makeScene('hostileJs');
+  t.after(() => scene.cleanup());
+  // nobody owns the whole scene: had the sandbox let them, its write and read would have succeeded.
+  const nobody = 65534;
+  chownTree(scene.root, nobody);
+  await assertContained(t, scene, async (run) => {
+    const out = execFileSync('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--', process.execPath, '--import', 'tsx', join(__dirname, 'runAsCaller.ts'), JSON.stringify(run)], {
+      cwd: join(__dirname, '..', '..', '..'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: scene.home },
+    });
+    return JSON.parse(out) as CommandOutcome;
+  });
 });
