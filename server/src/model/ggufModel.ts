@@ -40,6 +40,14 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   if (ropeDims !== headDim) {
     throw modelError('model_bad_config', file.path, `RoPE covers ${ropeDims} of ${headDim} head dimensions; partial RoPE is not supported`);
   }
+  const valueLength = num(file, `${p}attention.value_length`, headDim);
+  if (valueLength !== headDim) {
+    throw modelError('model_bad_config', file.path, `key length ${headDim} differs from value length ${valueLength}; that is not supported`);
+  }
+  // Llama 3.1-style per-dimension RoPE factors would be silently ignored: refuse them instead.
+  if (file.tensors.some((t) => t.name === 'rope_freqs.weight')) {
+    throw modelError('model_bad_config', file.path, 'has rope_freqs.weight (RoPE frequency factors), which is not supported yet', 'Use a model without rope scaling.');
+  }
   const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
   const vocabSize = tokenCount(file) ?? num(file, `${p}vocab_size`, embd?.dims[1] ?? 0);
   const config: ModelConfig = {

@@ -24,6 +24,7 @@ function maxAbsDiff(a: Float64Array[], b: Float64Array[]): number {
 const shapes = [
   { arch: 'llama' as const },
   { arch: 'llama' as const, numHeads: 4, numKvHeads: 4, headDim: 32, hiddenSize: 96, tied: true, vocabSize: 300, vocab: 'spm' as const },
+  { arch: 'llama' as const, numHeads: 2, numKvHeads: 1, headDim: 64, hiddenSize: 96, intermediateSize: 64, numLayers: 1 },
   { arch: 'qwen2' as const },
   // llama.cpp's qwen2 needs heads × headDim = hidden size.
   { arch: 'qwen2' as const, numHeads: 4, numKvHeads: 1, headDim: 32, hiddenSize: 128, intermediateSize: 96, numLayers: 3, tied: true, vocabSize: 777 },

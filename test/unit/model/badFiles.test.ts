@@ -89,6 +89,17 @@ test('unknown architecture (GGUF and config.json)', async () => {
   await rejects(hf, 'model_unsupported_arch', /model_type "gpt_neox"/);
 });
 
+test('model features that would be silently wrong are refused: RoPE factors, scaling, partial RoPE', async () => {
+  const factors = altered('rope-freqs.gguf', (parts) => {
+    parts.tensors.push({ name: 'rope_freqs.weight', dims: [8], type: 0, data: new Uint8Array(32) });
+  });
+  await rejects(factors, 'model_bad_config', /rope_freqs\.weight/);
+  const scaling = altered('rope-scaling.gguf', (parts) => { parts.metadata['llama.rope.scaling.type'] = { type: 'string', value: 'yarn' }; });
+  await rejects(scaling, 'model_bad_config', /RoPE scaling "yarn"/);
+  const partial = altered('rope-partial.gguf', (parts) => { parts.metadata['llama.rope.dimension_count'] = { type: 'u32', value: 8 }; });
+  await rejects(partial, 'model_bad_config', /RoPE covers 8 of 16/);
+});
+
 test('unsupported tensor type names the type and the supported ones', async () => {
   const p = altered('q4k.gguf', (parts) => {
     const i = parts.tensors.findIndex((t) => t.name === 'blk.0.ffn_up.weight');
