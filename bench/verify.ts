@@ -6,7 +6,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { solve } from '../src/core/pipeline/solve';
-import { sandboxLauncher } from '../src/core/pipeline/sandboxLauncher';
+import { sandboxLauncher } from '../src/core/sandbox/sandboxLauncher';
 import { detectSandbox } from '../src/core/sandbox/detectSandbox';
 import { FromSamplesSource } from '../src/core/sampling/fromSamples';
 import { runTests } from '../src/core/testing/runTests';
@@ -76,7 +76,7 @@ async function main() {
   try {
     const info = await detectSandbox();
     const launchers: [string, CommandLauncher][] = [['unsandboxed', unsandboxed]];
-    if (info.available) launchers.push(['sandboxed', sandboxLauncher({ mode: 'required', readOnly: [], hidden: [] })]);
+    if (info.available) launchers.push(['sandboxed', sandboxLauncher({ policy: { mode: 'required' } })]);
     const single = await singleRuns(repo.dir, launchers);
     const oneRun = median(single.get('unsandboxed')!);
     const sandboxedRun = info.available ? median(single.get('sandboxed')!) : undefined;

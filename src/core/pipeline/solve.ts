@@ -8,6 +8,7 @@ import { HydrapatchError } from '../../protocol/errors';
 import { createEarlyStop } from '../coverage/earlyStop';
 import { summarizeCoverage } from '../coverage/summarizeCoverage';
 import { rankCandidates } from '../rank/rankCandidates';
+import { sandboxLauncher } from '../sandbox/sandboxLauncher';
 import { runBaseline } from '../testing/baseline';
 import { detectTestCommand } from '../testing/detectTestCommand';
 import { judge } from '../testing/judge';
@@ -20,7 +21,6 @@ import { keepWorktree } from '../worktree/keep';
 import { buildSolvePrompt } from './buildPrompt';
 import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample } from './candidateApply';
-import { sandboxLauncher } from './sandboxLauncher';
 import { validateSolveOptions } from './validateOptions';
 import type { Baseline, CandidateResult, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
 
@@ -51,9 +51,10 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   if (signal.aborted) stop.abort();
   try {
     const testCommand = options.testCommand ?? (runTestsToo ? await detectTestCommand(snap.root) : '');
+    const allow = options.allowUnsandboxed;
     const launcher = sandboxLauncher({
-      mode: options.sandbox,
-      allowUnsandboxed: options.allowUnsandboxed,
+      policy: { mode: options.sandbox, ...(allow ? { consent: () => allow() } : {}) },
+      // Dependencies linked into the worktree stay readable; the other worktrees and the user's checkout are hidden.
       readOnly: linkPaths.map((p) => join(snap.root, p)),
       hidden: [snap.root, runDir],
     });
