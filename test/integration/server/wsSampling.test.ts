@@ -64,12 +64,25 @@ test('a 2-level tree gives each sample once, with its leaf and label, within max
   assert.equal(totals.generatedTokens, samples.reduce((t, s) => t + s.tokenCount, 0) + eos);
 });
 
-test('samples stream before the job is done, with progress in between', async () => {
+test('a sample that finishes early is sent at once, while the job goes on', async () => {
+  // Seeded sampling is batch-invariant: sample 0 of the same prompt and seed repeats its text, so a
+  // stop string taken from that text makes it finish after a step or two while the others run long.
+  const prompt = { text: 'Once upon a time' };
+  const first = await draw(client, { root: { ...prompt, n: 1 } }, { temperature: 1, seed: 1, maxTokens: 6 });
+  const stop = [...first.samples[0]!.text].find((ch) => ch.trim() !== '');
+  assert.ok(stop, 'the first sample has no visible character to stop on');
   const raw = await RawClient.open(server);
-  raw.send({ type: 'sample', id: 'stream', tree: { root: { text: 'Once upon a time', n: 6 } }, params: { maxTokens: 24, temperature: 1, seed: 1 } });
+  raw.send({ type: 'sample', id: 'stream', tree: { root: { ...prompt, n: 4 } }, params: { temperature: 1, seed: 1, maxTokens: 160, stop: [stop] } });
   await raw.next((m) => m.type === 'done' && m.id === 'stream');
-  const order = raw.messages.filter((m) => 'id' in m && m.id === 'stream').map((m) => m.type);
-  assert.equal(order.filter((t) => t === 'sample').length, 6);
+  const mine = raw.messages.filter((m) => 'id' in m && m.id === 'stream');
+  const early = mine.findIndex((m) => m.type === 'sample' && m.sample.index === 0);
+  assert.ok(early >= 0);
+  const s0 = mine[early]!;
+  assert.ok(s0.type === 'sample' && s0.sample.finishReason === 'stop');
+  const longest = Math.max(...mine.map((m) => (m.type === 'sample' ? m.sample.tokenCount : 0)));
+  assert.ok(longest > 40, `the other samples stopped early too (longest ${longest} tokens): pick another seed`);
+  // Others ran on for many steps after sample 0 had been sent: the job's progress came after it.
+  assert.ok(mine.slice(early + 1).some((m) => m.type === 'progress'), `message order: ${mine.map((m) => m.type).join(',')}`);
   raw.close();
 });
 
@@ -87,14 +100,13 @@ test('same seed, same samples: on another connection, and with other jobs runnin
 test('greedy samples of one leaf are identical; stop strings are not in the text', async () => {
   const { samples } = await draw(client, { root: { text: 'abc', n: 4 } }, { temperature: 0, maxTokens: 16 });
   assert.equal(new Set(samples.map((s) => s.text)).size, 1);
-  const stop = samples[0]!.text.slice(2, 4);
-  if (stop.length === 2) {
-    const stopped = await draw(client, { root: { text: 'abc', n: 2 } }, { temperature: 0, maxTokens: 16, stop: [stop] });
-    for (const s of stopped.samples) {
-      assert.equal(s.finishReason, 'stop');
-      assert.ok(!s.text.includes(stop));
-      assert.ok(samples[0]!.text.startsWith(s.text));
-    }
+  const text = samples[0]!.text;
+  assert.ok(text.length >= 4, `greedy text too short to cut: ${JSON.stringify(text)}`);
+  const stop = text.slice(2, 4);
+  const stopped = await draw(client, { root: { text: 'abc', n: 2 } }, { temperature: 0, maxTokens: 16, stop: [stop] });
+  for (const s of stopped.samples) {
+    assert.equal(s.finishReason, 'stop');
+    assert.equal(s.text, text.slice(0, text.indexOf(stop)));
   }
 });
 
