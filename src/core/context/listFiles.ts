@@ -1,13 +1,10 @@
 // The files context may come from: tracked plus untracked-not-ignored (`git ls-files`), minus what is
 // never useful to a model and costs budget: vendored and generated folders, lock files, minified
 // bundles, binaries and huge files.
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { HydrapatchError } from '../../protocol/errors';
-
-const run = promisify(execFile);
+import { gitWithEnv } from '../worktree/gitEnv';
 
 const vendoredDirs = new Set([
   'node_modules', 'vendor', 'third_party', 'third-party', 'dist', 'build', 'out', 'target', '.venv', 'venv', 'env',
@@ -32,8 +29,8 @@ export interface ListOptions {
 /** The top folder of the git repository holding `dir`: edits and paths are relative to it. */
 export async function repoRoot(dir: string): Promise<string> {
   try {
-    const { stdout } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
-    return stdout.trim();
+    // Without the ambient GIT_* variables (a GIT_DIR set by a hook would point at another repository).
+    return (await gitWithEnv(dir, {}).revparse(['--show-toplevel'])).trim();
   } catch (err) {
     throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository`, 'run Hydrapatch on a folder inside a git repository (git init)', { cause: err });
   }
@@ -42,7 +39,7 @@ export async function repoRoot(dir: string): Promise<string> {
 /** Paths (relative to the repository's top) git knows, tracked and untracked-not-ignored, filtered. */
 export async function listRepoPaths(repoDir: string): Promise<string[]> {
   const top = await repoRoot(repoDir);
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: top, maxBuffer: 256 * 1024 * 1024 });
+  const stdout = await gitWithEnv(top, {}).raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   const paths = [...new Set(stdout.split('\0').filter(Boolean))];
   return paths.filter((p) => !p.split('/').some((part) => vendoredDirs.has(part)) && !binaryExt.test(p) && !generated.test(p)).sort();
 }

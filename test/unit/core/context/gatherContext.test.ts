@@ -42,6 +42,14 @@ test('files come from git (tracked + untracked-not-ignored), without vendored, g
   const dir = makeRepo(files, ['.gitignore', 'src', 'test', 'package-lock.json', 'logo.png', 'data.txt']);
   const paths = await listRepoPaths(join(dir, 'src'));
   assert.deepEqual(paths, ['.gitignore', 'data.txt', 'new_untracked.js', 'src/big.js', 'src/cart/discount.js', 'src/cart/total.js', 'src/users.js', 'test/total.test.js']);
+  // An ambient GIT_DIR (set when running from a git hook) must not redirect the listing.
+  const other = makeRepo({ 'elsewhere.py': 'x = 1\n' }, ['elsewhere.py']);
+  process.env.GIT_DIR = join(other, '.git');
+  try {
+    assert.deepEqual(await listRepoPaths(dir), paths);
+  } finally {
+    delete process.env.GIT_DIR;
+  }
 });
 
 test('a stack trace puts its file first; the budget is kept; a big file is cut to an excerpt around the frame', async () => {
