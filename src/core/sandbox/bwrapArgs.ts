@@ -64,8 +64,9 @@ class Mounts {
 export function bwrapArgs(command: string, paths: SandboxPaths, limits: SandboxLimits, tools: BwrapTools, root?: RootRun): string[] {
   const m = new Mounts();
   m.args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
-  // Scratch folders are shared by every user, sticky like the real /tmp.
-  for (const d of paths.scratchDirs) m.tmp(d, '1777');
+  // Scratch folders (and POSIX shared memory, for Python's multiprocessing) are shared by every
+  // user, sticky like the real /tmp.
+  for (const d of ['/dev/shm', ...paths.scratchDirs]) m.tmp(d, '1777');
   for (const d of paths.hiddenDirs) m.tmp(d, '0755');
   for (const f of paths.hiddenFiles) m.bind('--ro-bind', '/dev/null', f);
   for (const r of paths.readOnly) m.bind('--ro-bind', r, r);

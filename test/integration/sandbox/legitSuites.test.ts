@@ -43,7 +43,7 @@ test('Python unittest suite with a venv passes the same inside the sandbox', asy
   assert.equal(outside.ok, true, outside.outputTail);
   assert.equal(inside.ok, true, inside.outputTail);
   assert.equal(inside.sandbox, 'bwrap');
-  assert.equal(inside.tests.length, 4);
+  assert.equal(inside.tests.length, 5);
   assert.deepEqual(summary(inside), summary(outside));
 });
 
