@@ -56,7 +56,7 @@ export class WsSession {
     const handled = (() => {
       switch (m.type) {
         case 'hello':
-          return this.hello();
+          return this.hello(m);
         case 'load':
           return this.load(m);
         case 'sample':
@@ -70,7 +70,10 @@ export class WsSession {
     handled.catch((err) => this.sendError(err, 'id' in m ? m.id : undefined));
   }
 
-  private async hello(): Promise<void> {
+  private async hello(m: ClientMessageOf<'hello'>): Promise<void> {
+    if (m.protocol !== undefined && m.protocol !== protocolVersion) {
+      throw new HydrapatchError('protocol_mismatch', `the client speaks protocol ${m.protocol}, this server ${protocolVersion}`, 'Use the server that came with this version of Hydrapatch.');
+    }
     const model = this.modelPath ?? (await this.ctx.models.loaded())[0]?.info.path;
     const info = model === undefined ? null : (await this.ctx.models.get(model)).info;
     this.send({ type: 'ready', protocol: protocolVersion, model: info });

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { ServerClient } from '../../../src/core/backends/serverClient';
 import type { ServerProcess } from '../../../src/core/backends/serverProcess';
 import { RawClient, startTestServer } from './serverFixture';
 
@@ -49,6 +50,19 @@ test('a WebSocket from a foreign Origin is refused with forbidden_origin, even w
   const webview = await RawClient.open(server, { authorization: `Bearer ${server.token}`, origin: 'vscode-webview://abc123' });
   await webview.ping();
   webview.close();
+});
+
+test('our WebSocket client reports a refusal with the server\'s code', async () => {
+  await assert.rejects(ServerClient.connect({ url: server.wsUrl, token: 'wrong-token' }), { code: 'unauthorized' });
+  await assert.rejects(ServerClient.connect({ url: `ws://127.0.0.1:${server.port}/elsewhere`, token: server.token }), { code: 'not_found' });
+  const good = await ServerClient.connect({ url: server.wsUrl, token: server.token });
+  assert.equal(good.modelInfo, null);
+  await good.close();
+});
+
+test('a hello in another protocol version is protocol_mismatch', async () => {
+  assert.equal((await client.errorFor({ type: 'hello', protocol: 99 })).code, 'protocol_mismatch');
+  await client.ping();
 });
 
 test('HTTP requests need the bearer token and no foreign Origin', async () => {
