@@ -100,7 +100,7 @@ async function main() {
     console.log('');
     console.log('solve           sandbox   total ms   ideal ms   ratio (goal ≤ 2)   verified');
     for (const r of rows) console.log(`  ${r.mode.padEnd(13)} ${r.sandbox.padEnd(9)} ${String(r.ms).padStart(8)}   ${String(r.ideal).padStart(8)}   ${r.ratio.toFixed(2).padStart(16)}   ${r.verified}/${candidates}`);
-    if (cores < parallel) console.log(`\nnote: ${cores} cores for ${parallel} parallel runs; the runs compete for CPU, so the ratio is bounded below by about ${(parallel / cores).toFixed(1)}.`);
+    if (cores < parallel) console.log(`\nnote: ${cores} cores for ${parallel} parallel runs: the runs compete for CPU, so on an idle machine the ratio cannot go below about ${(parallel / cores).toFixed(1)}; under load (here ${loadavg()[0].toFixed(1)}) one run is slowed as much as the parallel ones and the ratio says less.`);
     console.log('');
     console.log(JSON.stringify({
       bench: 'verify', candidates, parallel, cores, load1: loadavg()[0], testCommand,
