@@ -72,3 +72,22 @@ test('killing the process that started a sandbox ends everything in it', async (
   starter.kill('SIGKILL');
   assert.ok(await waitFor(() => processesWith(marker).length === 0, 5_000), `left running: ${processesWith(marker).join(', ')}`);
 });
+
+test("the runner's time limit ends a hanging sandboxed run and everything it started", async (t) => {
+  const info = await detectSandbox();
+  if (!info.available) return t.skip(`no sandbox here: ${info.reason}`);
+  const scene = makeScene('legitJs');
+  t.after(() => scene.cleanup());
+  const marker = `${1600 + Math.floor(Math.random() * 1000)}.75`;
+  const outcome = await runCommand({
+    command: `sleep ${marker} & setsid sleep ${marker} & sleep ${marker}`,
+    cwd: scene.worktree,
+    timeoutMs: 1_500,
+    outputCapBytes: 1 << 16,
+    graceMs: 200,
+    launcher: sandboxLauncher({ policy: { mode: 'required' } }),
+  });
+  assert.equal(outcome.timedOut, true);
+  assert.equal(outcome.launcher, 'bwrap');
+  assert.ok(await waitFor(() => processesWith(marker).length === 0, 5_000), `left running: ${processesWith(marker).join(', ')}`);
+});
