@@ -2,7 +2,8 @@
 // following llama.cpp's llm_tokenizer_bpe (merge the lowest-ranked adjacent pair, leftmost first).
 import { bytesToByteLevel, byteLevelToBytes } from './byteLevel';
 import { modelError } from './modelError';
-import { splitSpecial } from './specialTokens';
+import { MinHeap } from './minHeap';
+import { specialSplitter } from './specialTokens';
 import type { Tokenizer } from './types';
 
 // llama.cpp's pre-tokenizers (llm_tokenizer_bpe), by tokenizer.ggml.pre. Each is a list of regexes
@@ -65,6 +66,7 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
     throw modelError('model_bad_tokenizer', file, `pre-tokenizer ${JSON.stringify(v.pre)} is not supported (supported: ${supportedBpePre.join(', ')})`);
   }
   const regexes = patterns.map((p) => new RegExp(p, 'gu'));
+  const splitSpecial = specialSplitter(v.specials);
   const ids = new Map<string, number>();
   v.tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const ranks = new Map<string, number>();
@@ -74,17 +76,29 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
   function bpeWord(word: string): number[] {
     const cached = cache.get(word);
     if (cached) return cached;
-    const symbols = [...bytesToByteLevel(Buffer.from(word, 'utf8'))];
-    for (;;) {
-      let best = -1;
-      let bestRank = Infinity;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const r = ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (r !== undefined && r < bestRank) { bestRank = r; best = i; }
-      }
-      if (best < 0) break;
-      symbols.splice(best, 2, symbols[best] + symbols[best + 1]);
+    // Symbols in a linked list; candidate merges in a heap by (rank, left position). A popped
+    // candidate whose symbols have changed since it was queued is stale and skipped.
+    const sym = [...bytesToByteLevel(Buffer.from(word, 'utf8'))].map((text, i, all) => ({ text, prev: i - 1, next: i + 1 < all.length ? i + 1 : -1 }));
+    const queue = new MinHeap<{ rank: number; left: number; right: number; text: string }>((a, b) => a.rank < b.rank || (a.rank === b.rank && a.left < b.left));
+    const tryAdd = (left: number, right: number): void => {
+      if (left < 0 || right < 0) return;
+      const rank = ranks.get(`${sym[left].text} ${sym[right].text}`);
+      if (rank !== undefined) queue.push({ rank, left, right, text: sym[left].text + sym[right].text });
+    };
+    for (let i = 1; i < sym.length; i++) tryAdd(i - 1, i);
+    for (let m = queue.pop(); m; m = queue.pop()) {
+      const l = sym[m.left];
+      const r = sym[m.right];
+      if (!l.text || !r.text || l.next !== m.right || l.text + r.text !== m.text) continue;
+      l.text = m.text;
+      r.text = '';
+      l.next = r.next;
+      if (r.next >= 0) sym[r.next].prev = m.left;
+      tryAdd(l.prev, m.left);
+      tryAdd(m.left, l.next);
     }
+    const symbols: string[] = [];
+    for (let i = sym.length ? 0 : -1; i >= 0; i = sym[i].next) symbols.push(sym[i].text);
     const out: number[] = [];
     for (const s of symbols) {
       const id = ids.get(s);
@@ -102,7 +116,7 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
     encode(text, options) {
       const out: number[] = [];
       if ((options?.addBos ?? v.addBos) && v.bosId !== undefined) out.push(v.bosId);
-      for (const f of splitSpecial(text, v.specials)) {
+      for (const f of splitSpecial(text)) {
         if ('id' in f) out.push(f.id);
         else for (const word of preTokenize(f.text, regexes)) out.push(...bpeWord(word));
       }

@@ -1,7 +1,8 @@
 // GGUF `llama` vocabularies: SentencePiece-style merging as llama.cpp's llm_tokenizer_spm does it:
 // start from UTF-8 characters, repeatedly merge the adjacent pair whose concatenation is the
 // highest-scoring piece (leftmost on ties), and fall back to <0xNN> byte pieces for unknown text.
-import { splitSpecial } from './specialTokens';
+import { MinHeap } from './minHeap';
+import { specialSplitter } from './specialTokens';
 import type { Tokenizer } from './types';
 
 export interface SpmVocab {
@@ -19,6 +20,7 @@ export interface SpmVocab {
 interface Bigram { left: number; right: number; score: number; size: number }
 
 export function spmTokenizer(v: SpmVocab): Tokenizer {
+  const splitSpecial = specialSplitter(v.specials);
   const ids = new Map<string, number>();
   v.tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const byteIds: number[] = [];
@@ -42,7 +44,8 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
     // Merged pieces remember their two halves so that a piece missing from the vocabulary (possible
     // only for a merge made of two known halves) is split back, as llama.cpp's resegment does.
     const halves = new Map<string, [string, string]>();
-    const queue: Bigram[] = [];
+    // Highest score first; on equal scores the leftmost pair, as llama.cpp's comparator orders them.
+    const queue = new MinHeap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
     const tryAdd = (left: number, right: number): void => {
       if (left < 0 || right < 0) return;
       const text = sym[left].text + sym[right].text;
@@ -52,14 +55,7 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
       halves.set(text, [sym[left].text, sym[right].text]);
     };
     for (let i = 1; i < sym.length; i++) tryAdd(i - 1, i);
-    while (queue.length) {
-      let bi = 0;
-      for (let i = 1; i < queue.length; i++) {
-        const a = queue[i];
-        const b = queue[bi];
-        if (a.score > b.score || (a.score === b.score && a.left < b.left)) bi = i;
-      }
-      const bg = queue.splice(bi, 1)[0];
+    for (let bg = queue.pop(); bg; bg = queue.pop()) {
       const l = sym[bg.left];
       const r = sym[bg.right];
       if (l.text.length === 0 || r.text.length === 0 || l.text.length + r.text.length !== bg.size) continue;
@@ -87,7 +83,7 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
       const out: number[] = [];
       if ((options?.addBos ?? v.addBos) && v.bosId !== undefined) out.push(v.bosId);
       let prevSpecial = true;
-      for (const f of splitSpecial(text, v.specials)) {
+      for (const f of splitSpecial(text)) {
         if ('id' in f) { out.push(f.id); prevSpecial = true; continue; }
         const run = (v.addSpacePrefix && prevSpecial ? ' ' : '') + f.text;
         tokenizeRun(run.replaceAll(' ', '\u2581'), out);
