@@ -2,6 +2,7 @@
 // which nodes are attended with prefixAttention (shared, batched across the rows below them), which
 // per sequence, where each row's partials go, and how key ranges are split for parallelism.
 import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/treeAttention';
+import { QUERIES_PER_WORKGROUP } from '../gpu/hydragenAttention';
 
 /** A prompt-tree node's KV: a contiguous run of pool slots. parent -1 = root. */
 export interface KvNode {
@@ -26,7 +27,6 @@ export interface SplitPolicy {
 }
 
 const MIN_SPLIT = 64;
-const QUERIES_PER_WORKGROUP = 32;
 
 function splitLenFor(length: number, otherWorkgroups: number, policy: SplitPolicy): number {
   const splits = Math.max(1, Math.min(Math.ceil(policy.targetWorkgroups / Math.max(1, otherWorkgroups)), Math.ceil(length / MIN_SPLIT)));

@@ -5,12 +5,13 @@
 import type { AttentionShape } from '../model/attentionStep';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
+import { QUERIES_PER_WORKGROUP } from '../gpu/hydragenAttention';
 import { planDecode, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
 export interface PathCost {
   /** ms per (row, key) of per-sequence attention, all heads of one layer. */
   perSequenceMsPerKey: number;
-  /** ms per (32-query block, key) of prefixAttention, all kv heads of one layer. */
+  /** ms per (query block, key) of prefixAttention, all kv heads of one layer. */
   prefixMsPerBlockKey: number;
   /** ms of one more dispatch (the prefix pass of a node and its partial in the merge). */
   dispatchMs: number;
@@ -19,7 +20,7 @@ export interface PathCost {
 /** Whether a node of `length` keys with `rows` sequences below it is cheaper through prefixAttention. */
 export function preferShared(cost: PathCost, shape: AttentionShape, length: number, rows: number): boolean {
   const group = shape.numHeads / shape.numKvHeads;
-  const blocks = Math.ceil((rows * group) / 32);
+  const blocks = Math.ceil((rows * group) / QUERIES_PER_WORKGROUP);
   return cost.dispatchMs + cost.prefixMsPerBlockKey * blocks * length < cost.perSequenceMsPerKey * rows * length;
 }
 
@@ -60,7 +61,7 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
     const shared = await medianMs(attention, planDecode(node(P), rows(B), () => true, policy), buffers, 5);
     const tinyShared = await medianMs(attention, planDecode(node(32), rows(1), () => true, policy), buffers, 5);
     const tinyBaseline = await medianMs(attention, planDecode(node(32), rows(1), () => false, policy), buffers, 5);
-    const blocks = Math.ceil((B * shape.numHeads) / shape.numKvHeads / 32);
+    const blocks = Math.ceil((B * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
     return {
       perSequenceMsPerKey: Math.max(1e-9, (baseline - suffixOnly) / (B * P)),
       prefixMsPerBlockKey: Math.max(1e-9, (shared - suffixOnly) / (blocks * P)),

@@ -1,0 +1,148 @@
+// The sampling engine end to end on a generated model: the Hydragen and baseline paths give the same
+// greedy tokens for 256 steps on 1- and 2-level prompt trees; seeded sampling is batch-invariant;
+// KV bytes are the shared nodes once plus the suffixes; waves respect the budget; cancel frees memory.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testModel } from '../../helpers/models';
+import { SamplingEngine, type AttentionMode, type EngineOptions } from '../../../server/src/sampling/engine';
+import { defaultSampleParams, type SampleParams, type SampleResult } from '../../../src/protocol/sampling';
+import type { PromptTree } from '../../../src/protocol/promptTree';
+import { HydrapatchError } from '../../../src/protocol/errors';
+
+const model = testModel({ contextLength: 1024, seed: 3 });
+const never = new AbortController().signal;
+const ids = (n: number, salt: number) => Array.from({ length: n }, (_, i) => (i * 37 + salt * 11) % 500);
+
+async function draw(engine: SamplingEngine, tree: PromptTree, params: SampleParams, signal = never) {
+  const results: SampleResult[] = [];
+  const totals = await engine.sample(tree, params, { onSample: (r) => results.push(r) }, signal);
+  results.sort((a, b) => a.index - b.index);
+  return { results, totals };
+}
+
+const engines = new Map<string, Promise<SamplingEngine>>();
+function engine(attention: AttentionMode, options: EngineOptions = {}): Promise<SamplingEngine> {
+  const key = JSON.stringify({ attention, ...options });
+  if (!engines.has(key)) engines.set(key, SamplingEngine.load(model.gguf, { attention, ...options }));
+  return engines.get(key)!;
+}
+
+const oneLevel: PromptTree = { bos: false, root: { tokens: ids(120, 1), children: [{ tokens: ids(3, 2), n: 2 }, { tokens: ids(5, 3), n: 2 }] } };
+const twoLevel: PromptTree = {
+  bos: false,
+  root: {
+    tokens: ids(90, 5),
+    children: [
+      { tokens: ids(20, 6), children: [{ tokens: ids(2, 7), n: 1 }, { tokens: ids(4, 8), n: 2 }] },
+      { tokens: ids(30, 9), children: [{ tokens: ids(1, 10), n: 1 }] },
+    ],
+  },
+};
+
+for (const [name, tree] of [['1-level', oneLevel], ['2-level', twoLevel]] as const) {
+  test(`greedy decoding gives the same tokens on the Hydragen and baseline paths for 256 steps (${name} tree)`, async () => {
+    const params = { ...defaultSampleParams, temperature: 0, maxTokens: 256 };
+    const h = await draw(await engine('hydragen'), tree, params);
+    const b = await draw(await engine('baseline'), tree, params);
+    assert.equal(h.totals.attention, 'hydragen');
+    assert.equal(b.totals.attention, 'baseline');
+    assert.ok(h.results.some((r) => r.tokenCount === 256), 'at least one sample runs the full 256 steps');
+    assert.equal(h.results.length, b.results.length);
+    h.results.forEach((r, i) => {
+      const o = b.results[i];
+      assert.deepEqual([r.index, r.leaf, r.text, r.tokenCount, r.finishReason], [o.index, o.leaf, o.text, o.tokenCount, o.finishReason]);
+      assert.ok(Math.abs(r.logprob - o.logprob) < 1e-3, `sample ${i}: logprob ${r.logprob} vs ${o.logprob}`);
+    });
+  });
+}
+
+test('seeded sampling: sample i is the same for batch sizes 64, 8 and 1', async () => {
+  const params = { ...defaultSampleParams, temperature: 1, topP: 0.95, maxTokens: 10, seed: 1234 };
+  const tree = (n: number): PromptTree => ({ bos: false, root: { tokens: ids(40, 10), n } });
+  const big = await draw(await engine('auto', { maxBatch: 64 }), tree(64), params);
+  const eight = await draw(await engine('auto', { maxBatch: 8 }), tree(64), params);
+  const one = await draw(await engine('auto', { maxBatch: 1 }), tree(4), params);
+  assert.equal(new Set(big.results.map((r) => r.text)).size > 8, true, 'different samples differ');
+  assert.deepEqual(eight.results.map((r) => [r.text, r.tokenCount]), big.results.map((r) => [r.text, r.tokenCount]));
+  assert.deepEqual(one.results.map((r) => [r.text, r.tokenCount]), big.results.slice(0, 4).map((r) => [r.text, r.tokenCount]));
+});
+
+test('KV bytes: each prompt node once plus one suffix per sequence; waves stay within the budget', async () => {
+  const e = await engine('hydragen');
+  const perToken = e.stats().kvBytesPerToken;
+  const params = { ...defaultSampleParams, temperature: 0.7, maxTokens: 16, stop: [] };
+  const promptTokens = 90 + 20 + 2 + 4 + 30 + 1;
+  // After the first decode step: the job holds its nodes once and one suffix per running sequence.
+  const seen: { inUse: number; job: number; active: number }[] = [];
+  const results: SampleResult[] = [];
+  const totals = await e.sample(twoLevel, params, {
+    onSample: (r) => results.push(r),
+    onProgress: () => {
+      const s = e.stats();
+      seen.push({ inUse: s.kvBytesInUse, job: s.jobs[0].kvBytes, active: s.jobs[0].activeSequences });
+    },
+  }, never);
+  assert.ok(seen.length > 0 && seen[0].active > 0);
+  for (const s of seen) {
+    assert.equal(s.job, (promptTokens + s.active * 15) * perToken);
+    assert.equal(s.inUse, s.job);
+  }
+  assert.equal(totals.promptTokens, promptTokens);
+  assert.ok(totals.kvBytesPeak >= seen[0].job && totals.kvBytesPeak <= (promptTokens + 4 * 15) * perToken);
+  assert.equal(results.length, 4);
+  assert.equal(e.stats().kvBytesInUse, 0);
+
+  // Room for the prompt and 3 suffixes: 10 samples run in waves.
+  const budget = (promptTokens + 3 * 15) * perToken;
+  const small = await SamplingEngine.load(model.gguf, { attention: 'hydragen', kvBudgetBytes: budget });
+  try {
+    const [a, b] = twoLevel.root.children!;
+    const tree: PromptTree = { ...twoLevel, root: { ...twoLevel.root, children: [{ ...a, children: [{ ...a.children![0], n: 6 }, { ...a.children![1], n: 4 }] }, { ...b, children: [{ ...b.children![0], n: 0 }] }] } };
+    let maxInUse = 0;
+    const out = await small.sample(tree, params, { onSample: () => (maxInUse = Math.max(maxInUse, small.stats().kvBytesInUse)) }, never);
+    assert.equal(out.samples, 10);
+    assert.ok(out.kvBytesPeak <= budget, `peak ${out.kvBytesPeak} over budget ${budget}`);
+    assert.ok(maxInUse <= budget);
+    assert.equal(small.stats().kvBytesInUse, 0);
+  } finally {
+    await small.close();
+  }
+});
+
+test('cancel stops the job within a step and frees its memory', async () => {
+  const e = await engine('hydragen');
+  const ac = new AbortController();
+  const params = { ...defaultSampleParams, temperature: 0.8, maxTokens: 400 };
+  let progressed = 0;
+  const results: SampleResult[] = [];
+  const t0 = performance.now();
+  const done = e.sample({ bos: false, root: { tokens: ids(50, 12), n: 8 } }, params, {
+    onSample: (r) => results.push(r),
+    onProgress: () => {
+      if (++progressed === 1) ac.abort();
+    },
+  }, ac.signal);
+  const totals = await done;
+  assert.ok(performance.now() - t0 < 60_000);
+  assert.ok(results.length === 8 && results.every((r) => r.finishReason === 'cancelled' || r.finishReason === 'eos'));
+  assert.ok(totals.generatedTokens < 8 * 400);
+  assert.equal(e.stats().kvBytesInUse, 0);
+  assert.equal(e.stats().jobs.length, 0);
+});
+
+test('bad trees and parameters are refused with a hint', async () => {
+  const e = await engine('hydragen');
+  const cases: [PromptTree, SampleParams][] = [
+    [{ root: { tokens: [1, 2] } }, defaultSampleParams],
+    [{ root: { tokens: [1, 99999], n: 1 } }, defaultSampleParams],
+    [{ root: { tokens: [1], n: 1001 } }, defaultSampleParams],
+    [{ root: { tokens: [1], n: 1 } }, { ...defaultSampleParams, topP: 2 }],
+  ];
+  for (const [tree, params] of cases) {
+    assert.throws(() => void e.sample(tree, params, { onSample: () => {} }, never), (err: unknown) => err instanceof HydrapatchError && !!err.hint);
+  }
+});
+
+test('close', async () => {
+  for (const p of engines.values()) await (await p).close();
+});
