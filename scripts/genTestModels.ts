@@ -29,10 +29,16 @@ if (positionals.length !== 1) {
   console.error('usage: npx tsx scripts/genTestModels.ts OUT_DIR [options] (see the header of this file)');
   process.exit(2);
 }
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  console.error(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  process.exit(2);
+}
+
 const spec: TestModelSpec = {
-  arch: values.arch as TestModelSpec['arch'],
-  weightType: values['weight-type'] as TestModelSpec['weightType'],
-  vocab: values.vocab as TestModelSpec['vocab'],
+  arch: oneOf('arch', values.arch, ['llama', 'qwen2'] as const),
+  weightType: oneOf('weight-type', values['weight-type'], ['f32', 'f16', 'q8_0'] as const),
+  vocab: oneOf('vocab', values.vocab, ['gpt2', 'spm'] as const),
   vocabSize: Number(values['vocab-size']),
   hiddenSize: Number(values.hidden),
   intermediateSize: Number(values.intermediate),
@@ -45,5 +51,11 @@ const spec: TestModelSpec = {
   contextLength: Number(values.context),
   hfShards: Number(values.shards),
 };
+for (const [key, value] of Object.entries(spec)) {
+  if (typeof value === 'number' && !(Number.isInteger(value) && value > 0)) {
+    console.error(`${key} must be a positive integer, got ${value}`);
+    process.exit(2);
+  }
+}
 const files = writeTestModel(spec, positionals[0]);
 console.log(JSON.stringify(files));
