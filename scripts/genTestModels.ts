@@ -52,7 +52,7 @@ const spec: TestModelSpec = {
   hfShards: Number(values.shards),
 };
 for (const [key, value] of Object.entries(spec)) {
-  if (typeof value === 'number' && !(Number.isInteger(value) && value > 0)) {
+  if (typeof value === 'number' && !(Number.isInteger(value) && (value > 0 || (key === 'seed' && value === 0)))) {
     console.error(`${key} must be a positive integer, got ${value}`);
     process.exit(2);
   }
