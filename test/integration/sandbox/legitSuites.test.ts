@@ -1,5 +1,6 @@
 // Ordinary test suites (writing in their own tree, using a temp folder, reading dependencies linked
-// into the worktree from the user's checkout) pass inside the sandbox exactly as outside.
+// into the worktree from the user's checkout, serving on loopback, forking workers) pass inside the
+// sandbox exactly as outside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ test('JS suite with node_modules passes the same inside the sandbox', async (t) 
   assert.equal(outside.ok, true, outside.outputTail);
   assert.equal(inside.ok, true, inside.outputTail);
   assert.equal(inside.sandbox, 'bwrap');
-  assert.equal(inside.tests.length, 4);
+  assert.equal(inside.tests.length, 5);
   assert.deepEqual(summary(inside), summary(outside));
 });
 
