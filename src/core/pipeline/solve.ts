@@ -102,7 +102,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const texts = new Map<number, string>();
     const runsByDiff = new Map<string, Promise<TestRunResult>>();
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
-    const wasCancelled = (r: TestRunResult) => stop.signal.aborted && r.exitCode === null && !r.timedOut && !r.outputCapped;
+    const wasCancelled = (r: TestRunResult) => r.cancelled === true;
 
     const record = (c: CandidateResult) => {
       candidates.push(c);

@@ -75,6 +75,8 @@ export interface TestRunResult {
   timedOut: boolean;
   /** The output passed the cap; the run was killed there. */
   outputCapped: boolean;
+  /** Killed because the solve stopped (abort, or enough verified): says nothing about the candidate. */
+  cancelled?: boolean;
   durationMs: number;
   format: TestFormat;
   /** Per-test results when the format allowed parsing; empty otherwise. */

@@ -14,6 +14,7 @@ export async function runTests(options: RunCommandOptions): Promise<TestRunResul
     signal: outcome.signal,
     timedOut: outcome.timedOut,
     outputCapped: outcome.outputCapped,
+    ...(outcome.cancelled ? { cancelled: true } : {}),
     durationMs: outcome.durationMs,
     format: parsed.format,
     tests: parsed.tests,

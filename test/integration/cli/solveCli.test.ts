@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoFromFixture } from '../../helpers/gitRepo';
+import { git, repoFromFixture } from '../../helpers/gitRepo';
 import { jsSamples } from '../pipeline/fixtureSamples';
 
 const bin = join(__dirname, '../../../bin/hydrapatch.js');
@@ -22,7 +22,7 @@ test('hydrapatch solve --from-samples: table, coverage line, --json with every c
     const samples = join(dir, 'samples.jsonl');
     writeFileSync(samples, jsSamples.map((s) => JSON.stringify({ text: s.text, model: 'elsewhere' })).join('\n') + '\n');
     const out = join(dir, 'out.json');
-    const r = cli(['solve', '--repo', repo.dir, '--issue', '-', '--from-samples', samples, '--test', 'node --test --test-reporter=tap', '--json', out, '--parallel', '2', '--sandbox', 'auto', '--yes-run-unsandboxed', '--instance-id', 'stats__mean-1'], 'mean([1, 2, 3]) is 1.67, not 2');
+    const r = cli(['solve', '--repo', repo.dir, '--issue', '-', '--from-samples', samples, '--test', 'node --test --test-reporter=tap', '--json', out, '--parallel', '2', '--sandbox', 'auto', '--yes-run-unsandboxed', '--instance-id', 'stats__mean-1', '--keep', '1'], 'mean([1, 2, 3]) is 1.67, not 2');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^rank\s+verdict\s+samples/m);
     assert.match(r.stdout, /^1\s+verified\s+4\s/m);
@@ -34,6 +34,13 @@ test('hydrapatch solve --from-samples: table, coverage line, --json with every c
       assert.equal(json.candidates[i].verdict, s.verdict);
       if (s.verdict !== 'not-applied') assert.equal(typeof json.candidates[i].rank, 'number');
     }
+    // --keep 1: the best group's representative stays in a worktree of its own, patched.
+    const kept = /^kept: sample (\d+) in (\S+)$/m.exec(r.stdout);
+    assert.ok(kept, r.stdout);
+    assert.equal(Number(kept[1]), json.groups[0].representative);
+    assert.match(readFileSync(join(kept[2], 'lib/stats.js'), 'utf8'), /for \(let i = 0; i < xs.length; i\+\+\)/);
+    assert.ok(git(repo.dir, 'worktree', 'list', '--porcelain').includes(`worktree ${kept[2]}\n`));
+    git(repo.dir, 'worktree', 'remove', '--force', kept[2]);
     assert.deepEqual(json.predictions, [{ instance_id: 'stats__mean-1', model_name_or_path: `samples from ${samples}`, model_patch: json.groups[0].diff }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
