@@ -18,20 +18,38 @@ import { startReplayModel, type ReplayModel } from './support/replayModel';
 const artifacts = join(repoRoot, 'test-artifacts');
 const N = 8;
 
+/** Retries until the command is listed: on a busy machine the workbench scans extensions for a while. */
 async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  const end = Date.now() + 120_000;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
-async function answer(page: Page, text: string): Promise<void> {
+/** Answers the input box whose title contains `title` (not the palette that is still closing). */
+async function answer(page: Page, title: string, text: string): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
   await input.fill(text);
   await page.keyboard.press('Enter');
+}
+
+/** The fixture's own tests, run as a user would (outside node:test's child-process protocol). */
+function fixtureTests(folder: string): number | null {
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  return spawnSync('node', ['--test'], { cwd: folder, stdio: 'ignore', env }).status;
 }
 
 describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }, () => {
@@ -45,7 +63,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     const paths = await ensureCodeServer();
-    const vsix = packageVsix();
+    // HP_E2E_VSIX tests a .vsix built elsewhere (e.g. by CI's packaging step) instead of packaging here.
+    const vsix = process.env.HP_E2E_VSIX ?? packageVsix();
     model = await startReplayModel(RAW_OUTPUTS);
     folder = makeFixtureRepo();
     server = await startCodeServer({
@@ -77,8 +96,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
 
   it('solves the issue from the command palette, with progress in the status bar', async () => {
     await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
-    await answer(page, 'add() in src/math.js returns a - b; the test "add sums two numbers" fails.');
-    await answer(page, String(N));
+    await answer(page, 'the issue to solve', 'add() in src/math.js returns a - b; the test "add sums two numbers" fails.');
+    await answer(page, 'how many samples', String(N));
     const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch .*sampled/ }).first();
     await status.waitFor({ timeout: 60_000 });
     assert.match((await status.innerText()).trim(), new RegExp(`Hydrapatch \\d+/${N} sampled · \\d+ tested · \\d+ pass`));
@@ -112,14 +131,14 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
   it('applies the best candidate: the file changes and the tests pass', async () => {
     const file = join(folder, 'src/math.js');
     assert.ok(!readFileSync(file, 'utf8').includes(FIXED_LINE));
-    assert.notStrictEqual(spawnSync('node', ['--test'], { cwd: folder, stdio: 'ignore' }).status, 0, 'the fixture should fail before');
+    assert.notStrictEqual(fixtureTests(folder), 0, 'the fixture should fail before');
     await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').click();
     const end = Date.now() + 30_000;
     while (!readFileSync(file, 'utf8').includes(FIXED_LINE)) {
       if (Date.now() > end) assert.fail('the fix never reached the file on disk');
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.strictEqual(spawnSync('node', ['--test'], { cwd: folder, stdio: 'ignore' }).status, 0, 'the tests should pass after applying');
+    assert.strictEqual(fixtureTests(folder), 0, 'the tests should pass after applying');
     await panel.locator('tr.group').first().getByText('applied').waitFor();
     assert.strictEqual(execFileSync('git', ['worktree', 'list'], { cwd: folder, encoding: 'utf8' }).trim().split('\n').length, 1, 'a worktree was left behind');
     await page.screenshot({ path: join(artifacts, 'applied.png') });
@@ -127,7 +146,9 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
 
   it('reverts the whole candidate with one Undo in the editor', async () => {
     await page.keyboard.press('Control+P');
-    await answer(page, 'src/math.js');
+    await page.locator('.quick-input-widget input').fill('src/math.js');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' }).first().waitFor();
+    await page.keyboard.press('Enter');
     const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
     await editor.waitFor();
     await editor.click();

@@ -55,8 +55,11 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<RunningC
   writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(opts.settings, null, 2));
   const config = join(home, 'config.yaml');
   writeFileSync(config, 'auth: none\ncert: false\n');
+  // NODE_TEST_CONTEXT (set when this runs under node --test) would make every `node --test` the
+  // extension starts talk node:test's child protocol instead of running the fixture's tests normally.
+  const { NODE_TEST_CONTEXT: _, ...outerEnv } = process.env;
   const env = {
-    ...process.env,
+    ...outerEnv,
     XDG_DATA_HOME: dirs.xdg,
     XDG_CONFIG_HOME: dirs.xdg,
     XDG_CACHE_HOME: dirs.xdg,
