@@ -1,11 +1,13 @@
 // Unified diffs as models and tools write them: `git diff` (with `diff --git`, index lines, a/ b/
 // prefixes) or `diff -u` (timestamps after the names, no prefixes), hunk headers whose counts are wrong
-// or missing ("@@ @@"), blank context lines that lost their leading space. Counts are not trusted; each
-// hunk's body is read up to the first line that cannot belong to it.
+// or missing ("@@ @@"), context lines that lost their leading space (blank or not). Counts are not
+// trusted: a hunk's body runs to the next header, hunk or fence, and lines without a tag count as
+// context only when tagged lines follow them (so prose after the diff is not taken for context).
 import type { FileEdit } from './editTypes';
 
 const HUNK = /^@@\s*(?:-(\d+)(?:,\d+)?\s+\+\d+(?:,\d+)?)?[^@]*@@/;
 const DEV_NULL = '/dev/null';
+const FENCE = /^\s*(```|~~~)/;
 
 export interface UnifiedDiffParse {
   edits: FileEdit[];
@@ -36,22 +38,20 @@ export function parseUnifiedDiff(text: string): UnifiedDiffParse {
       i++;
       const search: string[] = [];
       const replace: string[] = [];
-      let pendingBlank = 0;
+      const untagged: string[] = [];
       while (i < lines.length) {
         const line = lines[i];
         if (line.startsWith('--- ') && i + 1 < lines.length && lines[i + 1].startsWith('+++ ')) break;
-        if (HUNK.test(line)) break;
-        if (line === '') {
-          // A blank line is context only if the hunk goes on after it.
-          pendingBlank++;
+        if (HUNK.test(line) || FENCE.test(line)) break;
+        const tag = line[0];
+        if (tag !== ' ' && tag !== '-' && tag !== '+' && tag !== '\\') {
+          untagged.push(line);
           i++;
           continue;
         }
-        const tag = line[0];
-        if (tag !== ' ' && tag !== '-' && tag !== '+' && tag !== '\\') break;
-        for (; pendingBlank > 0; pendingBlank--) {
-          search.push('');
-          replace.push('');
+        for (const u of untagged.splice(0)) {
+          search.push(u);
+          replace.push(u);
         }
         if (tag === ' ') {
           search.push(line.slice(1));
@@ -61,6 +61,10 @@ export function parseUnifiedDiff(text: string): UnifiedDiffParse {
         i++;
       }
       hunks++;
+      if (search.length === 0 && replace.length === 0) {
+        warnings.push(`an empty hunk for ${path}, skipped`);
+        continue;
+      }
       if (path === DEV_NULL) {
         warnings.push('a diff section from /dev/null to /dev/null, skipped');
         continue;

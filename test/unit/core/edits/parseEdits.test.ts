@@ -108,6 +108,26 @@ test('git diff with a/ b/ prefixes, two hunks, wrong counts, a blank context lin
   assert.deepEqual([p.edits[1].search, p.edits[1].replace, p.edits[1].lineHint], [['  return a / b;'], ['  return a * b;'], 40]);
 });
 
+test('context lines without their leading space; prose after the diff is not context; empty hunks skipped', () => {
+  const text = [
+    '--- a/m.js',
+    '+++ b/m.js',
+    '@@ -1,3 +1,3 @@',
+    'function add(a, b) {',
+    '-  return a - b;',
+    '+  return a + b;',
+    '}',
+    'This fixes the sign.',
+    '--- a/n.js',
+    '+++ b/n.js',
+    '@@ -1 +1 @@',
+    '```',
+  ].join('\n');
+  const p = parseEdits(text);
+  assert.deepEqual(p.edits.map((e) => [e.path, e.search, e.replace]), [['m.js', ['function add(a, b) {', '  return a - b;'], ['function add(a, b) {', '  return a + b;']]]);
+  assert.match(p.warnings.join(' '), /empty hunk for n\.js/);
+});
+
 test('diff -u without prefixes and with timestamps; new and deleted files', () => {
   const text = [
     '--- util.py\t2024-01-01 10:00:00.000000000 +0000',
