@@ -29,20 +29,28 @@ function readToken(file: string): string {
   return token;
 }
 
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        port: { type: 'string', default: '0' },
+        'token-file': { type: 'string' },
+        'kv-budget': { type: 'string' },
+        attention: { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        'exit-on-stdin-close': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new HydrapatchError('bad_argument', (err as Error).message, usage);
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      port: { type: 'string', default: '0' },
-      'token-file': { type: 'string' },
-      'kv-budget': { type: 'string' },
-      attention: { type: 'string' },
-      'max-message-bytes': { type: 'string' },
-      'exit-on-stdin-close': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values } = parse(argv);
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
