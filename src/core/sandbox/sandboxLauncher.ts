@@ -12,7 +12,7 @@ export interface SandboxLauncherOptions {
   limits?: Partial<SandboxLimits>;
   /** Folders a run in `cwd` may change; default [cwd] (the runner starts tests in the worktree root). */
   writableFor?: (cwd: string) => string[];
-  /** macOS only: the private temp folder (which the caller creates and removes) for a run in `cwd`. */
+  /** macOS only: the private temp folder (which the caller creates and removes) for a run in `cwd`; default one per run, made and removed by the run. */
   tempDirFor?: (cwd: string) => string;
 }
 

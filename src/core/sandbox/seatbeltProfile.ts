@@ -1,5 +1,7 @@
 import type { SandboxPaths } from './sandboxPaths';
 
+export const TEMP_PARAM = 'HYDRAPATCH_TMP';
+
 /** An SBPL string literal: backslashes and quotes escaped. */
 function quote(path: string): string {
   return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -17,8 +19,9 @@ const literals = (paths: string[]) => paths.map((p) => `(literal ${quote(p)})`);
  * mirrors bwrap's mounts: everything allowed, then network and writes denied, hidden folders and
  * secrets denied, dependencies allowed again for reading, the worktree and temp folder allowed last.
  */
-export function seatbeltProfile(paths: SandboxPaths, tempDir: string): string {
-  const writable = [...paths.writable, tempDir];
+export function seatbeltProfile(paths: SandboxPaths, tempDir: string | undefined): string {
+  // Without a folder given, the temp folder is the HYDRAPATCH_TMP parameter (sandbox-exec -D), made per run.
+  const temp = tempDir === undefined ? `(subpath (param ${quote(TEMP_PARAM)}))` : `(subpath ${quote(tempDir)})`;
   return [
     '(version 1)',
     '(allow default)',
@@ -28,7 +31,7 @@ export function seatbeltProfile(paths: SandboxPaths, tempDir: string): string {
     ...rule('deny', 'file-read* file-write*', [...subpaths(paths.hiddenDirs), ...literals(paths.hiddenFiles)]),
     ...rule('allow', 'file-read*', subpaths(paths.readOnly)),
     ...rule('deny', 'file-read* file-write*', [...subpaths(paths.secretDirs), ...literals(paths.secretFiles)]),
-    ...rule('allow', 'file-read* file-write*', subpaths(writable)),
+    ...rule('allow', 'file-read* file-write*', [...subpaths(paths.writable), temp]),
     '',
   ].join('\n');
 }

@@ -36,7 +36,7 @@ export interface SandboxSpec {
   hidden?: string[];
   /** Whose secrets (~/.ssh, ~/.aws, ~/.config, ~/.gnupg, …) to hide; default env.HOME, then the OS's. */
   home?: string;
-  /** macOS only: a private, empty temp folder the caller owns and removes (Linux uses a fresh tmpfs). */
+  /** macOS only: a private, empty temp folder the caller owns and removes; without one each run makes and removes its own (Linux uses a fresh tmpfs). */
   tempDir?: string;
   /** The environment the command gets (TMPDIR and friends are overridden to the private temp). */
   env: NodeJS.ProcessEnv;

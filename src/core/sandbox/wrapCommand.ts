@@ -3,9 +3,9 @@ import { HydrapatchError } from '../../protocol/errors';
 import { bwrapArgs } from './bwrapArgs';
 import { detectSandbox, throwAwayUid } from './detectSandbox';
 import { prlimitArgs, resolveLimits, ulimitPrefix } from './limits';
-import { resolveSandboxPaths, worldTraversable } from './sandboxPaths';
+import { resolveSandboxPaths, worldTraversable, type SandboxPaths } from './sandboxPaths';
 import { sandboxEnv, trustAllRepositories } from './sandboxEnv';
-import { seatbeltProfile } from './seatbeltProfile';
+import { seatbeltProfile, TEMP_PARAM } from './seatbeltProfile';
 import type { SandboxInfo, SandboxLimits, SandboxPolicy, SandboxSpec, WrappedCommand } from './types';
 
 const ALL_LIMITS: (keyof SandboxLimits)[] = ['cpuSeconds', 'memoryBytes', 'processes', 'fileSizeBytes'];
@@ -63,21 +63,24 @@ async function inBwrap(spec: SandboxSpec, limits: SandboxLimits, info: SandboxIn
   };
 }
 
-async function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): Promise<WrappedCommand> {
+// Without a temp folder from the caller, the run makes its own: a shell outside the sandbox creates
+// it, hands it to the profile as a parameter, and removes it when the run ends (a run killed outright
+// leaves it in $TMPDIR, which macOS clears by itself).
+const SEATBELT_WITH_OWN_TEMP = [
+  't=$(mktemp -d "${TMPDIR:-/tmp}/hydrapatch.XXXXXX") && t=$(cd "$t" && pwd -P) || exit 125',
+  `TMPDIR="$t" TMP="$t" TEMP="$t" "$1" -D ${TEMP_PARAM}="$t" -p "$2" /bin/sh -c "$3" hydrapatch "$4"`,
+  'rc=$?; rm -rf "$t"; exit $rc',
+].join('\n');
+
+function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo, paths: SandboxPaths, tempDir: string | undefined): WrappedCommand {
   if (!info.tools.sandboxExec) throw new HydrapatchError('internal', 'sandbox-exec reported available without its path');
-  if (!spec.tempDir) {
-    throw new HydrapatchError('sandbox-no-temp', 'sandbox-exec needs a private temp folder and none was given', 'pass tempDir: a fresh folder from mkdtemp, removed after the run');
+  const profile = seatbeltProfile(paths, tempDir);
+  const limited = `${ulimitPrefix(limits)} && exec /bin/sh -c "$1"`;
+  const base = { cwd: paths.cwd, kind: 'sandbox-exec' as const, enforcedLimits: ['cpuSeconds', 'fileSizeBytes'] as (keyof SandboxLimits)[] };
+  if (tempDir !== undefined) {
+    return { ...base, file: info.tools.sandboxExec, args: ['-p', profile, '/bin/sh', '-c', limited, 'hydrapatch', spec.command], env: sandboxEnv(spec.env, tempDir) };
   }
-  const paths = await resolveSandboxPaths(spec);
-  const tempDir = await realpath(spec.tempDir);
-  return {
-    file: info.tools.sandboxExec,
-    args: ['-p', seatbeltProfile(paths, tempDir), '/bin/sh', '-c', `${ulimitPrefix(limits)} && exec /bin/sh -c "$1"`, 'hydrapatch', spec.command],
-    cwd: paths.cwd,
-    env: sandboxEnv(spec.env, tempDir),
-    kind: 'sandbox-exec',
-    enforcedLimits: ['cpuSeconds', 'fileSizeBytes'],
-  };
+  return { ...base, file: '/bin/sh', args: ['-c', SEATBELT_WITH_OWN_TEMP, 'hydrapatch', info.tools.sandboxExec, profile, limited, spec.command], env: sandboxEnv(spec.env, undefined) };
 }
 
 /**
@@ -98,7 +101,9 @@ export async function wrapCommand(spec: SandboxSpec, policy: SandboxPolicy): Pro
     return unsandboxed(spec, limits, info);
   }
   if (info.available && info.kind === 'bwrap') return inBwrap(spec, limits, info);
-  if (info.available && info.kind === 'sandbox-exec') return inSeatbelt(spec, limits, info);
+  if (info.available && info.kind === 'sandbox-exec') {
+    return inSeatbelt(spec, limits, info, await resolveSandboxPaths(spec), spec.tempDir === undefined ? undefined : await realpath(spec.tempDir));
+  }
   const reason = info.reason ?? 'no sandbox is available';
   if (policy.mode === 'required') {
     throw new HydrapatchError('sandbox-unavailable', `tests must run in a sandbox (hydrapatch.sandbox = "required"), but ${reason}`, info.hint);
