@@ -15,11 +15,18 @@ export function chatTemplateRenderer(
   } catch (err) {
     throw modelError('model_bad_tokenizer', file, `the chat template does not parse: ${(err as Error).message}`);
   }
-  return (messages) =>
-    template.render({
-      messages,
-      add_generation_prompt: true,
-      bos_token: specials.bosToken ?? '',
-      eos_token: specials.eosToken ?? '',
-    });
+  return (messages) => {
+    try {
+      return template.render({
+        messages,
+        add_generation_prompt: true,
+        bos_token: specials.bosToken ?? '',
+        eos_token: specials.eosToken ?? '',
+      });
+    } catch (err) {
+      // Templates reject conversations they cannot express (raise_exception), e.g. roles that do not
+      // alternate: that is a problem with the request, reported as such.
+      throw modelError('model_chat_template', file, `the chat template refused the conversation: ${(err as Error).message}`);
+    }
+  };
 }

@@ -45,7 +45,12 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
   };
   const cfgIds = (v: unknown): number[] => (typeof v === 'number' ? [v] : Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
   const bosId = idOf(cfg.bos_token as TokenSpec) ?? cfgIds(modelConfig.bos_token_id)[0];
-  const eosIds = [...new Set([idOf(cfg.eos_token as TokenSpec), ...cfgIds(modelConfig.eos_token_id)].filter((x): x is number => x !== undefined))];
+  // Instruction-tuned models often list their end-of-turn tokens only in generation_config.json.
+  const genPath = join(dir, 'generation_config.json');
+  const genConfig = existsSync(genPath) ? readJson(genPath) : {};
+  const eosIds = [
+    ...new Set([idOf(cfg.eos_token as TokenSpec), ...cfgIds(modelConfig.eos_token_id), ...cfgIds(genConfig.eos_token_id)].filter((x): x is number => x !== undefined)),
+  ];
   const addBos = cfg.add_bos_token === true;
   // Off unless the folder asks for it: the clean-up deletes spaces before punctuation the text had.
   const cleanUp = cfg.clean_up_tokenization_spaces === true;

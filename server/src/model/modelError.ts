@@ -15,7 +15,8 @@ export type ModelErrorCode =
   | 'model_misaligned'
   | 'model_vocab_mismatch'
   | 'model_bad_config'
-  | 'model_bad_tokenizer';
+  | 'model_bad_tokenizer'
+  | 'model_chat_template';
 
 const defaultHints: Record<ModelErrorCode, string> = {
   model_not_found: 'Give the path of a .gguf file or of a Hugging Face folder with config.json and *.safetensors.',
@@ -31,6 +32,7 @@ const defaultHints: Record<ModelErrorCode, string> = {
   model_vocab_mismatch: 'The tokenizer and the embedding table disagree: use the tokenizer that belongs to this model.',
   model_bad_config: 'Fix config.json (or the GGUF metadata), or convert the model again.',
   model_bad_tokenizer: 'Use the tokenizer files that came with the model.',
+  model_chat_template: 'Change the conversation to what the model\'s template accepts (e.g. alternate user and assistant turns), or send a plain prompt.',
 };
 
 export function modelError(code: ModelErrorCode, file: string, problem: string, hint?: string): HydrapatchError {

@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HydrapatchError } from '../../../src/protocol/errors';
+import { chatTemplateRenderer } from '../../../server/src/model/chatTemplate';
 import { loadModel } from '../../../server/src/model/load';
 import { testModel } from '../../helpers/models';
 
@@ -29,5 +34,31 @@ test('an SPM template gets bos_token and eos_token, and encode adds BOS by defau
     assert.equal(tokenizer.applyChatTemplate!(messages), '<s>[system] Be brief.</s>[user] Fix the bug.</s>[assistant] ');
     assert.equal(tokenizer.encode('hi')[0], tokenizer.bosId);
     assert.notEqual(tokenizer.encode('hi', { addBos: false })[0], tokenizer.bosId);
+  }
+});
+
+test('a template that raises (e.g. roles that do not alternate) gives a HydrapatchError naming the file', () => {
+  const render = chatTemplateRenderer(
+    "{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}{{ m['content'] }}{% endfor %}",
+    '/models/x/tokenizer_config.json',
+    {},
+  );
+  assert.equal(render([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]), 'ab');
+  assert.throws(() => render([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]), (err: unknown) =>
+    err instanceof HydrapatchError && err.code === 'model_chat_template' && err.message.includes('/models/x/tokenizer_config.json') && err.message.includes('must alternate'));
+  assert.throws(() => chatTemplateRenderer('{% for %}', 'f.gguf', {}), (err: unknown) => err instanceof HydrapatchError && err.code === 'model_bad_tokenizer');
+});
+
+test('end-of-turn ids listed only in generation_config.json stop generation too', async () => {
+  const m = testModel({ vocab: 'gpt2' });
+  const dir = mkdtempSync(join(tmpdir(), 'hp-genconfig-'));
+  try {
+    cpSync(m.hfDir, dir, { recursive: true });
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [7, 9] }));
+    const { tokenizer } = await loadModel(dir);
+    assert.ok(tokenizer.eosIds.includes(7) && tokenizer.eosIds.includes(9));
+    assert.ok(tokenizer.eosIds.includes(tokenizer.encode('<|im_end|>')[0]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
