@@ -67,7 +67,9 @@ function installCodeServer() {
     cwd: codeServerDir,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
-      ...process.env,
+      // Under `npm test` the outer npm's npm_config_* variables (user_agent says node/v20) would pass
+      // to this npm as configuration, and code-server's postinstall reads its node version from them.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
       PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`,
       // node-gyp cannot download headers here; the Node 24 package carries them.
       npm_config_nodedir: node24Dir,
