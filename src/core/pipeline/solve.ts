@@ -12,6 +12,7 @@ import { sandboxLauncher } from '../sandbox/sandboxLauncher';
 import { runBaseline } from '../testing/baseline';
 import { detectTestCommand } from '../testing/detectTestCommand';
 import { judge } from '../testing/judge';
+import { killRecordedRuns } from '../testing/killTree';
 import { runTests } from '../testing/runTests';
 import { resolveLinkPaths } from '../worktree/linkPaths';
 import { WorktreePool } from '../worktree/pool';
@@ -39,7 +40,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   const runTestsToo = options.runTests !== false;
   events.onPhase?.('context');
   const snap = await snapshot(options.repoDir);
-  await pruneDeadRuns(snap.root);
+  // Test runs an interrupted solve left running are killed before its worktrees are removed.
+  await pruneDeadRuns(snap.root, killRecordedRuns);
   const runDir = await createRunDir(snap.root);
   const linkPaths = await resolveLinkPaths(snap.root, options.linkPaths);
   // One worktree more than the test parallelism: the baseline runs while candidates start.
@@ -58,7 +60,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       readOnly: linkPaths.map((p) => join(snap.root, p)),
       hidden: [snap.root, runDir],
     });
-    const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher };
+    const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
 
     const tree = await buildSolvePrompt(options);
     const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0 };

@@ -45,3 +45,19 @@ export function killTagged(tag: string): number {
   }
   return pids.length;
 }
+
+/** Kills the test runs a dead run recorded in `dir` (runCommand's recordDir); returns how many processes. */
+export function killRecordedRuns(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let killed = 0;
+  for (const name of names) {
+    const tag = /^tests-([0-9a-f]+)\.tag$/.exec(name)?.[1];
+    if (tag) killed += killTagged(tag);
+  }
+  return killed;
+}

@@ -3,6 +3,9 @@
 // left behind afterwards.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 import { killGroup, killTagged, runTagVariable } from './killTree';
 
@@ -41,6 +44,11 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL when the time limit is hit. */
   graceMs?: number;
+  /**
+   * Folder where the run leaves a `tests-<tag>.tag` file while it runs, so that if this process
+   * dies, the next run can kill what it left running (killRecordedRuns).
+   */
+  recordDir?: string;
 }
 
 export interface CommandOutcome {
@@ -74,6 +82,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandOut
     cwd: options.cwd,
     env: { ...baseEnv, ...plainOutput, ...options.env, [runTagVariable]: tag },
   });
+  const record = options.recordDir === undefined ? undefined : join(options.recordDir, `tests-${tag}.tag`);
+  if (record) await writeFile(record, tag);
   const started = performance.now();
   const child = spawn(launch.file, launch.args, { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -134,6 +144,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandOut
       killTagged(tag);
       child.stdout?.destroy();
       child.stderr?.destroy();
+      if (record) rmSync(record, { force: true });
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,

@@ -63,14 +63,18 @@ async function isDeadRun(dir: string): Promise<boolean> {
   }
 }
 
-/** Removes what runs whose process is gone left behind; returns the run folders removed. */
-export async function pruneDeadRuns(repoRoot: string): Promise<string[]> {
+/**
+ * Removes what runs whose process is gone left behind; returns the run folders removed. `beforeRemove`
+ * sees each dead run's folder first (to end processes it recorded there).
+ */
+export async function pruneDeadRuns(repoRoot: string, beforeRemove?: (runDir: string) => void): Promise<string[]> {
   const base = runsBase(repoRoot);
   const names = await readdir(base).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
     const dir = join(base, name);
     if (!name.startsWith('run-') || !(await isDeadRun(dir))) continue;
+    beforeRemove?.(dir);
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { git, repoFromFixture } from '../../helpers/gitRepo';
 import { jsSamples } from '../pipeline/fixtureSamples';
 
-const bin = join(__dirname, '../../../bin/hydrapatch.js');
+// The sources, not bin/hydrapatch.js: that runs dist/cli.js when a build exists, which may be stale.
+const cliMain = join(__dirname, '../../../src/cli/main.ts');
 
 function cli(args: string[], input?: string) {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env, timeout: 120_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', cliMain, ...args], { encoding: 'utf8', input, env, timeout: 120_000 });
 }
 
 test('hydrapatch solve --from-samples: table, coverage line, --json with every candidate and a prediction, exit 0', () => {
