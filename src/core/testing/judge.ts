@@ -27,7 +27,8 @@ export function judge(run: TestRunResult, baseline: Baseline): Judgement {
 
   let verdict: Verdict;
   if (broken.length > 0) verdict = 'breaks';
-  else if (passes && fixed.length === baseline.failing.length) verdict = 'verified';
+  // With nothing failing before, nothing can be fixed: passing tests then only show no harm was done.
+  else if (passes && baseline.failing.length > 0 && fixed.length === baseline.failing.length) verdict = 'verified';
   else if (fixed.length > 0) verdict = 'partial';
   else verdict = 'no-fix';
   return { fixed, broken, verdict };

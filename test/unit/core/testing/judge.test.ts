@@ -30,3 +30,9 @@ test('verdicts: fixes all, fixes and breaks, deletes a test, changes nothing, fa
   assert.deepEqual(judge(run([], 2), base), { fixed: [], broken: ['a', 'c'], verdict: 'breaks' });
   assert.equal(judge({ ...run([], 0), timedOut: true }, base).verdict, 'error');
 });
+
+test('a baseline with no failing test verifies nothing', () => {
+  const green = baselineFromRuns([run([['a', 'pass'], ['c', 'pass']], 0)]);
+  assert.deepEqual(judge(run([['a', 'pass'], ['c', 'pass']], 0), green), { fixed: [], broken: [], verdict: 'no-fix' });
+  assert.deepEqual(judge(run([['a', 'pass'], ['c', 'fail']], 1), green), { fixed: [], broken: ['c'], verdict: 'breaks' });
+});
