@@ -22,9 +22,9 @@ async function requireConsent(policy: SandboxPolicy, reason: string): Promise<vo
   );
 }
 
-/** Unsandboxed, but with whatever resource limits the platform can still set. */
+/** Unsandboxed, but with whatever resource limits the platform can still set; the user's own environment, whole. */
 function unsandboxed(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): WrappedCommand {
-  const env = sandboxEnv(spec.env, spec.tempDir);
+  const env = sandboxEnv(spec.env, spec.tempDir, false);
   const base = { cwd: spec.cwd, env, kind: 'none' as const };
   if (info.platform === 'win32') {
     return { ...base, file: spec.env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${spec.command}"`], enforcedLimits: [], windowsVerbatimArguments: true };

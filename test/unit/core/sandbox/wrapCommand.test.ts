@@ -94,3 +94,12 @@ test('root: drops to a throw-away uid where it can walk to the worktree, else st
   assert.ok(closed.args.includes('--unshare-user'));
   assert.deepEqual(closed.enforcedLimits, ['cpuSeconds', 'memoryBytes', 'fileSizeBytes']);
 });
+
+test('a sandboxed run gets no credentials from the environment; an unsandboxed one gets it whole', async () => {
+  const bwrapInfo: SandboxInfo = { kind: 'bwrap', available: true, platform: 'linux', runAsRoot: false, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
+  const env = { PATH: '/usr/bin', GITHUB_TOKEN: 'g', OPENAI_API_KEY: 'o', AWS_SECRET_ACCESS_KEY: 'a', DB_PASSWORD: 'p', TOKENIZERS_PARALLELISM: 'false', HYDRAPATCH_RUN_TAG: 't' };
+  const inside = await wrapCommand({ ...spec(), env }, { mode: 'required', info: bwrapInfo });
+  assert.deepEqual(Object.keys(inside.env).sort(), ['HYDRAPATCH_RUN_TAG', 'PATH', 'TEMP', 'TMP', 'TMPDIR', 'TOKENIZERS_PARALLELISM']);
+  const outside = await wrapCommand({ ...spec(), env }, { mode: 'off', info: bwrapInfo, consent: async () => true });
+  assert.deepEqual(outside.env, env);
+});
