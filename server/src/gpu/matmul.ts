@@ -65,25 +65,26 @@ fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a
 };
 
 export function matmulSource(v: MatmulVariant): string {
-  const rc = v.rows * matmulCols;
+  const C = matmulCols;
+  const cells: { r: number; c: number; j: number }[] = [];
+  for (let r = 0; r < v.rows; r++) for (let c = 0; c < C; c++) cells.push({ r, c, j: r * C + c });
+  // Unrolled by generation, with one named variable per accumulator: private arrays indexed in
+  // loops stay in memory on lavapipe and made the 4-row variant 4× slower per flop than the 1-row one.
+  const acc = (r: number, c: number) => `a${r}_${c}`;
   const reduce = v.subgroups
-    ? `
-  for (var j = 0u; j < RC; j++) {
-    let s = subgroupAdd(acc[j]);
-    if (lane == 0u) { store(m0, n0, j, s); }
-  }`
-    : `
-  for (var j = 0u; j < RC; j++) { red[lane * RC + j] = acc[j]; }
+    ? cells.map(({ r, c, j }) => `  { let s = subgroupAdd(${acc(r, c)}); if (lane == 0u) { store(m0, n0, ${j}u, s); } }`).join('\n')
+    : `${cells.map(({ r, c, j }) => `  red[lane * RC + ${j}u] = ${acc(r, c)};`).join('\n')}
   workgroupBarrier();
   for (var j = lane; j < RC; j += LANES) {
     var s = 0.0;
     for (var l = 0u; l < LANES; l++) { s += red[l * RC + j]; }
     store(m0, n0, j, s);
   }`;
+  const rows = Array.from({ length: v.rows }, (_, r) => r);
+  const cols = Array.from({ length: C }, (_, c) => c);
   return `${v.subgroups ? 'enable subgroups;' : ''}
-const R = ${v.rows}u;
-const C = ${matmulCols}u;
-const RC = ${rc}u;
+const C = ${C}u;
+const RC = ${v.rows * C}u;
 const LANES = ${v.lanes}u;
 struct P { M: u32, N: u32, Ku: u32, flags: u32 }
 @group(0) @binding(0) var<uniform> p: P;
@@ -106,17 +107,15 @@ fn store(m0: u32, n0: u32, j: u32, s: f32) {
 @compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let n0 = wid.x * C;
-  let m0 = wid.y * R;
-  var acc: array<f32, RC>;
+  let m0 = wid.y * ${v.rows}u;
+${rows.map((r) => `  let xr${r} = min(m0 + ${r}u, p.M - 1u) * p.Ku;`).join('\n')}
+${cols.map((c) => `  let wr${c} = min(n0 + ${c}u, p.N - 1u) * p.Ku;`).join('\n')}
+${cells.map(({ r, c }) => `  var ${acc(r, c)} = 0.0;`).join('\n')}
   for (var u = lane; u < p.Ku; u += LANES) {
-    var xs: array<XU, R>;
-    for (var r = 0u; r < R; r++) { xs[r] = loadX(min(m0 + r, p.M - 1u) * p.Ku + u); }
-    for (var c = 0u; c < C; c++) {
-      let wu = loadW(min(n0 + c, p.N - 1u) * p.Ku + u);
-      for (var r = 0u; r < R; r++) { acc[r * C + c] += dotU(xs[r], wu); }
-    }
+${rows.map((r) => `    let x${r} = loadX(xr${r} + u);`).join('\n')}
+${cols.map((c) => `    { let w = loadW(wr${c} + u);${rows.map((r) => ` ${acc(r, c)} += dotU(x${r}, w);`).join('')} }`).join('\n')}
   }
-  ${reduce}
+${reduce}
 }`;
 }
 

@@ -252,11 +252,15 @@ export class ModelRunner implements AttentionShape {
 
   private matmul(enc: GPUCommandEncoder, w: GpuWeight, x: { x: GPUBuffer; scales?: GPUBuffer }, M: number, y: GPUBuffer, bias?: GPUBuffer, accumulate = false): void {
     const rowsPerGroup = M === 1 ? 1 : 4;
-    const key = `${w.type}/${rowsPerGroup}`;
+    // The subgroup reduction pays off in matrix-vector products (decode), where it is a large part of
+    // the work; in prefill the K loop dominates, and the R=4 subgroup variant measured slower to run
+    // and took minutes to compile on lavapipe, so prefill reduces through workgroup memory.
+    const subgroups = this.subgroups && rowsPerGroup === 1;
+    const key = `${w.type}/${rowsPerGroup}/${subgroups}`;
     let entry = this.kernels.matmul.get(key);
     if (!entry) {
-      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups: this.subgroups, lanes: 8 };
-      const kernel = cachedKernel(this.gpu.device, `matmul_${key}_${this.subgroups}`, () => createMatmulKernel(this.gpu.device, variant));
+      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8 };
+      const kernel = cachedKernel(this.gpu.device, `matmul_${key}`, () => createMatmulKernel(this.gpu.device, variant));
       entry = { kernel, variant };
       this.kernels.matmul.set(key, entry);
     }
