@@ -36,7 +36,7 @@ test('sandbox off: the hostile candidate runs only after the explicit opt-out', 
       cwd: scene.worktree,
       timeoutMs: 60_000,
       outputCapBytes: 1 << 20,
-      env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_SECRET_FILE: scene.secretFile, HP_PORT: String(listener.port), HP_PROCESSES: '20' },
+      env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_KEY_FILE: scene.secretFile, HP_PORT: String(listener.port), HP_PROCESSES: '20' },
       launcher: sandboxLauncher({ policy: { mode: 'off', consent } }),
     });
 

@@ -41,7 +41,7 @@ async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) 
   const outcome = await launch({
     command: 'node --test',
     cwd: scene.worktree,
-    env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_SECRET_FILE: scene.secretFile, HP_PORT: String(port), HP_PROCESSES: '200' },
+    env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_KEY_FILE: scene.secretFile, HP_PORT: String(port), HP_PROCESSES: '200' },
     hidden: [scene.pool, scene.user],
     limits: { processes: processLimit },
   });
