@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { testModel } from '../test/helpers/models';
 import type { TestModelSpec } from '../scripts/testModels/randomModel';
+import type { Token } from 'node-llama-cpp';
 
 const { values } = parseArgs({
   options: {
@@ -91,7 +92,7 @@ async function llamaCpp(path: string, vocab: number): Promise<EngineResult> {
   const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
   const context = await model.createContext({ contextSize: 1024, batchSize: promptTokens, sequences: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', threads });
   const sequence = context.getSequence();
-  const prompt = promptOf(vocab);
+  const prompt = promptOf(vocab) as Token[];
   // Greedy generation of decodeTokens+1 tokens: the wait for the first is the prefill, the rest decode.
   let first = 0;
   let count = 0;
