@@ -33,11 +33,14 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
   } catch (err) {
     throw modelError('model_bad_tokenizer', tokPath, `cannot build the tokenizer: ${(err as Error).message}`);
   }
-  const model = json.model as { vocab?: Record<string, number> } | undefined;
+  // BPE/WordPiece vocabularies map piece → id; Unigram ones are a list of [piece, score].
+  const vocab = (json.model as { vocab?: Record<string, number> | unknown[] } | undefined)?.vocab ?? {};
   const added = (json.added_tokens as { id: number }[] | undefined) ?? [];
   // A loop, not Math.max(...ids): real vocabularies have more ids than a call may take arguments.
-  let vocabSize = 0;
-  for (const id of [...Object.values(model?.vocab ?? {}), ...added.map((t) => t.id)]) vocabSize = Math.max(vocabSize, id + 1);
+  let vocabSize = Array.isArray(vocab) ? vocab.length : 0;
+  for (const id of [...(Array.isArray(vocab) ? [] : Object.values(vocab)), ...added.map((t) => t.id)]) {
+    if (Number.isInteger(id)) vocabSize = Math.max(vocabSize, id + 1);
+  }
 
   const idOf = (spec: TokenSpec): number | undefined => {
     const text = tokenText(spec);

@@ -190,3 +190,14 @@ test('a safetensors folder with a missing tensor, and paths that are not models'
   await rejects(join(dir, 'nothing-here.gguf'), 'model_not_found', /does not exist/);
   await rejects(dir, 'model_not_found', /has no config\.json/);
 });
+
+test('a sharded index naming a missing shard, and a config.json that is not JSON', async () => {
+  const hf = join(dir, 'hf-shards');
+  cpSync(testModel({ ...spec, hfShards: 2 }).hfDir, hf, { recursive: true });
+  rmSync(join(hf, 'model-00002-of-00002.safetensors'));
+  await rejects(hf, 'model_not_found', /model-00002-of-00002\.safetensors: cannot open/);
+  const broken = join(dir, 'hf-config');
+  cpSync(good.hfDir, broken, { recursive: true });
+  writeFileSync(join(broken, 'config.json'), '{ "model_type": "llama", ');
+  await rejects(broken, 'model_bad_config', /config\.json: is not valid JSON/);
+});
