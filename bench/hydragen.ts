@@ -1,7 +1,18 @@
 // `npm run bench:hydragen [-- --quick] [--json FILE]`: Hydragen vs the per-sequence (baseline) decode
-// attention, measured side by side in one run: B sequences below one shared prefix of P tokens, each
-// with its own 16-token suffix; MHA and GQA 4:1, head_dim 64, 8 query heads. Prints a table and JSON.
-import { writeFileSync } from 'node:fs';
+// attention, measured side by side in one run: (1) the attention step alone, B sequences below one
+// shared prefix of P tokens, each with its own 16-token suffix, MHA and GQA 4:1, head_dim 64, 8 query
+// heads, plus the path `auto` picks from its calibrated cost model; (2) end-to-end decode tokens/s of
+// a generated model (d=128, 2 layers) through the sampling engine on both paths, and llama.cpp
+// (node-llama-cpp, same GGUF, B sequences each loaded with the evaluated prefix's state) on the same
+// prompt. Prints tables and JSON.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testModel } from '../test/helpers/models';
+import { SamplingEngine, type AttentionMode } from '../server/src/sampling/engine';
+import { calibratePathCost, preferShared } from '../server/src/sampling/pathCost';
+import { defaultSampleParams } from '../src/protocol/sampling';
+import type { Token } from 'node-llama-cpp';
 import { getGpu } from '../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
 import { runAttentionPlan, uploadF32, type PlanBuffers } from '../server/src/gpu/hydragenHarness';
@@ -22,29 +33,37 @@ interface AttentionRow {
   hydragenMs: number;
   baselineMs: number;
   speedup: number;
+  /** The path auto chose and its time over the better of the two. */
+  auto: 'hydragen' | 'baseline';
+  autoOverBest: number;
 }
 
-async function timePlan(attention: TreeAttention, plan: AttentionPlan, buffers: PlanBuffers, budgetMs: number): Promise<number> {
-  await runAttentionPlan(attention, plan, buffers);
-  const t0 = performance.now();
-  await runAttentionPlan(attention, plan, buffers);
-  const once = performance.now() - t0;
-  const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / Math.max(once, 1e-3))));
-  const times: number[] = [once];
-  for (let i = 1; i < reps; i++) {
+/**
+ * Median ms of each plan, the two run alternately (A, B, A, B, ...) so that a change in the machine's
+ * load during the measurement hits both sides alike.
+ */
+async function timePair(attention: TreeAttention, a: AttentionPlan, b: AttentionPlan, buffers: PlanBuffers, budgetMs: number): Promise<[number, number]> {
+  const once = async (plan: AttentionPlan) => {
     const t = performance.now();
     await runAttentionPlan(attention, plan, buffers);
-    times.push(performance.now() - t);
+    return performance.now() - t;
+  };
+  const ta = [await once(a)];
+  const tb = [await once(b)];
+  const reps = Math.max(3, Math.min(21, Math.floor(budgetMs / Math.max(ta[0] + tb[0], 1e-3))));
+  for (let i = 0; i < reps; i++) {
+    ta.push(await once(a));
+    tb.push(await once(b));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (xs: number[]) => xs.slice(1).sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+  return [median(ta), median(tb)];
 }
 
 async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Record<string, number> }> {
   const gpu = await getGpu();
   const device = gpu.device;
   const batches = quick ? [1, 8, 64] : [1, 8, 32, 64, 128];
-  const prefixes = quick ? [512, 8192] : [512, 2048, 8192, 16384];
+  const prefixes = quick ? [128, 8192] : [128, 512, 2048, 8192, 16384];
   const rows: AttentionRow[] = [];
   const compileMs: Record<string, number> = {};
   for (const kind of ['MHA', 'GQA4'] as const) {
@@ -75,17 +94,18 @@ async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Reco
     t = performance.now();
     await runAttentionPlan(attention, planDecode(tinyNodes, tinyRows, () => true, policy), buffers);
     compileMs[`${kind} prefix`] = performance.now() - t;
+    const cost = await calibratePathCost(device, shape, kernels, policy);
     for (const prefix of prefixes) {
       for (const batch of batches) {
         const nodes: KvNode[] = [{ start: 0, length: prefix, parent: -1 }];
         const seqs: DecodeRow[] = Array.from({ length: batch }, (_, i) => ({ node: 0, suffixStart: prefix + i * SUFFIX, suffixLength: SUFFIX }));
         const budget = quick ? 300 : 1500;
-        const hydragenMs = await timePlan(attention, planDecode(nodes, seqs, () => true, policy), buffers, budget);
-        const baselineMs = await timePlan(attention, planDecode(nodes, seqs, () => false, policy), buffers, budget);
-        const row = { kind, batch, prefix, hydragenMs, baselineMs, speedup: baselineMs / hydragenMs };
+        const [hydragenMs, baselineMs] = await timePair(attention, planDecode(nodes, seqs, () => true, policy), planDecode(nodes, seqs, () => false, policy), buffers, budget);
+        const auto = preferShared(cost, shape, prefix, batch) ? 'hydragen' : 'baseline';
+        const row = { kind, batch, prefix, hydragenMs, baselineMs, speedup: baselineMs / hydragenMs, auto, autoOverBest: (auto === 'hydragen' ? hydragenMs : baselineMs) / Math.min(hydragenMs, baselineMs) } as const;
         rows.push(row);
         process.stdout.write(
-          `${kind.padEnd(5)} B=${String(batch).padStart(4)} P=${String(prefix).padStart(6)}  hydragen ${hydragenMs.toFixed(2).padStart(9)} ms  baseline ${baselineMs.toFixed(2).padStart(9)} ms  ${row.speedup.toFixed(2)}x\n`,
+          `${kind.padEnd(5)} B=${String(batch).padStart(4)} P=${String(prefix).padStart(6)}  hydragen ${hydragenMs.toFixed(2).padStart(9)} ms  baseline ${baselineMs.toFixed(2).padStart(9)} ms  ${row.speedup.toFixed(2).padStart(6)}x  auto: ${auto.padEnd(8)} ${row.autoOverBest.toFixed(2)}x best\n`,
         );
       }
     }
@@ -94,13 +114,106 @@ async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Reco
   return { rows, compileMs };
 }
 
+interface EndToEndRow {
+  batch: number;
+  prefix: number;
+  steps: number;
+  hydragenTokensPerSecond: number;
+  baselineTokensPerSecond: number;
+  speedup: number;
+  llamaCppTokensPerSecond?: number;
+  oursOverLlamaCpp?: number;
+}
+
+const E2E_SPEC = { hiddenSize: 128, intermediateSize: 384, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 64, vocabSize: 512, contextLength: 20480, seed: 11 };
+
+function promptTokens(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => 1 + ((i * 131 + 7) % 500));
+}
+
+/** Decode tokens/s of the engine: tokens from decode steps (not the first, which comes from prefill) over decode time. */
+async function oursTokensPerSecond(gguf: string, attention: AttentionMode, batch: number, prefix: number, steps: number): Promise<number> {
+  const engine = await SamplingEngine.load(gguf, { attention, maxBatch: batch, prefillChunk: 512 });
+  try {
+    const totals = await engine.sample(
+      { bos: false, root: { tokens: promptTokens(prefix), n: batch } },
+      { ...defaultSampleParams, temperature: 1, topP: 1, maxTokens: steps + 1, seed: 1 },
+      { onSample: () => {} },
+      new AbortController().signal,
+    );
+    return (totals.generatedTokens - totals.samples) / (totals.decodeMs / 1000);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** llama.cpp: the prefix evaluated once, its state loaded into B sequences, then `steps` batched decode steps. */
+async function llamaCppTokensPerSecond(gguf: string, batch: number, prefix: number, steps: number): Promise<number> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', maxThreads: 2 });
+  const model = await llama.loadModel({ modelPath: gguf, gpuLayers: 0 });
+  const context = await model.createContext({
+    contextSize: batch * (prefix + steps + 32),
+    sequences: batch,
+    batchSize: Math.max(512, batch),
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+    threads: 2,
+    // Its estimate refuses B * P cells long before this machine runs out of memory (~1 GB at B=64, P=8K).
+    ignoreMemorySafetyChecks: true,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'hp-bench-'));
+  try {
+    const seqs = Array.from({ length: batch }, () => context.getSequence());
+    await seqs[0].evaluateWithoutGeneratingNewTokens(promptTokens(prefix) as Token[]);
+    const state = join(dir, 'prefix.state');
+    await seqs[0].saveStateToFile(state);
+    for (const s of seqs.slice(1)) await s.loadStateFromFile(state, { acceptRisk: true });
+    const t0 = performance.now();
+    for (let step = 0; step < steps; step++) {
+      await Promise.all(seqs.map((s, i) => s.evaluateWithoutGeneratingNewTokens([(1 + ((i * 7 + step * 13) % 500)) as Token])));
+    }
+    return (batch * steps) / ((performance.now() - t0) / 1000);
+  } finally {
+    await context.dispose();
+    await model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function endToEndBench(): Promise<EndToEndRow[]> {
+  const { gguf } = testModel(E2E_SPEC);
+  const configs = quick ? [[64, 8192]] : [[8, 1024], [64, 1024], [8, 8192], [32, 8192], [64, 8192]];
+  const steps = quick ? 4 : 8;
+  const rows: EndToEndRow[] = [];
+  for (const [batch, prefix] of configs) {
+    const h = await oursTokensPerSecond(gguf, 'hydragen', batch, prefix, steps);
+    const b = await oursTokensPerSecond(gguf, 'baseline', batch, prefix, steps);
+    const l = await llamaCppTokensPerSecond(gguf, batch, prefix, steps).catch((err: Error) => {
+      process.stdout.write(`llama.cpp B=${batch} P=${prefix} failed: ${err.message}\n`);
+      return undefined;
+    });
+    const row: EndToEndRow = { batch, prefix, steps, hydragenTokensPerSecond: h, baselineTokensPerSecond: b, speedup: h / b };
+    if (l !== undefined) Object.assign(row, { llamaCppTokensPerSecond: l, oursOverLlamaCpp: Math.max(h, b) / l });
+    rows.push(row);
+    process.stdout.write(
+      `e2e B=${String(batch).padStart(3)} P=${String(prefix).padStart(5)}  hydragen ${h.toFixed(1).padStart(8)} tok/s  baseline ${b.toFixed(1).padStart(8)} tok/s  ${row.speedup.toFixed(2)}x` +
+        (l !== undefined ? `  llama.cpp ${l.toFixed(1).padStart(8)} tok/s  ours/llama.cpp ${(Math.max(h, b) / l).toFixed(2)}x` : '') + '\n',
+    );
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const gpu = await getGpu();
   process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}\n`);
   process.stdout.write('decode attention, one layer, 8 query heads, head_dim 64, suffix 16 (median ms per step)\n');
   const attention = await attentionBench();
   for (const [k, v] of Object.entries(attention.compileMs)) process.stdout.write(`compile ${k}: ${(v / 1000).toFixed(1)} s\n`);
-  const result = { device: gpu.adapterInfo, quick, attention: attention.rows, compileMs: attention.compileMs };
+  process.stdout.write(`end-to-end decode, generated model d=128, 2 layers, 2 heads of 64, vocab 512 (tokens/s over decode steps)\n`);
+  const endToEnd = await endToEndBench();
+  const result = { device: gpu.adapterInfo, quick, attention: attention.rows, compileMs: attention.compileMs, endToEnd };
   process.stdout.write(JSON.stringify(result) + '\n');
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result, null, 2) + '\n');
 }

@@ -19,20 +19,25 @@ export interface PathCost {
 
 /** Whether a node of `length` keys with `rows` sequences below it is cheaper through prefixAttention. */
 export function preferShared(cost: PathCost, shape: AttentionShape, length: number, rows: number): boolean {
+  // One sequence shares nothing: the batched pass would read the same keys for the same queries.
+  if (rows < 2) return false;
   const group = shape.numHeads / shape.numKvHeads;
   const blocks = Math.ceil((rows * group) / QUERIES_PER_WORKGROUP);
   return cost.dispatchMs + cost.prefixMsPerBlockKey * blocks * length < cost.perSequenceMsPerKey * rows * length;
 }
 
-async function medianMs(attention: TreeAttention, plan: AttentionPlan, buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number> {
-  await runAttentionPlan(attention, plan, buffers);
-  const times: number[] = [];
+/** Median ms of each plan, run alternately so that a change of load on a shared machine hits all alike. */
+async function medianMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number[]> {
+  for (const plan of plans) await runAttentionPlan(attention, plan, buffers);
+  const times = plans.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    await runAttentionPlan(attention, plan, buffers);
-    times.push(performance.now() - t);
+    for (let j = 0; j < plans.length; j++) {
+      const t = performance.now();
+      await runAttentionPlan(attention, plans[j], buffers);
+      times[j].push(performance.now() - t);
+    }
   }
-  return times.sort((a, b) => a - b)[Math.floor(reps / 2)];
+  return times.map((ts) => ts.sort((a, b) => a - b)[Math.floor(reps / 2)]);
 }
 
 /** Measures the three constants on a one-layer scratch pool of the model's attention shape (~1 s on lavapipe). */
@@ -56,11 +61,13 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const rows = (n: number): DecodeRow[] => Array.from({ length: n }, (_, i) => ({ node: 0, suffixStart: P + i * S, suffixLength: S }));
   const node = (length: number): KvNode[] => [{ start: 0, length, parent: -1 }];
   try {
-    const suffixOnly = await medianMs(attention, planDecode(node(0), rows(B), () => false, policy), buffers, 5);
-    const baseline = await medianMs(attention, planDecode(node(P), rows(B), () => false, policy), buffers, 3);
-    const shared = await medianMs(attention, planDecode(node(P), rows(B), () => true, policy), buffers, 5);
-    const tinyShared = await medianMs(attention, planDecode(node(32), rows(1), () => true, policy), buffers, 5);
-    const tinyBaseline = await medianMs(attention, planDecode(node(32), rows(1), () => false, policy), buffers, 5);
+    const [suffixOnly, baseline, shared, tinyShared, tinyBaseline] = await medianMs(attention, [
+      planDecode(node(0), rows(B), () => false, policy),
+      planDecode(node(P), rows(B), () => false, policy),
+      planDecode(node(P), rows(B), () => true, policy),
+      planDecode(node(32), rows(2), () => true, policy),
+      planDecode(node(32), rows(2), () => false, policy),
+    ], buffers, 5);
     const blocks = Math.ceil((B * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
     return {
       perSequenceMsPerKey: Math.max(1e-9, (baseline - suffixOnly) / (B * P)),
