@@ -3,6 +3,7 @@
 // OpenAI's (temperature 1, top_p 1, max_tokens 16 for legacy completions, a fresh seed when none).
 import { randomInt } from 'node:crypto';
 import { HydrapatchError } from '../../../src/protocol/errors';
+import { wireLimits } from '../../../src/protocol/limits';
 import type { ChatRequest, CompletionRequest } from '../../../src/protocol/openai';
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import { defaultSampleParams, type SampleParams } from '../../../src/protocol/sampling';
@@ -37,6 +38,9 @@ export function completionJobs(r: CompletionRequest): OpenAiJobs {
       : typeof p[0] === 'number'
         ? [{ tokens: p as number[], n }]
         : (p as (string | number[])[]).map((one) => (typeof one === 'string' ? { text: one, n } : { tokens: one, n }));
+  if (prompts.length * n > wireLimits.maxSamplesPerJob) {
+    throw new HydrapatchError('invalid_n', `${prompts.length} prompts × n = ${n} ask for ${prompts.length * n} samples; one request may ask for at most ${wireLimits.maxSamplesPerJob}`, 'Send fewer prompts per request, or a smaller n.');
+  }
   for (const [i, root] of prompts.entries()) {
     if (!root.text && !root.tokens?.length) {
       throw new HydrapatchError('empty_prompt', prompts.length > 1 ? `prompt ${i} is empty` : 'the prompt is empty', 'Send a non-empty prompt.');

@@ -66,8 +66,10 @@ async function listModels(ctx: ApiContext, res: ServerResponse): Promise<void> {
 async function complete(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, chat: boolean): Promise<void> {
   const body = await readBody(req, ctx.limits.maxMessageBytes);
   const request = chat ? parseJson(body, chatRequestSchema, 'chat completion request') : parseJson(body, completionRequestSchema, 'completion request');
+  // What can be refused without a model is refused first.
+  const plain = chat ? undefined : completionJobs(request as z.infer<typeof completionRequestSchema>);
   const model = await modelFor(ctx, request.model);
-  const jobs: OpenAiJobs = chat ? chatJobs(request as z.infer<typeof chatRequestSchema>, model.engine.tokenizer) : completionJobs(request as z.infer<typeof completionRequestSchema>);
+  const jobs: OpenAiJobs = plain ?? chatJobs(request as z.infer<typeof chatRequestSchema>, model.engine.tokenizer);
   const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const object = chat ? (request.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';

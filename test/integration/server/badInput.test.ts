@@ -93,6 +93,17 @@ test('an oversized message is message_too_large and the connection stays usable'
   await client.ping();
 });
 
+test('a message beyond the hard limit closes that connection (1009); new ones are served', async () => {
+  const victim = await RawClient.open(server);
+  const closed = new Promise<number>((resolve) => victim.socket.once('close', (code) => resolve(code)));
+  victim.send('x'.repeat(maxMessageBytes * 4 + 1));
+  assert.equal(await closed, 1009);
+  const fresh = await RawClient.open(server);
+  await fresh.ping();
+  fresh.close();
+  await client.ping();
+});
+
 test('an oversized HTTP body is 413 message_too_large', async () => {
   const res = await request(`${server.httpBaseUrl}/completions`, {
     method: 'POST',
@@ -111,13 +122,11 @@ test('n ≤ 0 or beyond the limit of 1000 is invalid_n (WebSocket and HTTP)', as
   }
   const e = await client.errorFor({ type: 'sample', id: 'sum', tree: { root: { text: 'a', children: [{ text: 'b', n: 999 }, { text: 'c', n: 2 }] } } });
   assert.equal(e.code, 'invalid_n');
-  const res = await request(`${server.httpBaseUrl}/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.token}` },
-    body: JSON.stringify({ model: 'm', prompt: 'a', n: 1001 }),
-  });
-  assert.equal(res.statusCode, 400);
-  assert.equal(((await res.body.json()) as { error: { code: string } }).error.code, 'invalid_n');
+  for (const body of [{ prompt: 'a', n: 1001 }, { prompt: 'a', n: 0 }, { prompt: ['a', 'b', 'c'], n: 400 }]) {
+    const res = await request(`${server.httpBaseUrl}/completions`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: JSON.stringify({ model: 'm', ...body }) });
+    assert.equal(res.statusCode, 400);
+    assert.equal(((await res.body.json()) as { error: { code: string } }).error.code, 'invalid_n', JSON.stringify(body));
+  }
   await client.ping();
 });
 
