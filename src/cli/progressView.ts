@@ -9,7 +9,7 @@ export function progressView(stream: NodeJS.WriteStream): SolveEvents & { finish
   let barShown = false;
   const bar = (p: SolveProgress) => {
     const width = 30;
-    const done = p.total > 0 ? Math.min(1, (p.tested + (p.sampled - p.applied)) / p.total) : 0;
+    const done = p.total > 0 ? Math.min(1, (p.finished ?? p.tested) / p.total) : 0;
     const filled = Math.round(done * width);
     return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] sampled ${p.sampled}/${p.total} · applied ${p.applied} · tested ${p.tested} · verified ${p.passing}`;
   };

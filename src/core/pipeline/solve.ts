@@ -63,7 +63,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
 
     const tree = await buildSolvePrompt(options);
-    const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0 };
+    const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0, finished: 0 };
     const emitProgress = () => events.onProgress?.({ ...progress });
 
     // Baseline and candidate runs share the parallelism limit; candidates are tested while the baseline
@@ -108,6 +108,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
 
     const record = (c: CandidateResult) => {
       candidates.push(c);
+      progress.finished = candidates.length;
       if (c.apply.status === 'clean' || c.apply.status === 'fuzzy') progress.applied++;
       if (c.test) progress.tested++;
       if (c.verdict === 'verified') progress.passing++;

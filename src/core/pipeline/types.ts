@@ -171,6 +171,8 @@ export interface SolveProgress {
   applied: number;
   tested: number;
   passing: number;
+  /** Candidates done: tested, or found not to apply (solve always sets it). */
+  finished?: number;
 }
 
 export interface SolveResult {

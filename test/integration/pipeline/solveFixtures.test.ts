@@ -75,6 +75,7 @@ async function solveFixture(fixture: string, samples: FixtureSample[], testComma
       applied: samples.filter((s) => s.apply === 'clean' || s.apply === 'fuzzy').length,
       tested: samples.filter((s) => s.verdict !== 'not-applied').length,
       passing: c,
+      finished: n,
     });
     assert.equal(userState(repo.dir).size, before.size);
     assert.deepEqual(userState(repo.dir), before, "the user's files, index and refs are unchanged");
