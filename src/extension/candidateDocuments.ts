@@ -30,9 +30,9 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
   }
 
   /** Opens the candidate in the diff editor beside the panel, keeping focus where it is. */
-  async openDiff(run: RunState, index: number): Promise<void> {
+  async openDiff(run: RunState, index: number, viewColumn: vscode.ViewColumn): Promise<void> {
     const changes = candidateChanges(run, index);
-    const options = { preserveFocus: true, preview: true, viewColumn: vscode.ViewColumn.One };
+    const options = { preserveFocus: true, preview: true, viewColumn };
     if (changes.length === 1) {
       const f = changes[0];
       await vscode.commands.executeCommand('vscode.diff', uriFor(run, index, 'before', f.path), uriFor(run, index, 'after', f.path), `Hydrapatch #${index}: ${f.path}`, options);

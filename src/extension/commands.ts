@@ -46,7 +46,7 @@ export async function candidateAction(deps: CommandDeps, action: CandidateAction
     deps.panel.notice('That candidate belongs to an older run.');
     return;
   }
-  if (action === 'openDiff') await deps.documents.openDiff(run, index);
+  if (action === 'openDiff') await deps.documents.openDiff(run, index, deps.panel.besideColumn);
   else if (action === 'apply') {
     const files = await applyCandidate(run, index);
     deps.log.info(`applied candidate #${index} to ${files.join(', ')}`);

@@ -20,6 +20,8 @@ export interface HydrapatchApi {
   busy(): boolean;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
+  /** The bundled server's process id while it runs. */
+  serverPid(): number | undefined;
 }
 
 let server: ServerManager | undefined;
@@ -55,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
     state: () => (controller.current ? panelState(controller.current) : undefined),
     busy: () => controller.busy,
     idle: () => controller.idle(),
+    serverPid: () => manager.pid,
   };
 }
 

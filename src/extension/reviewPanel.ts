@@ -18,8 +18,9 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly onAction: ActionHandler,
   ) {}
 
-  get visible(): boolean {
-    return this.panel?.visible ?? false;
+  /** Where a diff opened from the panel goes: the other column, so the panel stays in view. */
+  get besideColumn(): vscode.ViewColumn {
+    return this.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
   }
 
   show(): void {

@@ -23,6 +23,7 @@ interface Launch {
 
 export class ServerManager implements vscode.Disposable {
   private server: Promise<ServerProcess> | undefined;
+  private running: ServerProcess | undefined;
   private launch: Launch | undefined;
   private restarts = 0;
   private startedAt = 0;
@@ -41,6 +42,11 @@ export class ServerManager implements vscode.Disposable {
     const server = await this.ensure({ model: settings.modelPath, node: settings.nodePath, kvBudgetMiB: settings.kvBudgetMiB });
     const client = await ServerClient.connect({ url: server.wsUrl, token: server.token });
     return client;
+  }
+
+  /** The server's process id while it runs (for the log and the tests). */
+  get pid(): number | undefined {
+    return this.running?.pid;
   }
 
   async restart(): Promise<void> {
@@ -77,6 +83,10 @@ export class ServerManager implements vscode.Disposable {
         onLog: (line) => this.log.info(`[server] ${line}`),
       });
       this.startedAt = Date.now();
+      this.running = proc;
+      void proc.exited.then(() => {
+        if (this.running === proc) this.running = undefined;
+      });
       this.log.info(`server ready on 127.0.0.1:${proc.port} (pid ${proc.pid})`);
       void proc.exited.then((exit) => {
         if (!exit.requested) this.died(proc, `${exit.signal ?? `code ${exit.code}`}`);

@@ -3,11 +3,12 @@
 // changed-since-run refusal and one-step undo, cancel, and the untrusted-folder mode. The model is a
 // stand-in that replays fixed raw outputs (support/replayModel.ts); everything else is real.
 import * as assert from 'node:assert';
+import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { buildBundles, buildHostSuite } from './support/build';
-import { ensureCodeServer, type CodeServerPaths } from './support/codeServer';
-import { makeFixtureRepo, RAW_OUTPUTS } from './support/fixtureRepo';
+import { ensureCodeServer, repoRoot, type CodeServerPaths } from './support/codeServer';
+import { makeCartRepo, makeFixtureRepo, RAW_OUTPUTS } from './support/fixtureRepo';
 import { runHostSuite, type HostReport } from './support/hostRun';
 import { startReplayModel, type ReplayModel } from './support/replayModel';
 
@@ -43,13 +44,21 @@ describe('extension host (mocha inside code-server)', { timeout: 900_000 }, () =
     'telemetry.telemetryLevel': 'off',
   });
 
-  for (const mode of ['trusted', 'untrusted'] as const) {
-    it(`passes in a ${mode} folder`, async () => {
-      const folder = makeFixtureRepo();
+  const expected = { trusted: 5, untrusted: 3, bundled: 4 };
+  for (const mode of ['trusted', 'untrusted', 'bundled'] as const) {
+    it(mode === 'bundled' ? 'passes with the bundled server and the demo model' : `passes in a ${mode} folder`, async () => {
+      const folder = mode === 'bundled' ? makeCartRepo(repoRoot) : makeFixtureRepo();
       repos.push(folder);
-      const report = await runHostSuite({ paths, folder, mode, settings: settings() });
+      const bundled = {
+        'hydrapatch.backend': 'bundled',
+        'hydrapatch.modelPath': join(repoRoot, 'models', 'demo-bigram.gguf'),
+        // The demo model's probabilities are stated at temperature 1 (models/README.md).
+        'hydrapatch.temperature': 1,
+        'hydrapatch.topP': 1,
+      };
+      const report = await runHostSuite({ paths, folder, mode, settings: { ...settings(), ...(mode === 'bundled' ? bundled : {}) } });
       assert.strictEqual(report.exitCode, 0, explain(report));
-      assert.ok(report.results.length >= (mode === 'trusted' ? 5 : 3), explain(report));
+      assert.strictEqual(report.results.length, expected[mode], explain(report));
       assert.ok(report.results.every((t) => t.state === 'passed'), explain(report));
     });
   }

@@ -149,9 +149,9 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await page.locator('.quick-input-widget input').fill('src/math.js');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' }).first().waitFor();
     await page.keyboard.press('Enter');
-    const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
-    await editor.waitFor();
-    await editor.click();
+    // Quick Open leaves the focus in the opened editor, where Undo applies.
+    await page.locator('.tab.active', { hasText: 'math.js' }).first().waitFor();
+    await page.locator('.monaco-editor.focused').first().waitFor();
     await page.keyboard.press('Control+Z');
     await page.keyboard.press('Control+S');
     const file = join(folder, 'src/math.js');

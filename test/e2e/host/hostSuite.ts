@@ -3,12 +3,12 @@
 // Mocha's console goes to the browser, so the results also go to the JSON file $HP_E2E_REPORT.
 import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
-import { registerHostTests } from './hostTests';
+import { registerHostTests, type HostMode } from './hostTests';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'hostTests', mocha);
-  registerHostTests(process.env.HP_E2E_MODE === 'untrusted' ? 'untrusted' : 'trusted');
+  registerHostTests((process.env.HP_E2E_MODE ?? 'trusted') as HostMode);
   const results: { title: string; state: string; error?: string; ms?: number }[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

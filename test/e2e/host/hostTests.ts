@@ -53,7 +53,9 @@ function worktrees(): string[] {
   return git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
 }
 
-export function registerHostTests(mode: 'trusted' | 'untrusted'): void {
+export type HostMode = 'trusted' | 'untrusted' | 'bundled';
+
+export function registerHostTests(mode: HostMode): void {
   describe(`Hydrapatch in the extension host (${mode} folder)`, () => {
     const original = () => readFileSync(join(folder(), 'src/math.js'), 'utf8');
     let unchanged = '';
@@ -78,6 +80,32 @@ export function registerHostTests(mode: 'trusted' | 'untrusted'): void {
       assert.strictEqual(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
       assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('hydrapatch.testCommand'));
     });
+
+    if (mode === 'bundled') {
+      it('starts the bundled server only when a run needs it, and solves with the demo model', async () => {
+        const hp = await api();
+        assert.strictEqual(hp.serverPid(), undefined, 'the server should not start before a run');
+        const state = await solveAndWait(hp, 8);
+        assert.strictEqual(state.phase, 'done', state.error?.message);
+        assert.strictEqual(state.progress.sampled, 8);
+        assert.ok(state.groups.length >= 1, 'the demo model writes applicable edits');
+        assert.ok(hp.serverPid(), 'the server should keep running for the next run');
+        assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
+      });
+
+      it('restarts the server when it dies, and on "Restart Server"', async () => {
+        const hp = await api();
+        const first = hp.serverPid()!;
+        process.kill(first, 'SIGKILL');
+        await until('the server to come back', () => (hp.serverPid() ?? first) !== first, 180_000);
+        const second = hp.serverPid()!;
+        await vscode.commands.executeCommand('hydrapatch.restartServer');
+        const third = hp.serverPid();
+        assert.ok(third !== undefined && third !== second, 'Restart Server should start a new process');
+        assert.throws(() => process.kill(second, 0), 'the replaced server should be gone');
+      });
+      return;
+    }
 
     if (mode === 'untrusted') {
       it('samples and shows candidates but never runs a test in an untrusted folder', async () => {

@@ -1,7 +1,7 @@
 // A real git repository with a real bug and a failing node:test test, made fresh in a temp folder for
 // each end-to-end run, plus the raw model outputs the stand-in model replays for it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,16 +29,28 @@ test('mul multiplies two numbers', () => {
 `,
 };
 
+function commitAll(dir: string): void {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'add', '.');
+  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'commit', '-q', '-m', 'fixture with a bug');
+}
+
 export function makeFixtureRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hp-e2e-repo-'));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'add', '.');
-  git('-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'commit', '-q', '-m', 'math with a bug');
+  commitAll(dir);
+  return dir;
+}
+
+/** The demo's example repository (examples/cart), the one the bundled demo model writes fixes for. */
+export function makeCartRepo(repoRoot: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-e2e-cart-'));
+  cpSync(join(repoRoot, 'examples', 'cart'), dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  commitAll(dir);
   return dir;
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
+import type { HostMode } from '../host/hostTests';
 import { repoRoot, startCodeServer, type CodeServerPaths } from './codeServer';
 
 export interface HostReport {
@@ -14,7 +15,7 @@ export interface HostReport {
   browserLog: string[];
 }
 
-export async function runHostSuite(opts: { paths: CodeServerPaths; folder: string; mode: 'trusted' | 'untrusted'; settings: Record<string, unknown> }): Promise<HostReport> {
+export async function runHostSuite(opts: { paths: CodeServerPaths; folder: string; mode: HostMode; settings: Record<string, unknown> }): Promise<HostReport> {
   const scratch = mkdtempSync(join(tmpdir(), 'hp-e2e-report-'));
   const reportFile = join(scratch, 'report.json');
   const server = await startCodeServer({
