@@ -105,10 +105,11 @@ export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPat
   const shown = await existing([...(spec.readOnly ?? []), ...linked]);
   const readOnly = [...shown.dirs, ...shown.files];
   const hidden = await existing(spec.hidden ?? []);
-  const home = spec.home ?? spec.env.HOME ?? homedir();
-  const secrets = secretPaths(home);
-  const secretDirs = (await existing(secrets.dirs)).dirs;
-  const secretFiles = (await existing(secrets.files)).files;
+  // The run's home and, when that differs, the home of the user running Hydrapatch: both hold keys.
+  const homes = unique([spec.home ?? spec.env.HOME ?? homedir(), homedir()]);
+  const secrets = homes.map(secretPaths);
+  const secretDirs = (await existing(secrets.flatMap((s) => s.dirs))).dirs;
+  const secretFiles = (await existing(secrets.flatMap((s) => s.files))).files;
   // A hidden folder that holds a writable one (the pool around this worktree) stays hidden around it;
   // one inside a writable folder would hide the candidate's own files, so it is ignored.
   const notInsideWritable = (p: string) => !writable.some((w) => inside(p, w));

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HydrapatchError } from '../../../../src/protocol/errors';
 import { resolveSandboxPaths, worldTraversable } from '../../../../src/core/sandbox/sandboxPaths';
@@ -38,8 +39,9 @@ test('dependencies linked into the worktree and its git dir stay readable; secre
   assert.deepEqual(paths.writable, [s.worktree]);
   assert.deepEqual(paths.hiddenDirs, [s.pool, s.user]);
   assert.deepEqual(paths.readOnly, [join(s.user, 'node_modules'), join(s.user, '.git', 'worktrees', 'wt-1'), join(s.user, '.git')]);
-  assert.deepEqual(paths.secretDirs, [join(s.home, '.ssh')]);
-  assert.deepEqual(paths.secretFiles, [join(s.home, '.netrc')]);
+  assert.deepEqual(paths.secretDirs.filter((d) => d.startsWith(s.root)), [join(s.home, '.ssh')]);
+  assert.deepEqual(paths.secretFiles.filter((f) => f.startsWith(s.root)), [join(s.home, '.netrc')]);
+  if (existsSync(join(homedir(), '.ssh'))) assert.ok(paths.secretDirs.includes(realpathSync(join(homedir(), '.ssh'))), "the real user's keys are hidden too");
   assert.ok(paths.scratchDirs.includes('/tmp'));
   assert.ok(paths.scratchDirs.includes('/run'));
 });
