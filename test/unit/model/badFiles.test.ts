@@ -35,8 +35,11 @@ function file(name: string, bytes: Uint8Array): string {
   return p;
 }
 
+// Built once (the vocabulary takes a moment to train); each case alters its own deep copy.
+const baseParts = testGgufParts(spec);
+
 function altered(name: string, change: (parts: ReturnType<typeof testGgufParts>) => void, options?: { alignment?: number }): string {
-  const parts = testGgufParts(spec);
+  const parts = structuredClone(baseParts);
   change(parts);
   const p = join(dir, name);
   writeGguf(p, parts.metadata, parts.tensors, options);
