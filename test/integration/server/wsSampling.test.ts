@@ -10,11 +10,12 @@ import { testModel } from '../../helpers/models';
 import { RawClient, startTestServer } from './serverFixture';
 
 const model = testModel();
+const kvBudget = 8 * 2 ** 20;
 let server: ServerProcess;
 let client: ServerClient;
 
 before(async () => {
-  server = await startTestServer({ model: model.gguf });
+  server = await startTestServer({ model: model.gguf, kvBudgetBytes: kvBudget });
   client = await ServerClient.connect({ url: server.wsUrl, token: server.token });
 });
 
@@ -43,9 +44,11 @@ async function idle(c: ServerClient) {
   }
 }
 
-test('hello reports the loaded model', () => {
+test('hello reports the loaded model; the engine runs within --kv-budget', async () => {
   assert.equal(client.modelInfo?.path, model.gguf);
   assert.equal(client.modelInfo?.contextLength, model.spec.contextLength);
+  const engine = (await client.stats()).engines[0] as { kvBudgetBytes: number };
+  assert.ok(engine.kvBudgetBytes > 0 && engine.kvBudgetBytes <= kvBudget, `engine budget ${engine.kvBudgetBytes}`);
 });
 
 test('a 2-level tree gives each sample once, with its leaf and label, within max_tokens', async () => {
