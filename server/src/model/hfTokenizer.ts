@@ -21,6 +21,21 @@ function tokenText(spec: TokenSpec): string | undefined {
   return spec?.content;
 }
 
+/**
+ * The chat template: tokenizer_config.json's chat_template (a string, or a list of named templates
+ * of which "default" is the chat one), else a chat_template.jinja file beside it (newer repositories).
+ */
+function chatTemplateSource(dir: string, fromConfig: unknown): { source: string; path: string } | undefined {
+  const cfgPath = join(dir, 'tokenizer_config.json');
+  if (typeof fromConfig === 'string') return { source: fromConfig, path: cfgPath };
+  if (Array.isArray(fromConfig)) {
+    const named = fromConfig.find((t: { name?: unknown }) => t?.name === 'default') as { template?: unknown } | undefined;
+    if (typeof named?.template === 'string') return { source: named.template, path: cfgPath };
+  }
+  const jinja = join(dir, 'chat_template.jinja');
+  return existsSync(jinja) ? { source: readFileSync(jinja, 'utf8'), path: jinja } : undefined;
+}
+
 export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): Tokenizer {
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath)) throw modelError('model_bad_tokenizer', dir, 'has no tokenizer.json');
@@ -71,9 +86,9 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
       return tokenIds.length ? tok.decode(tokenIds, { skip_special_tokens: true, clean_up_tokenization_spaces: cleanUp }) : '';
     },
   };
-  const template = cfg.chat_template;
-  if (typeof template === 'string') {
-    tokenizer.applyChatTemplate = chatTemplateRenderer(template, cfgPath, {
+  const template = chatTemplateSource(dir, cfg.chat_template);
+  if (template) {
+    tokenizer.applyChatTemplate = chatTemplateRenderer(template.source, template.path, {
       bosToken: tokenText(cfg.bos_token as TokenSpec),
       eosToken: tokenText(cfg.eos_token as TokenSpec),
     });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../../src/protocol/errors';
@@ -58,6 +58,27 @@ test('end-of-turn ids listed only in generation_config.json stop generation too'
     const { tokenizer } = await loadModel(dir);
     assert.ok(tokenizer.eosIds.includes(7) && tokenizer.eosIds.includes(9));
     assert.ok(tokenizer.eosIds.includes(tokenizer.encode('<|im_end|>')[0]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('HF folders: a list of named templates uses "default"; without one, chat_template.jinja is read', async () => {
+  const m = testModel({ vocab: 'gpt2' });
+  const dir = mkdtempSync(join(tmpdir(), 'hp-templates-'));
+  try {
+    const listed = join(dir, 'listed');
+    cpSync(m.hfDir, listed, { recursive: true });
+    const cfgPath = join(listed, 'tokenizer_config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, chat_template: [{ name: 'tool_use', template: 'TOOLS' }, { name: 'default', template: 'DEFAULT {{ messages[0].content }}' }] }));
+    assert.equal((await loadModel(listed)).tokenizer.applyChatTemplate!(messages), 'DEFAULT Be brief.');
+
+    const separate = join(dir, 'separate');
+    cpSync(m.hfDir, separate, { recursive: true });
+    writeFileSync(join(separate, 'tokenizer_config.json'), JSON.stringify({ ...cfg, chat_template: undefined }));
+    writeFileSync(join(separate, 'chat_template.jinja'), 'JINJA {{ messages[1].content }}');
+    assert.equal((await loadModel(separate)).tokenizer.applyChatTemplate!(messages), 'JINJA Fix the bug.');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
