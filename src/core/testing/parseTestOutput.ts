@@ -36,8 +36,10 @@ function dedupe(tests: TestCaseResult[]): TestCaseResult[] {
   return [...byName.values()];
 }
 
-export function parseTestOutput(output: string, cwd?: string): ParsedTests {
-  const text = cwd ? output.split(cwd).join('.') : output;
+/** `roots`: the worktree's path as given and as resolved (they differ where the temp folder is a symlink). */
+export function parseTestOutput(output: string, ...roots: string[]): ParsedTests {
+  let text = output;
+  for (const root of [...new Set(roots)].sort((a, b) => b.length - a.length)) if (root.length > 1) text = text.split(root).join('.');
   let best: ParsedTests = { format: 'exit-code', tests: [] };
   for (const [format, parse] of parsers) {
     const tests = dedupe(parse(text));

@@ -1,4 +1,5 @@
 // One test run in a tree: the command run with its limits, its output parsed into per-test results.
+import { realpathSync } from 'node:fs';
 import type { TestRunResult } from '../pipeline/types';
 import { parseTestOutput } from './parseTestOutput';
 import { runCommand, type RunCommandOptions } from './runCommand';
@@ -7,7 +8,13 @@ const tailBytes = 4000;
 
 export async function runTests(options: RunCommandOptions): Promise<TestRunResult> {
   const outcome = await runCommand(options);
-  const parsed = parseTestOutput(outcome.output, options.cwd);
+  let real = options.cwd;
+  try {
+    real = realpathSync(options.cwd);
+  } catch {
+    // a folder that is gone: the output names it as given, if at all
+  }
+  const parsed = parseTestOutput(outcome.output, options.cwd, real);
   return {
     command: options.command,
     exitCode: outcome.exitCode,
