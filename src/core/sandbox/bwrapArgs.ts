@@ -59,7 +59,7 @@ class Mounts {
 /**
  * bwrap arguments for one test command. Mount order matters (later mounts cover earlier ones): the
  * whole FS read-only; fresh scratch tmpfs; hidden folders; dependencies shown again read-only; secrets
- * hidden again; the worktree writable last.
+ * hidden again; the worktree writable; its .git read-only again.
  */
 export function bwrapArgs(command: string, paths: SandboxPaths, limits: SandboxLimits, tools: BwrapTools, root?: RootRun): string[] {
   const m = new Mounts();
@@ -73,6 +73,7 @@ export function bwrapArgs(command: string, paths: SandboxPaths, limits: SandboxL
   for (const d of paths.secretDirs) m.tmp(d, '0755');
   for (const f of paths.secretFiles) m.bind('--ro-bind', '/dev/null', f);
   for (const w of paths.writable) m.bind('--bind', w, w);
+  for (const p of paths.protectedPaths) m.bind('--ro-bind', p, p);
   const args = m.args;
   args.push(
     '--chdir', paths.cwd,

@@ -17,7 +17,7 @@ export function throwAwayUid(): number {
 }
 
 const PROBE_PATHS: SandboxPaths = {
-  cwd: '/', writable: [], readOnly: [], hiddenDirs: [], hiddenFiles: [], secretDirs: [], secretFiles: [], scratchDirs: [],
+  cwd: '/', writable: [], readOnly: [], hiddenDirs: [], hiddenFiles: [], secretDirs: [], secretFiles: [], scratchDirs: [], protectedPaths: [],
 };
 
 function run(file: string, args: string[]): Promise<{ ok: boolean; stderr: string }> {

@@ -18,6 +18,12 @@ export interface SandboxPaths {
   secretFiles: string[];
   /** Shared scratch and socket folders (/tmp, /var/tmp, /run) that a fresh tmpfs replaces on Linux. */
   scratchDirs: string[];
+  /**
+   * Read-only inside the writable folders: each worktree's `.git`. Git outside the sandbox reads it
+   * after the run (reset, diff); a candidate that replaced it with a repository of its own, whose
+   * config names a command (core.fsmonitor, a diff driver), would run that command unsandboxed.
+   */
+  protectedPaths: string[];
 }
 
 // /run holds sockets (docker, the session bus, ssh-agent) that a read-only mount does not protect:
@@ -122,6 +128,7 @@ export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPat
     secretDirs: unique(secretDirs).filter(notInsideWritable),
     secretFiles: unique(secretFiles).filter(notInsideWritable),
     scratchDirs: unique((await existing(SCRATCH_DIRS)).dirs),
+    protectedPaths: (await Promise.all(writable.map((w) => lstat(join(w, '.git')).then(() => [join(w, '.git')], () => [])))).flat(),
   };
 }
 

@@ -17,7 +17,8 @@ const literals = (paths: string[]) => paths.map((p) => `(literal ${quote(p)})`);
 /**
  * The sandbox-exec profile for one run on macOS. In SBPL the last matching rule wins, so the order
  * mirrors bwrap's mounts: everything allowed, then network and writes denied, hidden folders and
- * secrets denied, dependencies allowed again for reading, the worktree and temp folder allowed last.
+ * secrets denied, dependencies allowed again for reading, the worktree and temp folder allowed, and
+ * the worktree's .git denied writes again last.
  */
 export function seatbeltProfile(paths: SandboxPaths, tempDir: string | undefined): string {
   // Without a folder given, the temp folder is the HYDRAPATCH_TMP parameter (sandbox-exec -D), made per run.
@@ -32,6 +33,7 @@ export function seatbeltProfile(paths: SandboxPaths, tempDir: string | undefined
     ...rule('allow', 'file-read*', subpaths(paths.readOnly)),
     ...rule('deny', 'file-read* file-write*', [...subpaths(paths.secretDirs), ...literals(paths.secretFiles)]),
     ...rule('allow', 'file-read* file-write*', [...subpaths(paths.writable), temp]),
+    ...rule('deny', 'file-write*', [...literals(paths.protectedPaths), ...subpaths(paths.protectedPaths)]),
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@
 // sandbox prevents, shown against fake targets the test owns.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,11 @@ test('sandbox off: the hostile candidate runs only after the explicit opt-out', 
   assert.equal(outcome.launcher, 'none');
   assert.equal(outcome.exitCode, 0, outcome.output);
   const attempts = JSON.parse(readFileSync(join(scene.worktree, 'attempts.json'), 'utf8'));
-  assert.deepEqual([attempts.write, attempts.secret, attempts.network], ['ok', 'ok', 'ok']);
+  assert.deepEqual([attempts.write, attempts.secret, attempts.gitSwap, attempts.network], ['ok', 'ok', 'ok', 'ok']);
+  // What the sandbox's read-only .git prevents: the next git command in the worktree, outside any
+  // sandbox, runs the command the candidate put in its own repository's config.
+  execFileSync('git', ['status', '--short'], { cwd: scene.worktree, stdio: 'ignore' });
+  assert.equal(existsSync(`${outsideFile}.fsmonitor`), true);
   assert.equal(readFileSync(outsideFile, 'utf8'), 'escaped');
   assert.equal(listener.connections(), 1);
 });

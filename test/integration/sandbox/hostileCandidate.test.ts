@@ -37,6 +37,7 @@ async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) 
   const port = (listener.address() as { port: number }).port;
   const outsideFile = join(scene.outside, 'escaped.txt');
   const before = treeDigest(scene.root, [scene.worktree]);
+  const dotGit = readFileSync(join(scene.worktree, '.git'), 'utf8');
 
   const outcome = await launch({
     command: 'node --test',
@@ -56,6 +57,8 @@ async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) 
   assert.ok(attempts.processes.started < processLimit, `started ${attempts.processes.started} processes under a limit of ${processLimit}`);
   assert.ok(attempts.processes.errors.EAGAIN > 0, 'process creation failed with EAGAIN at the limit');
   assert.equal(attempts.processes.started + attempts.processes.errors.EAGAIN, 200);
+  assert.match(attempts.gitSwap, /^(EROFS|EBUSY|EPERM|EACCES)$/, "the worktree's .git could not be replaced");
+  assert.equal(readFileSync(join(scene.worktree, '.git'), 'utf8'), dotGit);
   assert.equal(existsSync(outsideFile), false);
   assert.deepEqual(treeDigest(scene.root, [scene.worktree]), before, 'nothing outside the worktree changed');
 }

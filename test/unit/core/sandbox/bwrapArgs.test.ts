@@ -13,6 +13,7 @@ const paths: SandboxPaths = {
   secretDirs: ['/home/u/.ssh'],
   secretFiles: ['/home/u/.netrc'],
   scratchDirs: ['/tmp', '/run'],
+  protectedPaths: ['/pool/wt-1/.git'],
 };
 const tools = { prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' };
 
@@ -23,7 +24,7 @@ function mountOf(args: string[], flag: string, path: string): number {
   return i;
 }
 
-test('mounts: read-only root, then scratch and hidden, deps shown again, secrets hidden, worktree writable last', () => {
+test('mounts: read-only root, then scratch and hidden, deps shown again, secrets hidden, worktree writable, its .git read-only last', () => {
   const args = bwrapArgs('npm test', paths, DEFAULT_LIMITS, tools);
   assert.deepEqual(args.slice(0, 3), ['--ro-bind', '/', '/']);
   const order = [
@@ -34,6 +35,7 @@ test('mounts: read-only root, then scratch and hidden, deps shown again, secrets
     mountOf(args, '--tmpfs', '/home/u/.ssh'),
     mountOf(args, '--ro-bind', '/home/u/.netrc'),
     mountOf(args, '--bind', '/pool/wt-1'),
+    mountOf(args, '--ro-bind', '/pool/wt-1/.git'),
   ];
   assert.deepEqual(order, [...order].sort((a, b) => a - b));
   assert.equal(args[mountOf(args, '--ro-bind', '/home/u/proj/.env') + 1], '/dev/null');

@@ -12,6 +12,7 @@ const paths: SandboxPaths = {
   secretDirs: ['/Users/u/.ssh', '/Users/u/.aws'],
   secretFiles: ['/Users/u/.netrc'],
   scratchDirs: ['/private/tmp'],
+  protectedPaths: ['/private/var/pool/wt-1/.git'],
 };
 
 const line = (profile: string, text: string) => {
@@ -20,11 +21,14 @@ const line = (profile: string, text: string) => {
   return i;
 };
 
-test('the profile denies all network and all writes but the worktree and the temp folder', () => {
+test('the profile denies all network and all writes but the worktree (not its .git) and the temp folder', () => {
   const profile = seatbeltProfile(paths, '/private/var/folders/x/T/hp-1');
   assert.ok(profile.startsWith('(version 1)\n(allow default)\n(deny network*)\n(deny file-write*)\n'));
   const writable = profile.slice(profile.lastIndexOf('(allow file-read* file-write*'));
-  assert.equal(writable, '(allow file-read* file-write*\n  (subpath "/private/var/pool/wt-1")\n  (subpath "/private/var/folders/x/T/hp-1")\n)\n');
+  assert.equal(writable, [
+    '(allow file-read* file-write*', '  (subpath "/private/var/pool/wt-1")', '  (subpath "/private/var/folders/x/T/hp-1")', ')',
+    '(deny file-write*', '  (literal "/private/var/pool/wt-1/.git")', '  (subpath "/private/var/pool/wt-1/.git")', ')', '',
+  ].join('\n'));
   assert.doesNotMatch(profile, /allow network/);
 });
 
