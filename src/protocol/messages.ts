@@ -70,7 +70,8 @@ export const serverMessageSchemas = {
     id,
     cancelled: z.boolean(),
     totals: jobTotalsSchema,
-    timings: z.object({ queuedMs: z.number().min(0), totalMs: z.number().min(0) }),
+    /** Wall-clock, from the server receiving the sample message: to its first sample (null: none) and to done. */
+    timings: z.object({ firstSampleMs: z.number().min(0).nullable(), totalMs: z.number().min(0) }),
   }),
   error: z.object({ type: z.literal('error'), id: id.optional(), error: errorDataSchema }),
   stats: z.object({ type: z.literal('stats'), id: id.optional(), stats: serverStatsSchema }),

@@ -94,7 +94,8 @@ export class WsSession {
     }
     const controller = new AbortController();
     this.jobs.set(m.id, controller);
-    const queuedAt = performance.now();
+    const receivedAt = performance.now();
+    let firstSampleMs: number | null = null;
     let lastProgress = 0;
     let pending: SampleProgress | undefined;
     try {
@@ -105,7 +106,10 @@ export class WsSession {
         m.tree,
         params,
         {
-          onSample: (sample) => this.send({ type: 'sample', id: m.id, sample }),
+          onSample: (sample) => {
+            firstSampleMs ??= performance.now() - receivedAt;
+            this.send({ type: 'sample', id: m.id, sample });
+          },
           onProgress: (progress) => {
             const now = performance.now();
             pending = progress;
@@ -118,9 +122,8 @@ export class WsSession {
         controller.signal,
       );
       if (pending) this.send({ type: 'progress', id: m.id, progress: pending });
-      const totalMs = performance.now() - queuedAt;
-      const queuedMs = Math.max(0, totalMs - totals.prefillMs - totals.decodeMs);
-      this.send({ type: 'done', id: m.id, cancelled: controller.signal.aborted, totals, timings: { queuedMs, totalMs } });
+      const totalMs = performance.now() - receivedAt;
+      this.send({ type: 'done', id: m.id, cancelled: controller.signal.aborted, totals, timings: { firstSampleMs, totalMs } });
     } finally {
       this.jobs.delete(m.id);
     }

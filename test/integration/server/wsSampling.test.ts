@@ -76,7 +76,8 @@ test('a sample that finishes early is sent at once, while the job goes on', asyn
   assert.ok(stop, 'the first sample has no visible character to stop on');
   const raw = await RawClient.open(server);
   raw.send({ type: 'sample', id: 'stream', tree: { root: { ...prompt, n: 4 } }, params: { temperature: 1, seed: 1, maxTokens: 160, stop: [stop] } });
-  await raw.next((m) => m.type === 'done' && m.id === 'stream');
+  const done = await raw.next((m) => m.type === 'done' && m.id === 'stream');
+  assert.ok(done.type === 'done' && done.timings.firstSampleMs !== null && done.timings.firstSampleMs < done.timings.totalMs);
   const mine = raw.messages.filter((m) => 'id' in m && m.id === 'stream');
   const early = mine.findIndex((m) => m.type === 'sample' && m.sample.index === 0);
   assert.ok(early >= 0);

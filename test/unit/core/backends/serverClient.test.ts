@@ -49,7 +49,7 @@ test('messages that break the protocol are dropped, the valid ones still count',
     socket.send('not json');
     socket.send(JSON.stringify({ type: 'sample', id: m.id, sample: { ...sample(0), finishReason: 'bored' } }));
     socket.send(JSON.stringify({ type: 'sample', id: m.id, sample: sample(1) }));
-    socket.send(JSON.stringify({ type: 'done', id: m.id, cancelled: false, totals: totals(1), timings: { queuedMs: 0, totalMs: 2 } }));
+    socket.send(JSON.stringify({ type: 'done', id: m.id, cancelled: false, totals: totals(1), timings: { firstSampleMs: 1, totalMs: 2 } }));
   });
   const client = await ServerClient.connect({ url, token: 't' });
   const got: SampleResult[] = [];
@@ -65,7 +65,7 @@ test('abort sends cancel; an unknown_job answer (the job had just ended) does no
     seen.push(m.type);
     if (m.type === 'sample') socket.send(JSON.stringify({ type: 'sample', id: m.id, sample: sample(0) }));
     if (m.type === 'cancel') {
-      socket.send(JSON.stringify({ type: 'done', id: m.id, cancelled: false, totals: totals(1), timings: { queuedMs: 0, totalMs: 2 } }));
+      socket.send(JSON.stringify({ type: 'done', id: m.id, cancelled: false, totals: totals(1), timings: { firstSampleMs: 1, totalMs: 2 } }));
       socket.send(JSON.stringify({ type: 'error', id: m.id, error: { code: 'unknown_job', message: 'gone' } }));
     }
   });
