@@ -2,11 +2,14 @@
 // at once, logits at every position, in f64 arithmetic over the stored weights. It is the independent
 // reference the GPU engine is tested against, and is itself tested against llama.cpp.
 //
-// `mimicLlamaCpp` reproduces the one rounding llama.cpp's CPU backend adds beyond the weights' own:
+// `mimicLlamaCpp` reproduces the rounding llama.cpp's CPU backend adds beyond the weights' own:
 // before a matmul with Q8_0 weights the activations are quantised to Q8_0 blocks and multiplied as
-// integers. Measured against node-llama-cpp 3.21.1 here, F16 weights need nothing of the kind (f32
-// activations match to 3e-6, rounding them to f16 would give 4e-3), so F32/F16 are left as they are.
+// integers. F16 weights, as measured against node-llama-cpp 3.21.1 here: matrices whose row count is
+// a multiple of 32 are multiplied with f32 activations (rounding them would give 4e-3), others (an LM
+// head of vocabulary 520, 600, 777, …) with activations rounded to f16 (not rounding gives 1e-3).
 import { f16BitsToF32, f32ToF16Bits } from './f16';
+
+const roundToF16 = (v: number): number => f16BitsToF32(f32ToF16Bits(v));
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
 import type { LoadedModel, Tensor } from './types';
 
@@ -23,6 +26,7 @@ interface Matrix {
   values: Float32Array;
   /** Q8_0 only: per row and block, the f16 scale as f32, and the int8 values. */
   q8?: { scales: Float32Array; quants: Int8Array };
+  f16: boolean;
 }
 
 const matrixCache = new WeakMap<Tensor, Matrix>();
@@ -43,7 +47,7 @@ function matrix(t: Tensor): Matrix {
   const values = tensorValues(t);
   const rows = t.shape.length === 2 ? t.shape[0] : 1;
   const cols = t.shape[t.shape.length - 1];
-  m = { rows, cols, values };
+  m = { rows, cols, values, f16: t.type === 'f16' };
   if (t.type === 'q8_0') {
     const blocks = values.length / Q8_BLOCK;
     const scales = new Float32Array(blocks);
@@ -94,10 +98,11 @@ function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
     }
     return y;
   }
+  const xs = mimic && w.f16 && w.rows % 32 !== 0 ? x.map(roundToF16) : x;
   for (let r = 0; r < w.rows; r++) {
     let acc = 0;
     const o = r * cols;
-    for (let c = 0; c < cols; c++) acc += values[o + c] * x[c];
+    for (let c = 0; c < cols; c++) acc += values[o + c] * xs[c];
     y[r] = acc;
   }
   return y;

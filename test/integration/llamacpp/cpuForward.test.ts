@@ -45,10 +45,13 @@ for (const shape of shapes) {
   });
 }
 
-// llama.cpp quantises activations to Q8_0 before Q8_0 matmuls; with that rounding mimicked the
-// match is as close as for F32. F16 weights need no mimicry (see cpuForward.ts).
+// llama.cpp quantises activations to Q8_0 before Q8_0 matmuls, and rounds them to f16 before F16
+// matmuls whose row count is not a multiple of 32 (see cpuForward.ts); with that mimicked the match
+// is as close as for F32, except where an activation sits on a rounding boundary and the last-bit
+// difference between two f32/f64 engines rounds it the other way (seen: ~1e-4 at a few positions).
 const quantised = [
   { arch: 'llama' as const, weightType: 'f16' as const },
+  { arch: 'qwen2' as const, weightType: 'f16' as const, vocabSize: 777 },
   { arch: 'qwen2' as const, weightType: 'q8_0' as const },
   { arch: 'llama' as const, weightType: 'q8_0' as const, vocab: 'spm' as const, tied: true },
 ];
@@ -61,13 +64,13 @@ for (const spec of quantised) {
     const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize);
     const mimicked = maxAbsDiff(cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax), theirs);
     t.diagnostic(`max |Δ log-softmax| vs llama.cpp, mimicked: ${mimicked.toExponential(2)}`);
-    assert.ok(mimicked <= 1e-4, `max |Δ log-softmax| vs llama.cpp = ${mimicked}`);
-    if (spec.weightType === 'q8_0') {
-      // Without the mimicry the difference is the activation quantisation error, far above 1e-4:
+    assert.ok(mimicked <= 5e-4, `max |Δ log-softmax| vs llama.cpp = ${mimicked}`);
+    if (spec.weightType === 'q8_0' || spec.vocabSize === 777) {
+      // Without the mimicry the difference is the activation rounding error, far above that:
       // proof that the comparison can tell the two apart.
       const plain = maxAbsDiff(cpuForward(model, tokens).map(logSoftmax), theirs);
       t.diagnostic(`max |Δ log-softmax| vs llama.cpp, f32 activations: ${plain.toExponential(2)}`);
-      assert.ok(plain > 1e-3, `unexpectedly close without mimicry: ${plain}`);
+      assert.ok(plain > Math.max(5e-4, 3 * mimicked), `unexpectedly close without mimicry: ${plain}`);
     }
   });
 }
