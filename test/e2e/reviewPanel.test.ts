@@ -128,6 +128,19 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await page.screenshot({ path: join(artifacts, 'diff.png') });
   });
 
+  it('copies a patch and discards a group from the panel', async () => {
+    const rows = panel.locator('tr.group');
+    const before = await rows.count();
+    await rows.nth(1).locator('vscode-button[data-action="copyPatch"]').click();
+    await panel.locator('.notice', { hasText: /Patch of candidate #\d+ copied/ }).waitFor();
+    await rows.last().locator('vscode-button[data-action="discard"]').click();
+    const end = Date.now() + 15_000;
+    while ((await rows.count()) !== before - 1) {
+      if (Date.now() > end) assert.fail('the discarded group is still listed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
   it('applies the best candidate: the file changes and the tests pass', async () => {
     const file = join(folder, 'src/math.js');
     assert.ok(!readFileSync(file, 'utf8').includes(FIXED_LINE));

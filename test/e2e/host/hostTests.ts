@@ -57,7 +57,8 @@ export type HostMode = 'trusted' | 'untrusted' | 'bundled';
 
 export function registerHostTests(mode: HostMode): void {
   describe(`Hydrapatch in the extension host (${mode} folder)`, () => {
-    const original = () => readFileSync(join(folder(), 'src/math.js'), 'utf8');
+    const watched = mode === 'bundled' ? 'src/cart.js' : 'src/math.js';
+    const original = () => readFileSync(join(folder(), watched), 'utf8');
     let unchanged = '';
     before(() => (unchanged = original()));
 
@@ -75,7 +76,7 @@ export function registerHostTests(mode: HostMode): void {
       const c = vscode.workspace.getConfiguration('hydrapatch');
       assert.strictEqual(c.inspect('samples')?.defaultValue, 16);
       assert.strictEqual(c.inspect('sandbox')?.defaultValue, 'auto');
-      assert.strictEqual(c.get('backend'), 'openai-compatible');
+      assert.strictEqual(c.get('backend'), mode === 'bundled' ? 'bundled' : 'openai-compatible');
       const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } } };
       assert.strictEqual(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
       assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('hydrapatch.testCommand'));
@@ -91,6 +92,7 @@ export function registerHostTests(mode: HostMode): void {
         assert.ok(state.groups.length >= 1, 'the demo model writes applicable edits');
         assert.ok(hp.serverPid(), 'the server should keep running for the next run');
         assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
+        assert.strictEqual(original(), unchanged, 'solving must not change the workspace');
       });
 
       it('restarts the server when it dies, and on "Restart Server"', async () => {
