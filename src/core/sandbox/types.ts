@@ -1,5 +1,17 @@
 // The sandbox contract: a pure "how to spawn" description, so that the test runner keeps its own
 // process group, time limit, output cap and kill. Every result records which sandbox ran it.
+//
+// What a run gets, by platform:
+// - Linux, bubblewrap: the whole file system read-only; fresh /tmp, /var/tmp, /run, /dev/shm; hidden
+//   folders (the pool, the user's checkout) and home secrets (~/.ssh, ~/.aws, ~/.config, …) replaced by
+//   empty tmpfs; dependencies linked into the worktree and its git dir shown read-only; the worktree
+//   writable but its .git read-only; no network but loopback; own PID, IPC and UTS namespaces; killed
+//   with its starter; CPU, data, process and file-size limits (prlimit). As real root the run drops to
+//   a throw-away uid (the kernel never limits root's process count); where that uid could not walk to
+//   the worktree (a 0700 home above it) it stays root without capabilities and without that one limit.
+// - macOS, sandbox-exec: a generated profile with the same allow/deny order (no network, writes only
+//   to the worktree and a private temp folder); CPU and file-size limits only (ulimit).
+// - Elsewhere, or by choice: unsandboxed, only after the user's explicit consent.
 
 /** What actually confined a run: bubblewrap (Linux), sandbox-exec (macOS), or nothing. */
 export type SandboxKind = 'bwrap' | 'sandbox-exec' | 'none';
@@ -53,7 +65,7 @@ export interface SandboxInfo {
   hint?: string;
   /** Absolute paths of the helper programs found. */
   tools: { bwrap?: string; prlimit?: string; setpriv?: string; sandboxExec?: string };
-  /** Running as real root: the run switches to a throw-away uid so that the process limit holds. */
+  /** Running as real root: a bwrap run then drops to a throw-away uid, so that the process limit holds. */
   runAsRoot: boolean;
 }
 
