@@ -1,4 +1,4 @@
-// `npm run bench:hydragen [-- --quick] [--json FILE]`: Hydragen vs the per-sequence (baseline) decode
+// `npm run bench:hydragen [-- --quick] [--json FILE] [--only attention|e2e]`: Hydragen vs the per-sequence (baseline) decode
 // attention, measured side by side in one run: (1) the attention step alone, B sequences below one
 // shared prefix of P tokens, each with its own 16-token suffix, MHA and GQA 4:1, head_dim 64, 8 query
 // heads, plus the path `auto` picks from its calibrated cost model; (2) end-to-end decode tokens/s of
@@ -22,6 +22,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const onlyAt = args.indexOf('--only');
+/** `--only attention` or `--only e2e` runs one half. */
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const SUFFIX = 16;
 const HEAD_DIM = 64;
 const HEADS = 8;
@@ -153,15 +156,14 @@ async function llamaCppTokensPerSecond(gguf: string, batch: number, prefix: numb
   const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', maxThreads: 2 });
   const model = await llama.loadModel({ modelPath: gguf, gpuLayers: 0 });
   const context = await model.createContext({
-    contextSize: batch * (prefix + steps + 32),
+    // Per sequence: node-llama-cpp gives each of the `sequences` its own context of this size.
+    contextSize: prefix + steps + 32,
     sequences: batch,
     batchSize: Math.max(512, batch),
     flashAttention: false,
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',
     threads: 2,
-    // Its estimate refuses B * P cells long before this machine runs out of memory (~1 GB at B=64, P=8K).
-    ignoreMemorySafetyChecks: true,
   });
   const dir = mkdtempSync(join(tmpdir(), 'hp-bench-'));
   try {
@@ -209,10 +211,10 @@ async function main(): Promise<void> {
   const gpu = await getGpu();
   process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}\n`);
   process.stdout.write('decode attention, one layer, 8 query heads, head_dim 64, suffix 16 (median ms per step)\n');
-  const attention = await attentionBench();
+  const attention = only === 'e2e' ? { rows: [], compileMs: {} } : await attentionBench();
   for (const [k, v] of Object.entries(attention.compileMs)) process.stdout.write(`compile ${k}: ${(v / 1000).toFixed(1)} s\n`);
   process.stdout.write(`end-to-end decode, generated model d=128, 2 layers, 2 heads of 64, vocab 512 (tokens/s over decode steps)\n`);
-  const endToEnd = await endToEndBench();
+  const endToEnd = only === 'attention' ? [] : await endToEndBench();
   const result = { device: gpu.adapterInfo, quick, attention: attention.rows, compileMs: attention.compileMs, endToEnd };
   process.stdout.write(JSON.stringify(result) + '\n');
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result, null, 2) + '\n');

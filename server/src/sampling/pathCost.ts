@@ -26,8 +26,11 @@ export function preferShared(cost: PathCost, shape: AttentionShape, length: numb
   return cost.dispatchMs + cost.prefixMsPerBlockKey * blocks * length < cost.perSequenceMsPerKey * rows * length;
 }
 
-/** Median ms of each plan, run alternately so that a change of load on a shared machine hits all alike. */
-async function medianMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number[]> {
+/**
+ * Least ms of each plan over `reps` runs, run alternately: on a shared machine the noise only ever adds
+ * time, so the minimum estimates the kernel's own cost best, and alternation hits all plans alike.
+ */
+async function leastMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number[]> {
   for (const plan of plans) await runAttentionPlan(attention, plan, buffers);
   const times = plans.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
@@ -37,7 +40,7 @@ async function medianMs(attention: TreeAttention, plans: AttentionPlan[], buffer
       times[j].push(performance.now() - t);
     }
   }
-  return times.map((ts) => ts.sort((a, b) => a - b)[Math.floor(reps / 2)]);
+  return times.map((ts) => Math.min(...ts));
 }
 
 /** Measures the three constants on a one-layer scratch pool of the model's attention shape (~1 s on lavapipe). */
@@ -61,13 +64,13 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const rows = (n: number): DecodeRow[] => Array.from({ length: n }, (_, i) => ({ node: 0, suffixStart: P + i * S, suffixLength: S }));
   const node = (length: number): KvNode[] => [{ start: 0, length, parent: -1 }];
   try {
-    const [suffixOnly, baseline, shared, tinyShared, tinyBaseline] = await medianMs(attention, [
+    const [suffixOnly, baseline, shared, tinyShared, tinyBaseline] = await leastMs(attention, [
       planDecode(node(0), rows(B), () => false, policy),
       planDecode(node(P), rows(B), () => false, policy),
       planDecode(node(P), rows(B), () => true, policy),
       planDecode(node(32), rows(2), () => true, policy),
       planDecode(node(32), rows(2), () => false, policy),
-    ], buffers, 5);
+    ], buffers, 7);
     const blocks = Math.ceil((B * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
     return {
       perSequenceMsPerKey: Math.max(1e-9, (baseline - suffixOnly) / (B * P)),
