@@ -46,7 +46,7 @@ export class WsSession {
       this.sendError(new HydrapatchError('invalid_message', 'binary messages are not part of the protocol', 'Send JSON as text messages.'));
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
       this.sendError(parsed.error, parsed.id);
