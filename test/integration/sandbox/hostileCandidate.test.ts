@@ -91,7 +91,8 @@ test('the same, with the pipeline running as an unprivileged user (bwrap in its 
     const out = execFileSync('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--', process.execPath, '--import', 'tsx', join(__dirname, 'runAsCaller.ts'), JSON.stringify(run)], {
       cwd: join(__dirname, '..', '..', '..'),
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: scene.home },
+      // No tsx cache: it would leave a folder owned by nobody in /tmp after every run.
+      env: { PATH: process.env.PATH, HOME: scene.home, TSX_DISABLE_CACHE: '1' },
     });
     return JSON.parse(out) as CommandOutcome;
   });
