@@ -62,7 +62,6 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     });
     const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
 
-    const tree = await buildSolvePrompt(options);
     const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0, finished: 0 };
     const emitProgress = () => events.onProgress?.({ ...progress });
 
@@ -96,8 +95,10 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     } else {
       baselineDone = Promise.resolve(untestedBaseline(testCommand));
     }
-    // A failed baseline stops the solve; the rejection is read after drawing stops.
+    // A failed baseline stops the solve; the rejection is read after drawing stops. It is in flight
+    // like the candidates, so that nothing removes its worktree while it still runs.
     baselineDone.catch(() => stop.abort());
+    inFlight.push(baselineDone.then(() => undefined));
 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
@@ -148,6 +149,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       record({ ...base, ...applied, test: result, ...judge(result, baseline) });
     };
 
+    // The context is gathered while the baseline runs.
+    const tree = await buildSolvePrompt(options);
     events.onPhase?.('sampling', options.source.description);
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;
