@@ -4,6 +4,7 @@
 // spread over a few units: nothing saturates, so comparisons between engines are meaningful.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HydrapatchError } from '../../src/protocol/errors';
 import { f32ToF16Bits } from '../../server/src/model/f16';
 import { GGML_F16, GGML_F32, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
 import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../../server/src/model/ggufWriter';
@@ -167,7 +168,7 @@ function checkSpec(s: TestModelSpec): void {
   if (s.hiddenSize % 32 || s.intermediateSize % 32 || (s.numHeads * s.headDim) % 32) problems.push('hidden, intermediate and heads×headDim sizes must be multiples of 32 (Q8_0 blocks)');
   if (s.headDim % 16) problems.push('headDim must be a multiple of 16');
   if (s.numHeads % s.numKvHeads) problems.push('numHeads must be a multiple of numKvHeads');
-  if (problems.length) throw new RangeError(`bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`);
+  if (problems.length) throw new HydrapatchError('bad_test_model_spec', `bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`, 'Change the spec as the message says.');
 }
 
 function buildModel(spec: TestModelSpec): { config: ModelConfig; vocab: GeneratedVocab; stored: Stored[] } {

@@ -1,6 +1,7 @@
 // Generated vocabularies of any size, trained on trainingCorpus() by plain BPE: a `gpt2` byte-level
 // BPE (tokens + merges) and a `llama` SPM one (tokens + scores, <0xNN> byte fallback), each with the
 // matching Hugging Face tokenizer.json so that the safetensors copy tokenizes the same way.
+import { HydrapatchError } from '../../src/protocol/errors';
 import { bytesToByteLevel } from '../../server/src/model/byteLevel';
 import { trainingCorpus } from './corpus';
 
@@ -90,7 +91,9 @@ function addedToken(id: number, content: string): Record<string, unknown> {
 
 export function gpt2Vocab(size: number, seed = 1): GeneratedVocab {
   const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
-  if (size < 256 + specials.length) throw new RangeError(`a gpt2 vocabulary needs at least ${256 + specials.length} tokens, asked for ${size}`);
+  if (size < 256 + specials.length) {
+    throw new HydrapatchError('bad_test_model_spec', `a gpt2 vocabulary needs at least ${256 + specials.length} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
+  }
   const tokens: string[] = [];
   for (let b = 0; b < 256; b++) tokens.push(bytesToByteLevel(Uint8Array.of(b)));
   const known = new Set(tokens);
@@ -150,7 +153,9 @@ export function spmVocab(size: number, seed = 1): GeneratedVocab {
   const types = [TOKEN_UNKNOWN, TOKEN_CONTROL, TOKEN_CONTROL];
   for (let b = 0; b < 256; b++) { tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`); types.push(TOKEN_BYTE); }
   const scores = tokens.map(() => 0);
-  if (size < tokens.length + 1) throw new RangeError(`an SPM vocabulary needs at least ${tokens.length + 1} tokens, asked for ${size}`);
+  if (size < tokens.length + 1) {
+    throw new HydrapatchError('bad_test_model_spec', `an SPM vocabulary needs at least ${tokens.length + 1} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
+  }
   const corpus = (' ' + trainingCorpus(seed)).replaceAll(' ', '\u2581');
   const charCounts = countWords(corpus);
   const chars = [...charCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([c]) => c);

@@ -7,11 +7,12 @@
 // integers. F16 weights, as measured against node-llama-cpp 3.21.1 here: matrices whose row count is
 // a multiple of 32 are multiplied with f32 activations (rounding them would give 4e-3), others (an LM
 // head of vocabulary 520, 600, 777, …) with activations rounded to f16 (not rounding gives 1e-3).
+import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
-
-const roundToF16 = (v: number): number => f16BitsToF32(f32ToF16Bits(v));
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
 import type { LoadedModel, Tensor } from './types';
+
+const roundToF16 = (v: number): number => f16BitsToF32(f32ToF16Bits(v));
 
 export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
@@ -184,7 +185,7 @@ export class CpuSequence {
     const mimic = this.options.mimicLlamaCpp ?? false;
     const t = (name: string): Tensor => {
       const tensor = model.tensors.get(name);
-      if (!tensor) throw new RangeError(`cpuForward: tensor ${name} is missing`);
+      if (!tensor) throw new HydrapatchError('model_missing_tensor', `cpuForward: tensor ${name} is missing`, 'Load the model with loadModel, which checks every tensor.');
       return tensor;
     };
     const vec = (name: string): Float32Array => matrix(t(name)).values;
@@ -195,7 +196,9 @@ export class CpuSequence {
     const neox = c.ropeMode === 'neox';
     const start = this.length;
     const xs = tokens.map((id) => {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`cpuForward: token ${id} is outside the vocabulary of ${c.vocabSize}`);
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
+        throw new HydrapatchError('bad_tokens', `token ${id} is outside the vocabulary of ${c.vocabSize}`, 'Pass token ids from this model\'s tokenizer.');
+      }
       return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
     });
     const angles = tokens.map((_, i) => ropeTable(start + i, hd, c.ropeTheta));

@@ -1,4 +1,5 @@
 // Hugging Face llama/qwen2 tensor names → canonical GGUF names (as llama.cpp's converter maps them).
+import { HydrapatchError } from '../../../src/protocol/errors';
 
 const layerNames: Record<string, string> = {
   'input_layernorm.weight': 'attn_norm.weight',
@@ -36,5 +37,5 @@ export function ggufToHfName(name: string): string {
   for (const [hf, gg] of Object.entries(globalNames)) if (gg === name) return hf;
   const m = /^blk\.(\d+)\.(.+)$/.exec(name);
   if (m) for (const [hf, gg] of Object.entries(layerNames)) if (gg === m[2]) return `model.layers.${m[1]}.${hf}`;
-  throw new RangeError(`no Hugging Face name for ${name}`);
+  throw new HydrapatchError('internal', `no Hugging Face name for tensor ${name}`, 'Only llama/qwen2 tensors can be written as a Hugging Face checkpoint.');
 }

@@ -1,4 +1,5 @@
 // Q8_0: blocks of 32 values, each stored as an f16 scale followed by 32 int8 (34 bytes), as in ggml.
+import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
 
 export const Q8_BLOCK = 32;
@@ -6,7 +7,9 @@ export const Q8_BLOCK_BYTES = 34;
 
 /** Quantises like ggml's quantize_row_q8_0_ref: scale = amax/127, values rounded half away from zero. */
 export function quantizeQ8_0(values: Float32Array): Uint8Array {
-  if (values.length % Q8_BLOCK !== 0) throw new RangeError(`Q8_0 needs a multiple of ${Q8_BLOCK} values, got ${values.length}`);
+  if (values.length % Q8_BLOCK !== 0) {
+    throw new HydrapatchError('bad_shape', `Q8_0 needs a multiple of ${Q8_BLOCK} values, got ${values.length}`, 'Quantise only rows whose length is a multiple of 32 (keep others in F16/F32).');
+  }
   const blocks = values.length / Q8_BLOCK;
   const out = new Uint8Array(blocks * Q8_BLOCK_BYTES);
   const view = new DataView(out.buffer);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HydrapatchError } from '../../../src/protocol/errors';
 import { CpuSequence, cpuForward } from '../../../server/src/model/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { testModel } from '../../helpers/models';
@@ -34,5 +35,12 @@ test('appending step by step, in chunks, or after a fork gives the logits of one
         if (p >= 7) assert.ok(Math.abs(fromFork[p - 7][v] - full[p][v]) < 1e-12, `${arch} fork ${p}`);
       }
     }
+  }
+});
+
+test('token ids outside the vocabulary are refused with a HydrapatchError', async () => {
+  const model = await loadModel(testModel().gguf);
+  for (const bad of [model.config.vocabSize, -1, 1.5]) {
+    assert.throws(() => cpuForward(model, [1, bad]), (err: unknown) => err instanceof HydrapatchError && err.code === 'bad_tokens' && err.message.includes(String(bad)));
   }
 });
