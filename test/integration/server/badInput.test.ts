@@ -196,3 +196,39 @@ test('binary frames, wrong paths and garbage HTTP do not hurt the server', async
   assert.equal(((await bad.body.json()) as { error: { code: string } }).error.code, 'bad_json');
   await client.ping();
 });
+
+test('300 randomly mangled messages each get exactly one answer, and the server lives on', async () => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const junk = (): unknown => pick<unknown>([null, -1, 0, 1.5, 1e308, '', 'x', '../../etc/passwd', [], {}, true, [1, 'a'], { children: [{}] }, 'y'.repeat(1000), { root: { text: 'a', n: 2 } }]);
+  const templates: Record<string, unknown>[] = [
+    { type: 'sample', id: 'f', tree: { root: { text: 'a', children: [{ text: 'b', n: 2 }] } }, params: { temperature: 0.5, topP: 0.9, seed: 1 } },
+    { type: 'load', id: 'f', model: '/nonexistent/model.gguf' },
+    { type: 'cancel', id: 'f' },
+    { type: 'stats', id: 'f' },
+    { type: 'hello', protocol: 1 },
+  ];
+  const mangle = (value: unknown, depth: number): unknown => {
+    if (depth > 3 || typeof value !== 'object' || value === null) return rand() < 0.3 ? junk() : value;
+    const out: Record<string, unknown> = Array.isArray(value) ? ([...value] as unknown as Record<string, unknown>) : { ...(value as Record<string, unknown>) };
+    for (const k of Object.keys(out)) if (rand() < 0.4) out[k] = mangle(out[k], depth + 1);
+    if (rand() < 0.1) out[pick(['extra', 'type', 'id', '__proto__'])] = junk();
+    return out;
+  };
+  const fuzz = await RawClient.open(server);
+  const sent = 300;
+  for (let i = 0; i < sent; i++) {
+    const m = mangle(structuredClone(pick(templates)), 0) as Record<string, unknown>;
+    // Ids of jobs that might start must differ, so that no answer is "already running".
+    if (typeof m.id === 'string' && m.type === 'sample') m.id = `f${i}`;
+    fuzz.send(rand() < 0.05 ? JSON.stringify(m).slice(0, -3) : m);
+  }
+  const deadline = Date.now() + 60_000;
+  while (fuzz.messages.length < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(fuzz.messages.length, sent, 'one answer per message');
+  await fuzz.ping();
+  fuzz.close();
+  await client.ping();
+});
