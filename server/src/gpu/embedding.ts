@@ -14,7 +14,8 @@ const element: Record<WeightType, string> = {
 
 export function embeddingSource(type: WeightType): string {
   return /* wgsl */ `
-struct P { rows: u32, dim: u32, vocab: u32 }
+// This weight part holds table rows [rowStart, rowStart + partRows); tokens outside it are left alone.
+struct P { rows: u32, dim: u32, rowStart: u32, partRows: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> tokens: array<u32>;
 @group(0) @binding(2) var<storage, read> w: array<u32>;
@@ -26,8 +27,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = gid.x + gid.y * nw.x * ${wg}u;
   if (i >= p.rows * p.dim) { return; }
   let row = i / p.dim;
-  let t = min(tokens[row], p.vocab - 1u);
-  out[i] = load(t * p.dim + i % p.dim);
+  let t = tokens[row];
+  if (t < p.rowStart || t - p.rowStart >= p.partRows) { return; }
+  out[i] = load((t - p.rowStart) * p.dim + i % p.dim);
 }`;
 }
 
@@ -35,11 +37,11 @@ export function createEmbeddingKernel(device: GPUDevice, type: WeightType): Kern
   return createKernel(device, `embedding_${type}`, embeddingSource(type), ['uniform', 'read', 'read', 'read', 'storage']);
 }
 
-export function embeddingUniform(rows: number, dim: number, vocab: number): number[] {
-  return [rows, dim, vocab];
+export function embeddingUniform(rows: number, dim: number, part: { rowStart: number; rows: number }): number[] {
+  return [rows, dim, part.rowStart, part.rows];
 }
 
-/** Token ids must already be checked against the vocabulary (the kernel clamps, never reads out of bounds). */
+/** One dispatch per weight part; a token outside every part (checked before) is never read. */
 export function encodeEmbedding(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, dim: number, tokens: GPUBuffer, w: GPUBuffer, scales: GPUBuffer, out: GPUBuffer): void {
   dispatch(encoder, device, kernel, [uniform, tokens, w, scales, out], ...grid(device, rows * dim, wg));
 }

@@ -1,19 +1,28 @@
 // A weight matrix as the kernels read it. f32 and f16 go up as they are (f16 as packed pairs of
 // halves); Q8_0's 34-byte blocks (f16 scale + 32 int8) are not 4-byte aligned, so they are split into
 // a quant buffer (8 u32 per block) and a scale buffer (one f32 per block) — exact, dequantised in the kernel.
+// A matrix larger than one storage binding (lavapipe: 128 MiB; a 150k-vocabulary embedding is more)
+// is split by rows into parts, each its own buffer; kernels run once per part.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { Tensor, WeightType } from '../model/types';
 import { f16BitsToNumber } from './f16';
 import { uploadStorage } from './kernel';
+
+/** Rows [rowStart, rowStart + rows) of a weight, in one buffer. */
+export interface GpuWeightPart {
+  rowStart: number;
+  rows: number;
+  data: GPUBuffer;
+  /** Q8_0 only: one f32 scale per block of 32. */
+  scales?: GPUBuffer;
+}
 
 export interface GpuWeight {
   name: string;
   type: WeightType;
   rows: number;
   cols: number;
-  data: GPUBuffer;
-  /** Q8_0 only: one f32 scale per block of 32. */
-  scales?: GPUBuffer;
+  parts: GpuWeightPart[];
 }
 
 /** Elements one lane of a matmul handles at a time, per weight type (vec4 f32, 8 halves, one Q8_0 block). */
@@ -30,7 +39,13 @@ export function splitQ8_0(data: Uint8Array, blocks: number): { quants: Uint8Arra
   return { quants, scales };
 }
 
-export function uploadWeight(device: GPUDevice, tensor: Tensor): GpuWeight {
+/** Bytes one row of `cols` takes on the GPU (Q8_0: the quants; its scales are 8× smaller). */
+function rowBytes(type: WeightType, cols: number): number {
+  return type === 'f32' ? cols * 4 : type === 'f16' ? cols * 2 : cols;
+}
+
+/** Uploads `tensor`, split into parts of at most `maxPartBytes` (default: the device's binding limit). */
+export function uploadWeight(device: GPUDevice, tensor: Tensor, maxPartBytes = device.limits.maxStorageBufferBindingSize): GpuWeight {
   const [rows, cols] = tensor.shape.length === 2 ? tensor.shape : [1, tensor.shape[0]];
   const unit = unitOf[tensor.type];
   if (cols % unit !== 0) {
@@ -40,16 +55,24 @@ export function uploadWeight(device: GPUDevice, tensor: Tensor): GpuWeight {
       'Use a model whose hidden and intermediate sizes are multiples of 32.',
     );
   }
-  if (tensor.type !== 'q8_0') return { name: tensor.name, type: tensor.type, rows, cols, data: uploadStorage(device, tensor.name, tensor.data) };
-  const { quants, scales } = splitQ8_0(tensor.data, (rows * cols) / 32);
-  return {
-    name: tensor.name,
-    type: 'q8_0',
-    rows,
-    cols,
-    data: uploadStorage(device, tensor.name, quants),
-    scales: uploadStorage(device, `${tensor.name}.scales`, scales),
-  };
+  const perPart = Math.floor(maxPartBytes / rowBytes(tensor.type, cols));
+  if (perPart < 1) {
+    throw new HydrapatchError('gpu_buffer_too_large', `one row of tensor ${tensor.name} (${cols} columns) exceeds the device's largest storage binding`, 'Use a GPU with larger buffer limits.');
+  }
+  const stored = tensor.data.byteLength / rows;
+  const parts: GpuWeightPart[] = [];
+  for (let rowStart = 0; rowStart < rows; rowStart += perPart) {
+    const n = Math.min(perPart, rows - rowStart);
+    const bytes = tensor.data.subarray(rowStart * stored, (rowStart + n) * stored);
+    const label = `${tensor.name}[${rowStart}..${rowStart + n})`;
+    if (tensor.type !== 'q8_0') {
+      parts.push({ rowStart, rows: n, data: uploadStorage(device, label, bytes) });
+    } else {
+      const { quants, scales } = splitQ8_0(bytes, (n * cols) / 32);
+      parts.push({ rowStart, rows: n, data: uploadStorage(device, label, quants), scales: uploadStorage(device, `${label}.scales`, scales) });
+    }
+  }
+  return { name: tensor.name, type: tensor.type, rows, cols, parts };
 }
 
 /** The weight as f32 numbers on the CPU (references and tests). */

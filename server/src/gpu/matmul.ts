@@ -86,7 +86,8 @@ export function matmulSource(v: MatmulVariant): string {
 const C = ${C}u;
 const RC = ${v.rows * C}u;
 const LANES = ${v.lanes}u;
-struct P { M: u32, N: u32, Ku: u32, flags: u32 }
+// N: rows of this weight part; the output row stride is ldy, the part's first column nOffset.
+struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
@@ -98,8 +99,8 @@ fn store(m0: u32, n0: u32, j: u32, s: f32) {
   let n = n0 + j % C;
   if (m >= p.M || n >= p.N) { return; }
   var v = s;
-  if ((p.flags & 1u) != 0u) { v += bias[n]; }
-  let o = m * p.N + n;
+  if ((p.flags & 1u) != 0u) { v += bias[p.nOffset + n]; }
+  let o = m * p.ldy + p.nOffset + n;
   if ((p.flags & 2u) != 0u) { v += y[o]; }
   y[o] = v;
 }
@@ -125,6 +126,7 @@ export function createMatmulKernel(device: GPUDevice, v: MatmulVariant): Kernel 
 
 export interface MatmulArgs {
   M: number;
+  /** Rows of the weight (part) multiplied: output columns [nOffset, nOffset + N). */
   N: number;
   K: number;
   /** [M,K] f32; for Q8_0 weights, the Q8_0 blocks of X (with xScales). */
@@ -132,14 +134,18 @@ export interface MatmulArgs {
   xScales?: GPUBuffer;
   w: GPUBuffer;
   wScales?: GPUBuffer;
+  /** Bias of the whole weight (indexed from column 0). */
   bias?: GPUBuffer;
   /** Add the product to what y holds (fused residual add). */
   accumulate?: boolean;
   y: GPUBuffer;
+  /** Row stride of y (default N) and the first output column of this part (default 0). */
+  ldy?: number;
+  nOffset?: number;
 }
 
-export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate'>): number[] {
-  return [a.M, a.N, a.K / unitOf[type], (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0)];
+export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate' | 'ldy' | 'nOffset'>): number[] {
+  return [a.M, a.N, a.K / unitOf[type], (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), a.ldy ?? a.N, a.nOffset ?? 0];
 }
 
 /** `dummy` fills the bindings a variant does not read (bind groups need every slot). */

@@ -9,6 +9,13 @@
 //   out [rows, numHeads   * headDim]   written by the step; read by the output projection.
 // The buffers are sized for the runner's largest batch; only the first `rows` rows are valid.
 // Scale is 1/sqrt(headDim); head h of q uses kv head floor(h / (numHeads / numKvHeads)) (GQA).
+//
+// How the runner (runner.ts) drives a step, per `ModelRunner.forward(batch, step, logitsRows)`:
+//   step.begin({ rows, positions })             once, before encoding (positions: one per row)
+//   step.encode(encoder, layer, q, k, v, out, rows)  once per layer, in order, into one encoder
+//   (the command buffer is submitted)
+//   step.end()                                  once, after the submit
+// The single-sequence step is kvCacheAttention.ts (ContiguousKvAttention).
 
 /** Shape facts a step needs to size its cache and kernels; taken from the model's config. */
 export interface AttentionShape {

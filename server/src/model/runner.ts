@@ -182,7 +182,9 @@ export class ModelRunner implements AttentionShape {
     const enc = device.createCommandEncoder({ label: 'forward' });
     const d = c.hiddenSize;
     const qDim = c.numHeads * c.headDim;
-    encodeEmbedding(enc, device, this.kernels.embedding, this.arena.alloc(embeddingUniform(n, d, c.vocabSize)), n, d, s.tokens, this.embedding.data, this.embedding.scales ?? this.dummy, s.x);
+    for (const part of this.embedding.parts) {
+      encodeEmbedding(enc, device, this.kernels.embedding, this.arena.alloc(embeddingUniform(n, d, part)), n, d, s.tokens, part.data, part.scales ?? this.dummy, s.x);
+    }
     const normU = this.arena.alloc(rmsNormUniform(n, d, c.rmsNormEps));
     const ropeQ = this.arena.alloc(ropeUniform(n, c.numHeads, c.headDim, c.ropeMode));
     const ropeK = this.arena.alloc(ropeUniform(n, c.numKvHeads, c.headDim, c.ropeMode));
@@ -222,8 +224,10 @@ export class ModelRunner implements AttentionShape {
   destroy(): void {
     const all = new Set<GPUBuffer>();
     const w = (g: GpuWeight) => {
-      all.add(g.data);
-      if (g.scales) all.add(g.scales);
+      for (const part of g.parts) {
+        all.add(part.data);
+        if (part.scales) all.add(part.scales);
+      }
     };
     for (const L of this.layers) {
       for (const b of [L.attnNorm, L.ffnNorm, L.qBias, L.kBias, L.vBias]) if (b) all.add(b);
@@ -264,8 +268,10 @@ export class ModelRunner implements AttentionShape {
       entry = { kernel, variant };
       this.kernels.matmul.set(key, entry);
     }
-    const args = { M, N: w.rows, K: w.cols, x: x.x, xScales: x.scales, w: w.data, wScales: w.scales, bias, accumulate, y };
-    encodeMatmul(enc, this.gpu.device, entry.kernel, entry.variant, this.arena.alloc(matmulUniform(w.type, args)), args, this.dummy);
+    for (const part of w.parts) {
+      const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
+      encodeMatmul(enc, this.gpu.device, entry.kernel, entry.variant, this.arena.alloc(matmulUniform(w.type, args)), args, this.dummy);
+    }
   }
 
   private checkBatch(batch: ForwardBatch, logitsRows: number[]): void {

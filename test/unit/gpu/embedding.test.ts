@@ -15,11 +15,17 @@ test('embedding gathers f32/f16/q8_0 rows exactly as the CPU dequantiser does', 
     for (const [vocab, dim] of [[37, 32], [301, 96]]) {
       const table = encodeTensor('token_embd.weight', type, [vocab, dim], randomF32(vocab * dim, vocab + dim, 1.5));
       const tokens = Uint32Array.from([0, vocab - 1, 5, 5, 17, 2, 30]);
-      const w = uploadWeight(device, table);
+      // In parts of 10 rows: tables larger than one storage binding are split by rows.
+      const w = uploadWeight(device, table, 10 * (table.data.byteLength / vocab));
+      assert.ok(w.parts.length > 1);
       const out = createStorage(device, 'out', tokens.length * dim * 4);
       arena.reset();
       const enc = device.createCommandEncoder();
-      encodeEmbedding(enc, device, createEmbeddingKernel(device, type), arena.alloc(embeddingUniform(tokens.length, dim, vocab)), tokens.length, dim, uploadStorage(device, 'tokens', tokens), w.data, w.scales ?? dummy, out);
+      const kernel = createEmbeddingKernel(device, type);
+      const tokenBuffer = uploadStorage(device, 'tokens', tokens);
+      for (const part of w.parts) {
+        encodeEmbedding(enc, device, kernel, arena.alloc(embeddingUniform(tokens.length, dim, part)), tokens.length, dim, tokenBuffer, part.data, part.scales ?? dummy, out);
+      }
       arena.flush();
       device.queue.submit([enc.finish()]);
       assert.deepEqual(Array.from(await readF32(device, out, tokens.length * dim)), Array.from(embeddingRef(table, tokens)), `${type} ${vocab}×${dim}`);
