@@ -94,6 +94,15 @@ test('our OpenAI-compatible client draws from our own server: the same samples a
   await source.close();
 });
 
+test('our client in chat mode sends the flattened prompt as one user message', async () => {
+  const source = new OpenAiCompatibleSource({ baseUrl: server.httpBaseUrl, model: 'model.gguf', apiKey: server.token, endpoint: 'chat' });
+  const samples: SampleResult[] = [];
+  await source.draw({ root: { text: 'Say ', children: [{ text: 'hi', n: 3 }] } }, { ...defaultSampleParams, temperature: 0.8, topP: 1, seed: 8, maxTokens: 6 }, { onSample: (s) => samples.push(s) }, new AbortController().signal);
+  const reference = await sdk.chat.completions.create({ model: 'model.gguf', messages: [{ role: 'user', content: 'Say hi' }], n: 3, max_tokens: 6, seed: 8, temperature: 0.8, top_p: 1 });
+  assert.deepEqual(samples.sort((a, b) => a.index - b.index).map((s) => s.text), reference.choices.map((c) => c.message.content));
+  await source.close();
+});
+
 test('a disconnecting HTTP client stops its job', async () => {
   const controller = new AbortController();
   const pending = sdk.completions.create({ model: 'model.gguf', prompt, n: 32, max_tokens: 200, stream: true }, { signal: controller.signal });
