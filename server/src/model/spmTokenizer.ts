@@ -75,6 +75,27 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
     for (let i = sym.length ? 0 : -1; i >= 0; i = sym[i].next) resegment(sym[i].text);
   }
 
+  // llama.cpp merges over the whole text. When no piece contains a character followed by "▁", no
+  // merge can cross the start of a word (a "▁" after another character), so words evolve
+  // independently and can be tokenized one by one, with a cache: the same ids, much faster.
+  const wordsIndependent = !v.tokens.some((t) => /[^\u2581]\u2581/u.test(t));
+  const cache = new Map<string, number[]>();
+  function tokenizeText(text: string, out: number[]): void {
+    if (!wordsIndependent) {
+      tokenizeRun(text, out);
+      return;
+    }
+    for (const word of text.split(/(?<=[^\u2581])(?=\u2581)/u)) {
+      let ids = cache.get(word);
+      if (!ids) {
+        ids = [];
+        tokenizeRun(word, ids);
+        if (cache.size < 100_000) cache.set(word, ids);
+      }
+      for (const id of ids) out.push(id);
+    }
+  }
+
   return {
     vocabSize: v.tokens.length,
     bosId: v.bosId,
@@ -86,7 +107,7 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
       for (const f of splitSpecial(text)) {
         if ('id' in f) { out.push(f.id); prevSpecial = true; continue; }
         const run = (v.addSpacePrefix && prevSpecial ? ' ' : '') + f.text;
-        tokenizeRun(run.replaceAll(' ', '\u2581'), out);
+        tokenizeText(run.replaceAll(' ', '\u2581'), out);
         prevSpecial = false;
       }
       return out;
