@@ -1,11 +1,12 @@
 // A real set-up for sandbox tests: a user's checkout (a git repository made from a fixture), one
 // detached worktree of it in a pool folder, a fake home holding an SSH key, and a folder outside both.
-// Made under test-artifacts/ in the repository, not /tmp: the sandbox replaces /tmp with a fresh
+// Made outside /tmp (test/helpers/sandboxScratch.ts): the sandbox replaces /tmp with a fresh
 // tmpfs, which would hide the fake home for the wrong reason and let a broken mask pass unnoticed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { requireSandboxScratchBase } from '../../helpers/sandboxScratch';
 
 const repoRoot = join(dirname(__filename), '..', '..', '..');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'sandbox');
@@ -27,8 +28,7 @@ function git(cwd: string, ...args: string[]): void {
 
 /** Copies fixture `name` (without its deps/ folder) into a fresh git repository and a worktree of it. */
 export function makeScene(name: string): Scene {
-  const base = join(repoRoot, 'test-artifacts');
-  mkdirSync(base, { recursive: true });
+  const base = requireSandboxScratchBase();
   const root = mkdtempSync(join(base, 'sandbox-'));
   // Like a checkout anywhere but a private home: a root run's throw-away uid can walk to it.
   chmodSync(root, 0o755);

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { HydrapatchError } from '../../../../src/protocol/errors';
 import { resolveSandboxPaths, worldTraversable } from '../../../../src/core/sandbox/sandboxPaths';
+import { requireSandboxScratchBase } from '../../../helpers/sandboxScratch';
 
-// Under the repository, not /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every
-// folder below it walkable and hide what worldTraversable looks at.
-const artifacts = join(dirname(__filename), '..', '..', '..', '..', 'test-artifacts');
+// Not below /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every folder below it
+// walkable and hide what worldTraversable looks at.
+const artifacts = requireSandboxScratchBase();
 
 function scene() {
   mkdirSync(artifacts, { recursive: true });

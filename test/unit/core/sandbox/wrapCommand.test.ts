@@ -2,8 +2,9 @@
 // machine without a sandbox can be stood in for on one that has one.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireSandboxScratchBase } from '../../../helpers/sandboxScratch';
 import { HydrapatchError } from '../../../../src/protocol/errors';
 import { sandboxLauncher } from '../../../../src/core/sandbox/sandboxLauncher';
 import { wrapCommand } from '../../../../src/core/sandbox/wrapCommand';
@@ -16,11 +17,9 @@ const noSandbox: SandboxInfo = {
 };
 const windows: SandboxInfo = { kind: 'none', available: false, platform: 'win32', runAsRoot: false, reason: 'no sandbox is available on win32', tools: {} };
 
-// Under the repository, not /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every
-// folder below it walkable and hide what the root-run test looks at.
-const artifacts = join(dirname(__filename), '..', '..', '..', '..', 'test-artifacts');
-mkdirSync(artifacts, { recursive: true });
-const root = mkdtempSync(join(artifacts, 'wrap-'));
+// Not below /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every folder below it
+// walkable and hide what the root-run test looks at.
+const root = mkdtempSync(join(requireSandboxScratchBase(), 'wrap-'));
 after(() => rmSync(root, { recursive: true }));
 
 function spec(): SandboxSpec {
