@@ -21,7 +21,10 @@ export class ModelHost {
     private readonly maxModels = 4,
   ) {}
 
-  /** Load (or find loaded) the model at `path`. The first model loaded becomes the server's default. */
+  /**
+   * Load (or find loaded) the model at `path`. The first model loaded becomes the server's default.
+   * A model already loaded keeps the options it was loaded with: clients share one engine per file.
+   */
   load(path: string, options: LoadOptions = {}): Promise<LoadedEngine> {
     const key = resolve(path);
     const known = this.engines.get(key);
