@@ -102,3 +102,37 @@ test('every supported gpt2 pre-tokenizer splits text as llama.cpp does', async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an SPM vocabulary with pieces that span a word start is merged over the whole text, as llama.cpp does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-spm-span-'));
+  try {
+    const parts = testGgufParts(testModelSpec({ vocab: 'spm', vocabSize: 1024 }));
+    const tokens = parts.metadata['tokenizer.ggml.tokens'];
+    const scores = parts.metadata['tokenizer.ggml.scores'];
+    if (tokens.type !== 'array' || scores.type !== 'array') throw new Error('unexpected metadata');
+    const tokenList = [...tokens.value] as string[];
+    const scoreList = [...scores.value] as number[];
+    // High-scoring pieces across word starts take the places of the last (rarest) pieces.
+    ['e\u2581', 'e\u2581t', 's\u2581', ',\u2581', 'n\u2581a'].forEach((piece, i) => {
+      tokenList[tokenList.length - 1 - i] = piece;
+      scoreList[scoreList.length - 1 - i] = -0.5 - i;
+    });
+    const path = join(dir, 'span.gguf');
+    writeGguf(
+      path,
+      {
+        ...parts.metadata,
+        'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', value: tokenList },
+        'tokenizer.ggml.scores': { type: 'array', itemType: 'f32', value: scoreList },
+      },
+      parts.tensors,
+    );
+    const model = await loadModel(path);
+    const expected = await llamaCppTokenize(path, texts);
+    texts.forEach((text, i) => assert.deepEqual(model.tokenizer.encode(text, { addBos: false }), expected[i], `text ${JSON.stringify(text)}`));
+    const spanning = tokenList.length - 1;
+    assert.ok(expected.some((ids) => ids.some((id) => id >= spanning - 4)), 'the spanning pieces are used');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
