@@ -130,6 +130,18 @@ test('cancel stops the job within a step and frees its memory', async () => {
   assert.equal(e.stats().jobs.length, 0);
 });
 
+test('two jobs at once give what each gives alone', async () => {
+  const e = await engine('auto');
+  const params = { ...defaultSampleParams, temperature: 0.9, maxTokens: 20, seed: 77 };
+  const alone1 = await draw(e, oneLevel, params);
+  const alone2 = await draw(e, twoLevel, { ...params, seed: 78 });
+  const [both1, both2] = await Promise.all([draw(e, oneLevel, params), draw(e, twoLevel, { ...params, seed: 78 })]);
+  const key = (r: SampleResult) => [r.index, r.text, r.tokenCount, r.finishReason];
+  assert.deepEqual(both1.results.map(key), alone1.results.map(key));
+  assert.deepEqual(both2.results.map(key), alone2.results.map(key));
+  assert.equal(e.stats().kvBytesInUse, 0);
+});
+
 test('bad trees and parameters are refused with a hint', async () => {
   const e = await engine('hydragen');
   const cases: [PromptTree, SampleParams][] = [
