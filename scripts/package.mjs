@@ -30,7 +30,7 @@ for (const [name, parts] of Object.entries(shipped)) {
 mkdirSync(join(root, 'dist', 'media'), { recursive: true });
 execFileSync(
   process.execPath,
-  [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', out],
+  [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],
   { cwd: root, stdio: 'inherit' },
 );
 console.log(out);

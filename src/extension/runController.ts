@@ -68,7 +68,8 @@ export class RunController {
 
   /** Resolves when no run is in progress. */
   async idle(): Promise<void> {
-    await this.running;
+    // A run that failed was already reported to the user; waiting for it is not an error.
+    await this.running?.catch(() => undefined);
   }
 
   cancel(): boolean {
