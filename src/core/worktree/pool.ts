@@ -1,14 +1,18 @@
 // A pool of detached worktrees at the snapshot commit, reused between candidates: a released worktree
 // is reset to the snapshot and cleaned before the next candidate gets it. Adding and removing
 // worktrees changes the repository's worktree list, so those steps run one at a time.
-import { lstat, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
+import { gitWithEnv } from './gitEnv';
 
 export interface Worktree {
   id: number;
   path: string;
+  /** Its git folder (<repo>/.git/worktrees/<name>), read once at creation: what the tests leave in the
+   * worktree's own `.git` file is never trusted, so a reset cannot be pointed at another repository. */
+  gitDir: string;
 }
 
 export interface WorktreePoolOptions {
@@ -60,28 +64,47 @@ export class WorktreePool {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Resets the worktree to the snapshot and hands it to the next waiter (or keeps it idle). */
+  /**
+   * Resets the worktree to the snapshot and hands it to the next waiter (or keeps it idle). A worktree
+   * that cannot be reset (a test deleted its .git file, or made files unremovable) is replaced.
+   */
   async release(wt: Worktree): Promise<void> {
     if (this.disposed) return;
-    await this.reset(wt);
+    let usable = wt;
+    try {
+      await this.reset(wt);
+    } catch {
+      usable = await this.locked(async () => {
+        await this.remove(wt);
+        this.all.splice(this.all.indexOf(wt), 1);
+        const fresh = await this.add(this.nextId++);
+        this.all.push(fresh);
+        return fresh;
+      });
+    }
     const next = this.waiters.shift();
-    if (next) next(wt);
-    else this.idle.push(wt);
+    if (next) next(usable);
+    else this.idle.push(usable);
   }
 
   /** Removes every worktree and the run folder; the pool cannot be used afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.locked(async () => {
-      const git = simpleGit({ baseDir: this.options.repoRoot });
-      for (const wt of this.all) {
-        await git.raw(['worktree', 'remove', '--force', '--force', wt.path]).catch(() => undefined);
-        await rm(wt.path, { recursive: true, force: true });
-      }
+      for (const wt of this.all) await this.remove(wt);
       await rm(this.options.runDir, { recursive: true, force: true });
       // The per-repository folder goes too once no run (and no kept worktree) is left in it.
       await rmdir(dirname(this.options.runDir)).catch(() => undefined);
-      await git.raw(['worktree', 'prune']).catch(() => undefined);
+      await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
+    });
+  }
+
+  private async remove(wt: Worktree): Promise<void> {
+    await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'remove', '--force', '--force', wt.path]).catch(() => undefined);
+    await rm(wt.path, { recursive: true, force: true }).catch(async () => {
+      // Tests may leave read-only folders behind; make them writable so that rm can empty them.
+      await chmodTree(wt.path);
+      await rm(wt.path, { recursive: true, force: true });
     });
   }
 
@@ -98,7 +121,8 @@ export class WorktreePool {
     } catch (err) {
       throw new HydrapatchError('worktree-failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
     }
-    const wt = { id, path };
+    const gitDir = (await simpleGit({ baseDir: path }).revparse(['--absolute-git-dir'])).trim();
+    const wt = { id, path, gitDir };
     await this.link(wt);
     return wt;
   }
@@ -114,11 +138,26 @@ export class WorktreePool {
   }
 
   private async reset(wt: Worktree): Promise<void> {
-    const git = simpleGit({ baseDir: wt.path });
+    const git = gitWithEnv(wt.path, { GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path });
     await git.raw(['reset', '--hard', '--quiet', this.options.commit]);
     // -x also removes ignored build output; the linked dependency folders are kept.
     const keep = this.options.linkPaths.flatMap((p) => ['-e', `/${p}`]);
     await git.raw(['clean', '-ffdxq', ...keep]);
+    // The worktree's link to its git folder, as git wrote it, whatever a test did to it.
+    const dotGit = join(wt.path, '.git');
+    const wanted = `gitdir: ${wt.gitDir}\n`;
+    if ((await readFile(dotGit, 'utf8').catch(() => null)) !== wanted) {
+      await rm(dotGit, { recursive: true, force: true });
+      await writeFile(dotGit, wanted);
+    }
     await this.link(wt);
   }
+}
+
+/** Gives the owner rwx on every folder under `dir` (not following symlinks), ignoring what fails. */
+async function chmodTree(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => null);
+  if (!st || !st.isDirectory()) return;
+  await chmod(dir, 0o700).catch(() => undefined);
+  for (const name of await readdir(dir).catch(() => [] as string[])) await chmodTree(join(dir, name));
 }

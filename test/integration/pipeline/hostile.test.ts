@@ -35,7 +35,10 @@ test('hostile candidates are refused or contained, and nothing outside the workt
   git(repo.dir, 'add', 'escape');
   git(repo.dir, 'commit', '-q', '-m', 'a symlink out of the repository');
   const sleepMarker = `${4000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+  const userGitDir = JSON.stringify(join(repo.dir, '.git'));
   const samples = [
+    // Its test points the worktree's .git file at the user's repository: the next reset must not follow it.
+    { text: fix(`require('node:fs').rmSync(__dirname + '/.git', { force: true }); require('node:fs').writeFileSync(__dirname + '/.git', 'gitdir: ' + ${userGitDir} + '\\n');`), apply: 'clean', verdict: 'verified' },
     { text: sr('../outside.txt', '', 'pwned'), apply: 'refused' },
     { text: sr(join(outside, 'abs.txt'), '', 'pwned'), apply: 'refused' },
     { text: sr('.git/config', '', '[core]\n\tfsmonitor = touch /tmp/pwned'), apply: 'refused' },
@@ -76,8 +79,8 @@ test('hostile candidates are refused or contained, and nothing outside the workt
       if (s.timedOut) assert.equal(c.test?.timedOut, true);
       if (s.capped) assert.equal(c.test?.outputCapped, true);
     }
-    assert.match(result.candidates[4].apply.reason ?? '', /over the limit/);
-    assert.match(result.candidates[5].apply.reason ?? '', /NUL|binary/);
+    assert.match(result.candidates[5].apply.reason ?? '', /over the limit/);
+    assert.match(result.candidates[6].apply.reason ?? '', /NUL|binary/);
     assert.ok(Date.now() - started < 60_000);
     assert.deepEqual(processesWithArgv(['sleep', sleepMarker]), [], 'the forked child was killed');
     assert.deepEqual(fingerprint(outside), outsideBefore);
