@@ -33,7 +33,15 @@ export async function llamaCppTokenize(modelPath: string, texts: string[]): Prom
  * No BOS is added: the sequence is evaluated exactly as given. Tokens llama.cpp leaves out of its
  * answer keep -Infinity, so a missing entry shows up as a large difference.
  */
-export async function llamaCppLogProbs(modelPath: string, tokens: number[], vocabSize: number): Promise<Float64Array[]> {
+export async function llamaCppLogProbs(
+  modelPath: string,
+  tokens: number[],
+  vocabSize: number,
+  options: {
+    /** Tokens per llama.cpp evaluation (default: all at once); 1 exercises its decode path. */
+    chunk?: number;
+  } = {},
+): Promise<Float64Array[]> {
   return withModel(modelPath, async (model) => {
     const context = await model.createContext({
       // Room beyond the sequence: a full context would make node-llama-cpp shift it before the last token.
@@ -47,7 +55,12 @@ export async function llamaCppLogProbs(modelPath: string, tokens: number[], voca
     });
     try {
       const sequence = context.getSequence();
-      const results = await sequence.controlledEvaluate(tokens.map((t): ControlledEvaluateInputItem => [t as Token, { generateNext: { probabilities: true } }]));
+      const chunk = options.chunk ?? tokens.length;
+      const results = [];
+      for (let at = 0; at < tokens.length; at += chunk) {
+        const part = tokens.slice(at, at + chunk);
+        results.push(...(await sequence.controlledEvaluate(part.map((t): ControlledEvaluateInputItem => [t as Token, { generateNext: { probabilities: true } }]))));
+      }
       return results.map((r, i) => {
         const probs = r?.next.probabilities;
         if (!probs) throw new Error(`llama.cpp returned no probabilities at position ${i}`);

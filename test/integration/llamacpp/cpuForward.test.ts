@@ -74,3 +74,15 @@ for (const spec of quantised) {
     }
   });
 }
+
+test('one token per llama.cpp evaluation (its decode path) gives the same logits, F16 and Q8_0 mimicked', async (t) => {
+  for (const spec of [{ weightType: 'f16' as const, vocabSize: 777 }, { weightType: 'q8_0' as const, arch: 'qwen2' as const }]) {
+    const m = testModel(spec);
+    const model = await loadModel(m.gguf);
+    const tokens = randomTokens(12, model.config.vocabSize, 5);
+    const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize, { chunk: 1 });
+    const diff = maxAbsDiff(cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax), theirs);
+    t.diagnostic(`${spec.weightType}: max |Δ log-softmax| vs llama.cpp decode: ${diff.toExponential(2)}`);
+    assert.ok(diff <= 5e-4, `${JSON.stringify(spec)}: ${diff}`);
+  }
+});
