@@ -2,11 +2,12 @@
 // A run that dies (SIGKILL, power loss) cannot clean up, so every new run first removes the folders
 // and worktree records of runs whose owner is gone.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { HydrapatchError } from '../../protocol/errors';
 
 interface Owner {
   pid: number;
@@ -47,6 +48,12 @@ function isAlive(owner: Owner): boolean {
 export async function createRunDir(repoRoot: string): Promise<string> {
   const base = runsBase(repoRoot);
   await mkdir(base, { recursive: true, mode: 0o700 });
+  // In a temp folder shared with other users, the name could have been taken first (e.g. a symlink
+  // to somewhere of theirs): only a real folder of our own is used.
+  const info = await lstat(base);
+  if (!info.isDirectory() || (process.getuid !== undefined && info.uid !== process.getuid())) {
+    throw new HydrapatchError('unsafe-temp', `${base} is not a folder owned by this user.`, 'Remove it, or point TMPDIR at a private folder.');
+  }
   const dir = join(base, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { mode: 0o700 });
   const owner: Owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };

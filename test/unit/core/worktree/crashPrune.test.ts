@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { git, makeRepo } from '../../../helpers/gitRepo';
@@ -48,6 +49,20 @@ test('worktrees left by a run killed with SIGKILL are removed by the next run; l
     assert.equal(git(repo.dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1);
   } finally {
     rmSync(runsBase(repo.dir), { recursive: true, force: true });
+    repo.cleanup();
+  }
+});
+
+test('a run folder name taken by a symlink (shared temp folder) is refused', async () => {
+  const repo = makeRepo({ 'f.txt': 'x\n' });
+  const elsewhere = mkdtempSync(join(tmpdir(), 'hp-elsewhere-'));
+  try {
+    symlinkSync(elsewhere, runsBase(repo.dir));
+    await assert.rejects(createRunDir(repo.dir), { code: 'unsafe-temp' });
+    assert.deepEqual(readdirSync(elsewhere), []);
+  } finally {
+    rmSync(runsBase(repo.dir), { force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
     repo.cleanup();
   }
 });
