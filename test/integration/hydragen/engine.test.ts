@@ -130,6 +130,16 @@ test('cancel stops the job within a step and frees its memory', async () => {
   assert.equal(e.stats().jobs.length, 0);
 });
 
+test('a job of 1000 samples runs in waves of the batch limit and delivers each sample once', async () => {
+  const e = await engine('hydragen', { maxBatch: 128 });
+  const { results, totals } = await draw(e, { bos: false, root: { tokens: ids(30, 13), children: [{ tokens: [7], n: 600 }, { tokens: [8], n: 400 }] } }, { ...defaultSampleParams, temperature: 1, maxTokens: 3, seed: 5 });
+  assert.equal(totals.samples, 1000);
+  assert.deepEqual(results.map((r) => r.index), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual([results[599].leaf, results[600].leaf], [0, 1]);
+  assert.ok(results.every((r) => r.finishReason === 'length' || r.finishReason === 'eos'));
+  assert.equal(e.stats().kvBytesInUse, 0);
+});
+
 test('two jobs at once give what each gives alone', async () => {
   const e = await engine('auto');
   const params = { ...defaultSampleParams, temperature: 0.9, maxTokens: 20, seed: 77 };
