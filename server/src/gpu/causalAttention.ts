@@ -1,59 +1,77 @@
 // Causal attention over a contiguous KV cache, for prefill and decode alike: row r of the batch sits
 // at position positions[r] and attends to cache entries 0..positions[r] (its own k/v already stored).
-// One thread per (row, head), online softmax (running max and sum) so any context length fits in
-// registers; head_dim is baked into the source (private arrays need a constant size), so there is one
-// pipeline per model. GQA: head h reads kv head h / (heads / kvHeads).
+// One workgroup per (row, head); thread d owns one vec4 of the head's dimensions (q and the output
+// accumulator live in registers). Keys go in blocks of 32: the threads write partial dot products
+// to workgroup memory, one thread per key sums them, and every thread folds the block into an online
+// softmax (running max and sum), so any context length fits. head_dim is a uniform, so loops have
+// runtime bounds: an earlier version with head_dim baked into private arrays took minutes to compile
+// on lavapipe (LLVM unrolled everything), once per head_dim. GQA: head h reads kv head h / (heads / kvHeads).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
-import { grid } from './activationQuant';
 
-const lanes = 8;
+const threads = 64;
+const block = 32;
 
-export function causalAttentionSource(headDim: number): string {
-  return /* wgsl */ `
-const HD4 = ${headDim / 4}u;
-struct P { rows: u32, heads: u32, kvHeads: u32, scale: f32 }
+const source = /* wgsl */ `
+struct P { rows: u32, heads: u32, kvHeads: u32, scale: f32, hd4: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> positions: array<u32>;
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
-@compute @workgroup_size(${lanes})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let t = gid.x + gid.y * nw.x * ${lanes}u;
+var<workgroup> partial: array<f32, ${block * threads}>;
+var<workgroup> scores: array<f32, ${block}>;
+@compute @workgroup_size(${threads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) d: u32) {
+  let t = wid.x + wid.y * nw.x;
   if (t >= p.rows * p.heads) { return; }
   let head = t % p.heads;
   let row = t / p.heads;
   let kvHead = head / (p.heads / p.kvHeads);
-  let kvStride = p.kvHeads * HD4;
-  var qv: array<vec4<f32>, HD4>;
-  var acc: array<vec4<f32>, HD4>;
-  for (var d = 0u; d < HD4; d++) { qv[d] = q[t * HD4 + d] * p.scale; acc[d] = vec4<f32>(0.0); }
+  let kvStride = p.kvHeads * p.hd4;
+  let owns = d < p.hd4;
+  var qd = vec4<f32>(0.0);
+  if (owns) { qd = q[t * p.hd4 + d] * p.scale; }
+  var acc = vec4<f32>(0.0);
   var m = -3.0e38;
   var l = 0.0;
-  let last = positions[row];
-  for (var j = 0u; j <= last; j++) {
-    let kb = j * kvStride + kvHead * HD4;
-    var s = 0.0;
-    for (var d = 0u; d < HD4; d++) { s += dot(qv[d], k[kb + d]); }
-    let mNew = max(m, s);
+  let count = positions[row] + 1u;
+  for (var base = 0u; base < count; base += ${block}u) {
+    let n = min(${block}u, count - base);
+    if (owns) {
+      for (var j = 0u; j < n; j++) { partial[j * ${threads}u + d] = dot(qd, k[(base + j) * kvStride + kvHead * p.hd4 + d]); }
+    }
+    workgroupBarrier();
+    if (d < n) {
+      var s = 0.0;
+      for (var e = 0u; e < p.hd4; e++) { s += partial[d * ${threads}u + e]; }
+      scores[d] = s;
+    }
+    workgroupBarrier();
+    var mNew = m;
+    for (var j = 0u; j < n; j++) { mNew = max(mNew, scores[j]); }
     let c = exp(m - mNew);
-    let e = exp(s - mNew);
-    l = l * c + e;
-    for (var d = 0u; d < HD4; d++) { acc[d] = acc[d] * c + e * v[kb + d]; }
+    l *= c;
+    acc *= c;
+    for (var j = 0u; j < n; j++) {
+      let w = exp(scores[j] - mNew);
+      l += w;
+      if (owns) { acc += w * v[(base + j) * kvStride + kvHead * p.hd4 + d]; }
+    }
     m = mNew;
+    workgroupBarrier();
   }
-  for (var d = 0u; d < HD4; d++) { out[t * HD4 + d] = acc[d] / l; }
+  if (owns) { out[t * p.hd4 + d] = acc / l; }
 }`;
+
+/** One pipeline serves every head_dim (a multiple of 4 up to 256). */
+export function createCausalAttentionKernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'causalAttention', source, ['uniform', 'read', 'read', 'read', 'read', 'storage']);
 }
 
-export function createCausalAttentionKernel(device: GPUDevice, headDim: number): Kernel {
-  return createKernel(device, `causalAttention_hd${headDim}`, causalAttentionSource(headDim), ['uniform', 'read', 'read', 'read', 'read', 'storage']);
-}
-
-/** Layout of the uniform: rows, heads, kvHeads (u32), scale (f32). */
+/** The uniform: rows, heads, kvHeads (u32), scale (f32), headDim/4 (u32). */
 export function causalAttentionUniform(rows: number, heads: number, kvHeads: number, headDim: number): (number | { f32: number })[] {
-  return [rows, heads, kvHeads, { f32: 1 / Math.sqrt(headDim) }];
+  return [rows, heads, kvHeads, { f32: 1 / Math.sqrt(headDim) }, headDim / 4];
 }
 
 export function encodeCausalAttention(
@@ -65,7 +83,9 @@ export function encodeCausalAttention(
   heads: number,
   bufs: { positions: GPUBuffer; q: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; out: GPUBuffer },
 ): void {
-  dispatch(encoder, device, kernel, [uniform, bufs.positions, bufs.q, bufs.kCache, bufs.vCache, bufs.out], ...grid(device, rows * heads, lanes));
+  const groups = rows * heads;
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  dispatch(encoder, device, kernel, [uniform, bufs.positions, bufs.q, bufs.kCache, bufs.vCache, bufs.out], Math.min(groups, limit), Math.ceil(groups / limit));
 }
 
 /** CPU reference: plain softmax(q·kᵀ/√d)·v per row and head, over cache entries 0..position. */

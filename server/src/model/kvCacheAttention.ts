@@ -3,7 +3,7 @@
 // length, length+1, ... (a prefill of many rows, or one decode row). Used by `logits` and
 // `generate -n 1`; shared-prefix sampling uses the Hydragen step instead.
 import { HydrapatchError } from '../../../src/protocol/errors';
-import { createCausalAttentionKernel, encodeCausalAttention } from '../gpu/causalAttention';
+import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../gpu/causalAttention';
 import { cachedKernel, createStorage, type Kernel } from '../gpu/kernel';
 import type { AttentionBatch, AttentionShape, AttentionStep } from './attentionStep';
 
@@ -24,8 +24,8 @@ export class ContiguousKvAttention implements AttentionStep {
     /** Most positions the cache may ever hold (the model's context length). */
     private readonly maxLength: number,
   ) {
-    this.kernel = cachedKernel(device, `causalAttention_${shape.headDim}`, () => createCausalAttentionKernel(device, shape.headDim));
-    this.uniform = device.createBuffer({ label: 'kvAttention.uniform', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.kernel = cachedKernel(device, 'causalAttention', () => createCausalAttentionKernel(device));
+    this.uniform = device.createBuffer({ label: 'kvAttention.uniform', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.rowBytes = shape.numKvHeads * shape.headDim * 4;
   }
 
@@ -51,11 +51,10 @@ export class ContiguousKvAttention implements AttentionStep {
       throw new HydrapatchError('context_full', `the sequence needs ${needed} positions, more than the context length ${this.maxLength}`, 'Use a shorter prompt or fewer new tokens.');
     }
     this.grow(needed);
-    const u = new DataView(new ArrayBuffer(16));
-    u.setUint32(0, rows, true);
-    u.setUint32(4, this.shape.numHeads, true);
-    u.setUint32(8, this.shape.numKvHeads, true);
-    u.setFloat32(12, 1 / Math.sqrt(this.shape.headDim), true);
+    const u = new DataView(new ArrayBuffer(32));
+    causalAttentionUniform(rows, this.shape.numHeads, this.shape.numKvHeads, this.shape.headDim).forEach((value, i) =>
+      typeof value === 'number' ? u.setUint32(i * 4, value, true) : u.setFloat32(i * 4, value.f32, true),
+    );
     this.device.queue.writeBuffer(this.uniform, 0, u.buffer);
     if (!this.positions || this.positions.size < rows * 4) {
       this.positions?.destroy();

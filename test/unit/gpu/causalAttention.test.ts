@@ -11,6 +11,7 @@ const cases = [
   { name: 'prefill GQA hd64', heads: 6, kvHeads: 2, headDim: 64, positions: Array.from({ length: 20 }, (_, i) => i) },
   { name: 'decode GQA hd128', heads: 4, kvHeads: 1, headDim: 128, positions: [90] },
   { name: 'continued prefill hd48', heads: 2, kvHeads: 1, headDim: 48, positions: [30, 31, 32] },
+  { name: 'decode MHA hd256 over several key blocks', heads: 2, kvHeads: 2, headDim: 256, positions: [70] },
 ];
 
 test('causal attention over a KV cache equals the CPU reference', async () => {
@@ -24,7 +25,7 @@ test('causal attention over a KV cache equals the CPU reference', async () => {
     const v = randomF32(ctx * c.kvHeads * c.headDim, ctx + 2, 1);
     const out = createStorage(device, 'out', q.byteLength);
     const enc = device.createCommandEncoder();
-    encodeCausalAttention(enc, device, createCausalAttentionKernel(device, c.headDim), arena.alloc(causalAttentionUniform(rows, c.heads, c.kvHeads, c.headDim)), rows, c.heads, {
+    encodeCausalAttention(enc, device, createCausalAttentionKernel(device), arena.alloc(causalAttentionUniform(rows, c.heads, c.kvHeads, c.headDim)), rows, c.heads, {
       positions: uploadStorage(device, 'pos', Uint32Array.from(c.positions)),
       q: uploadStorage(device, 'q', q),
       kCache: uploadStorage(device, 'k', k),
