@@ -2,6 +2,7 @@
 // OpenAI-compatible endpoint, or a file of raw samples made elsewhere.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ChatWrap } from '../protocol/chatWrap';
 import { HydrapatchError } from '../protocol/errors';
 import type { PromptTree } from '../protocol/promptTree';
 import type { JobTotals, SampleParams } from '../protocol/sampling';
@@ -35,6 +36,10 @@ class BundledServerSource implements SampleSource {
 
   get description(): string {
     return this.client.description;
+  }
+
+  get chatWrap(): ChatWrap | undefined {
+    return this.client.chatWrap;
   }
 
   draw(tree: PromptTree, params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<Partial<JobTotals>> {

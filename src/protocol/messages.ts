@@ -2,6 +2,7 @@
 // its schema for each direction. Both ends validate what they receive with parseClientMessage /
 // parseServerMessage; the TypeScript types are inferred from the schemas.
 import { z } from 'zod';
+import type { ChatWrap } from './chatWrap';
 import { HydrapatchError, type ErrorData } from './errors';
 import { wireLimits } from './limits';
 import {
@@ -21,12 +22,20 @@ export const loadOptionsSchema = z.object({
   attention: z.enum(['auto', 'hydragen', 'baseline']).optional(),
 });
 
+export const chatWrapSchema = z.object({
+  beforeSystem: z.string(),
+  betweenSystemAndUser: z.string(),
+  afterUser: z.string(),
+}) satisfies z.ZodType<ChatWrap>;
+
 export const modelInfoSchema = z.object({
   path: z.string(),
   name: z.string(),
   arch: z.string(),
   contextLength: z.number().int().min(0),
   vocabSize: z.number().int().min(0),
+  /** The model's chat template cut around the system and user messages; absent: no template (plain text). */
+  chatWrap: chatWrapSchema.optional(),
 });
 
 export const errorDataSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }) satisfies z.ZodType<ErrorData>;

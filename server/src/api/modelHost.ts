@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { LoadOptions, ModelInfo } from '../../../src/protocol/messages';
+import { chatWrapOf } from '../model/chatWrap';
 import { loadSamplingEngine, type EngineOptions, type SamplingEngine } from '../sampling/engine';
 
 export interface LoadedEngine {
@@ -71,5 +72,6 @@ export class ModelHost {
 
 function infoOf(path: string, engine: SamplingEngine): ModelInfo {
   const c = engine.modelInfo.config;
-  return { path, name: basename(path), arch: c.arch, contextLength: c.contextLength, vocabSize: c.vocabSize };
+  const chatWrap = chatWrapOf(engine.tokenizer);
+  return { path, name: basename(path), arch: c.arch, contextLength: c.contextLength, vocabSize: c.vocabSize, ...(chatWrap ? { chatWrap } : {}) };
 }

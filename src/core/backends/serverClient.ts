@@ -2,6 +2,7 @@
 // on arrival. Aborting a draw sends `cancel`; the server answers with the job's `done` within one
 // decode step, and the draw resolves with what had arrived by then.
 import WebSocket from 'ws';
+import type { ChatWrap } from '../../protocol/chatWrap';
 import { HydrapatchError } from '../../protocol/errors';
 import { protocolVersion } from '../../protocol/limits';
 import { parseServerMessage, type ClientMessage, type LoadOptions, type ModelInfo, type ServerMessage, type ServerStats } from '../../protocol/messages';
@@ -80,6 +81,11 @@ export class ServerClient implements SampleSource {
 
   get modelInfo(): ModelInfo | null {
     return this.model;
+  }
+
+  /** The loaded model's chat template as a wrap (from the server's model info); absent: plain text. */
+  get chatWrap(): ChatWrap | undefined {
+    return this.model?.chatWrap;
   }
 
   private send(message: ClientMessage): void {

@@ -10,5 +10,5 @@ export async function buildSolvePrompt(options: SolveOptions): Promise<PromptTre
   const context = await gatherContext({ repoDir: options.repoDir, issueText: options.issueText, budgetTokens: options.contextBudgetTokens });
   const branches = options.locationBranches ? locationBranches(context, options.locationBranches) : undefined;
   const prompt = buildRepairPrompt({ context, issueText: options.issueText, n: options.n, branches });
-  return toPromptTree(prompt, options.chatWrap ?? plainWrap);
+  return toPromptTree(prompt, options.chatWrap ?? options.source.chatWrap ?? plainWrap);
 }

@@ -34,7 +34,7 @@ export interface SolveOptions {
   /** Asked once when sandbox is 'auto' and no sandbox is available; false refuses to run tests. */
   allowUnsandboxed?: () => Promise<boolean>;
   contextBudgetTokens: number;
-  /** The model's chat template around the prompt (bundled server); default: plain text. */
+  /** The model's chat template around the prompt; default: the source's own (SampleSource.chatWrap), else plain text. */
   chatWrap?: ChatWrap;
   /** Split the samples over this many branches, one per likely bug location; default: one leaf. */
   locationBranches?: number;

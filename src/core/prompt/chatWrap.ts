@@ -3,16 +3,12 @@
 // messages. Rendering the template once with sentinel messages and splitting at the sentinels gives
 // them for any template, so the shared prefix (system + most of the user message) stays a prefix.
 
+import type { ChatWrap } from '../../protocol/chatWrap';
+
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
-export interface ChatWrap {
-  /** Before the system message (role header). BOS is not included: PromptTree.bos adds it. */
-  beforeSystem: string;
-  /** From the end of the system message to the start of the user message's content. */
-  betweenSystemAndUser: string;
-  /** After the user message: its end and the assistant's header (the generation prompt). */
-  afterUser: string;
-}
+/** The wrap's type lives in src/protocol: the server derives one from a model's template and sends it. */
+export type { ChatWrap };
 
 /** Plain text, no template: for base models and the demo model. */
 export const plainWrap: ChatWrap = { beforeSystem: '', betweenSystemAndUser: '\n\n', afterUser: '\n\n' };

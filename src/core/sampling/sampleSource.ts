@@ -1,5 +1,6 @@
 // Where the pipeline's samples come from: the bundled server, an OpenAI-compatible endpoint, or a file
 // of raw outputs made elsewhere. Every backend implements this one interface.
+import type { ChatWrap } from '../../protocol/chatWrap';
 import type { PromptTree } from '../../protocol/promptTree';
 import type { JobTotals, SampleParams, SampleProgress, SampleResult } from '../../protocol/sampling';
 
@@ -12,6 +13,11 @@ export interface SampleHandlers {
 export interface SampleSource {
   /** For logs and results, e.g. "bundled server (demo.gguf)" or "openai-compatible http://host/v1". */
   readonly description: string;
+  /**
+   * How prompts for this source should be wrapped; absent = plain text. The bundled server gives its
+   * model's chat template here; an OpenAI-compatible chat endpoint applies its own template instead.
+   */
+  readonly chatWrap?: ChatWrap;
   /**
    * Draw the samples the tree asks for. Resolves when all are done; rejects with HydrapatchError.
    * Aborting `signal` stops the job (the server stops within one decode step) and resolves with the
