@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/cli.js); in a checkout that has not been built, runs the sources through tsx.
+// In a checkout (src/cli present) runs the sources through tsx, so that a dist/ left from an earlier
+// build can never run stale code; in an installed copy runs the bundle (dist/cli.js).
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
-const built = join(__dirname, '..', 'dist', 'cli.js');
-if (existsSync(built)) require(built);
+if (!existsSync(join(__dirname, '..', 'src', 'cli', 'main.ts'))) require(join(__dirname, '..', 'dist', 'cli.js'));
 else { require('tsx/cjs'); require('../src/cli/main.ts'); }
