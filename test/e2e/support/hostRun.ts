@@ -1,7 +1,7 @@
 // Runs the in-host mocha suite (test/e2e/host) inside code-server through the smoke-test driver:
 // the workbench opens the fixture folder with the repository as the extension under development,
 // and reports the exit code through codeAutomationExit (setup-notes.md).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
@@ -44,6 +44,9 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
     await page.goto(`${server.url}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the host suite did not finish in 6 min\n${browserLog.slice(-40).join('\n')}`)), 360_000));
     const exitCode = await Promise.race([exited, timeout]);
+    // What the workbench showed at the end (e.g. the panel of the untrusted run), for a person to look at.
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', `host-${opts.mode}.png`) }).catch(() => undefined);
     let report: { failures: number; results: HostReport['results'] } = { failures: -1, results: [] };
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8'));
