@@ -56,7 +56,7 @@ async function singleRuns(repoDir: string, launchers: [string, CommandLauncher][
   return times;
 }
 
-async function solveTime(repoDir: string, sandbox: SandboxMode): Promise<{ ms: number; verified: number; sandbox: string }> {
+async function solveTime(repoDir: string, sandbox: SandboxMode): Promise<{ ms: number; verified: number; sandbox: string; meanRunMs: number }> {
   const started = performance.now();
   const result = await solve(
     {
@@ -68,7 +68,8 @@ async function solveTime(repoDir: string, sandbox: SandboxMode): Promise<{ ms: n
     {},
     new AbortController().signal,
   );
-  return { ms: performance.now() - started, verified: result.coverage.c, sandbox: result.sandbox };
+  const runs = result.candidates.flatMap((c) => (c.test ? [c.test.durationMs] : []));
+  return { ms: performance.now() - started, verified: result.coverage.c, sandbox: result.sandbox, meanRunMs: runs.reduce((a, b) => a + b, 0) / Math.max(1, runs.length) };
 }
 
 async function main() {
@@ -82,12 +83,17 @@ async function main() {
     const sandboxedRun = info.available ? median(single.get('sandboxed')!) : undefined;
 
     const modes: SandboxMode[] = info.available ? ['off', 'required'] : ['off'];
-    const rows: { mode: string; sandbox: string; ms: number; ideal: number; ratio: number; verified: number }[] = [];
+    // meanRunMs: a test run's time inside the solve, with P at once; overhead: the solve over (C ÷ P) × that,
+    // i.e. what the pipeline adds beyond the runs themselves (the rest of the ratio is CPU contention).
+    const rows: { mode: string; sandbox: string; ms: number; ideal: number; ratio: number; verified: number; meanRunMs: number; overhead: number }[] = [];
     for (const mode of modes) {
       const one = mode === 'off' ? oneRun : sandboxedRun!;
       const ideal = (candidates / parallel) * one;
       const s = await solveTime(repo.dir, mode);
-      rows.push({ mode, sandbox: s.sandbox, ms: Math.round(s.ms), ideal: Math.round(ideal), ratio: s.ms / ideal, verified: s.verified });
+      rows.push({
+        mode, sandbox: s.sandbox, ms: Math.round(s.ms), ideal: Math.round(ideal), ratio: s.ms / ideal, verified: s.verified,
+        meanRunMs: Math.round(s.meanRunMs), overhead: s.ms / ((candidates / parallel) * s.meanRunMs),
+      });
     }
 
     const cores = cpus().length;
@@ -98,8 +104,10 @@ async function main() {
     if (sandboxedRun !== undefined) console.log(`  sandboxed (${info.kind})                ${sandboxedRun}   ratio ${(sandboxedRun / oneRun).toFixed(2)}× (goal ≤ 1.2×)`);
     else console.log(`  sandboxed                       n/a (${info.reason})`);
     console.log('');
-    console.log('solve           sandbox   total ms   ideal ms   ratio (goal ≤ 2)   verified');
-    for (const r of rows) console.log(`  ${r.mode.padEnd(13)} ${r.sandbox.padEnd(9)} ${String(r.ms).padStart(8)}   ${String(r.ideal).padStart(8)}   ${r.ratio.toFixed(2).padStart(16)}   ${r.verified}/${candidates}`);
+    console.log('solve           sandbox   total ms   ideal ms   ratio (goal ≤ 2)   verified   run ms in solve   pipeline overhead');
+    for (const r of rows) {
+      console.log(`  ${r.mode.padEnd(13)} ${r.sandbox.padEnd(9)} ${String(r.ms).padStart(8)}   ${String(r.ideal).padStart(8)}   ${r.ratio.toFixed(2).padStart(16)}   ${`${r.verified}/${candidates}`.padStart(8)}   ${String(r.meanRunMs).padStart(15)}   ${r.overhead.toFixed(2).padStart(16)}×`);
+    }
     if (cores < parallel) console.log(`\nnote: ${cores} cores for ${parallel} parallel runs: the runs compete for CPU, so on an idle machine the ratio cannot go below about ${(parallel / cores).toFixed(1)}; under load (here ${loadavg()[0].toFixed(1)}) one run is slowed as much as the parallel ones and the ratio says less.`);
     console.log('');
     console.log(JSON.stringify({
