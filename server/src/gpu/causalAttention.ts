@@ -1,15 +1,18 @@
 // Causal attention over a contiguous KV cache, for prefill and decode alike: row r of the batch sits
 // at position positions[r] and attends to cache entries 0..positions[r] (its own k/v already stored).
-// One workgroup per (row, head); thread d owns one vec4 of the head's dimensions (q and the output
-// accumulator live in registers). Keys go in blocks of 32: the threads write partial dot products
+// One workgroup of 16 threads per (row, head); thread d holds the vec4 slices d, d+16, ... of the
+// head's dimensions (q and the output accumulator live in registers). Keys go in blocks of 16: the
+// threads write partial dot products
 // to workgroup memory, one thread per key sums them, and every thread folds the block into an online
 // softmax (running max and sum), so any context length fits. head_dim is a uniform, so loops have
 // runtime bounds: an earlier version with head_dim baked into private arrays took minutes to compile
 // on lavapipe (LLVM unrolled everything), once per head_dim. GQA: head h reads kv head h / (heads / kvHeads).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
-const threads = 64;
-const block = 32;
+const threads = 16;
+const block = 16;
+// A thread holds up to 4 vec4 slices of the head (d, d+16, d+32, d+48): head_dim ≤ 256.
+const slices = [0, 1, 2, 3];
 
 const source = /* wgsl */ `
 struct P { rows: u32, heads: u32, kvHeads: u32, scale: f32, hd4: u32 }
@@ -29,22 +32,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3
   let row = t / p.heads;
   let kvHead = head / (p.heads / p.kvHeads);
   let kvStride = p.kvHeads * p.hd4;
-  let owns = d < p.hd4;
-  var qd = vec4<f32>(0.0);
-  if (owns) { qd = q[t * p.hd4 + d] * p.scale; }
-  var acc = vec4<f32>(0.0);
+${slices.map((i) => `  let has${i} = d + ${i * threads}u < p.hd4;
+  var q${i} = vec4<f32>(0.0);
+  if (has${i}) { q${i} = q[t * p.hd4 + d + ${i * threads}u] * p.scale; }
+  var acc${i} = vec4<f32>(0.0);`).join('\n')}
   var m = -3.0e38;
   var l = 0.0;
   let count = positions[row] + 1u;
   for (var base = 0u; base < count; base += ${block}u) {
     let n = min(${block}u, count - base);
-    if (owns) {
-      for (var j = 0u; j < n; j++) { partial[j * ${threads}u + d] = dot(qd, k[(base + j) * kvStride + kvHead * p.hd4 + d]); }
+    for (var j = 0u; j < n; j++) {
+      let kb = (base + j) * kvStride + kvHead * p.hd4 + d;
+      var s = 0.0;
+${slices.map((i) => `      if (has${i}) { s += dot(q${i}, k[kb + ${i * threads}u]); }`).join('\n')}
+      partial[j * ${threads}u + d] = s;
     }
     workgroupBarrier();
     if (d < n) {
       var s = 0.0;
-      for (var e = 0u; e < p.hd4; e++) { s += partial[d * ${threads}u + e]; }
+      for (var e = 0u; e < ${threads}u; e++) { s += partial[d * ${threads}u + e]; }
       scores[d] = s;
     }
     workgroupBarrier();
@@ -52,16 +58,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3
     for (var j = 0u; j < n; j++) { mNew = max(mNew, scores[j]); }
     let c = exp(m - mNew);
     l *= c;
-    acc *= c;
+${slices.map((i) => `    acc${i} *= c;`).join('\n')}
     for (var j = 0u; j < n; j++) {
       let w = exp(scores[j] - mNew);
       l += w;
-      if (owns) { acc += w * v[(base + j) * kvStride + kvHead * p.hd4 + d]; }
+      let vb = (base + j) * kvStride + kvHead * p.hd4 + d;
+${slices.map((i) => `      if (has${i}) { acc${i} += w * v[vb + ${i * threads}u]; }`).join('\n')}
     }
     m = mNew;
     workgroupBarrier();
   }
-  if (owns) { out[t * p.hd4 + d] = acc / l; }
+${slices.map((i) => `  if (has${i}) { out[t * p.hd4 + d + ${i * threads}u] = acc${i} / l; }`).join('\n')}
 }`;
 
 /** One pipeline serves every head_dim (a multiple of 4 up to 256). */
