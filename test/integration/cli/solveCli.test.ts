@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, repoFromFixture } from '../../helpers/gitRepo';
 import { jsSamples } from '../pipeline/fixtureSamples';
+import { runsBase } from '../../../src/core/worktree/runDir';
 
 // The sources, not bin/hydrapatch.js: that runs dist/cli.js when a build exists, which may be stale.
 const cliMain = join(__dirname, '../../../src/cli/main.ts');
@@ -42,6 +43,7 @@ test('hydrapatch solve --from-samples: table, coverage line, --json with every c
     assert.match(readFileSync(join(kept[2], 'lib/stats.js'), 'utf8'), /for \(let i = 0; i < xs.length; i\+\+\)/);
     assert.ok(git(repo.dir, 'worktree', 'list', '--porcelain').includes(`worktree ${kept[2]}\n`));
     git(repo.dir, 'worktree', 'remove', '--force', kept[2]);
+    rmSync(runsBase(repo.dir), { recursive: true, force: true });
     assert.deepEqual(json.predictions, [{ instance_id: 'stats__mean-1', model_name_or_path: `samples from ${samples}`, model_patch: json.groups[0].diff }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
