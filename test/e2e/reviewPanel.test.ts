@@ -81,6 +81,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
       },
     });
     browser = await launchBrowser();
+    // "Copy Patch" writes the system clipboard through the browser, which asks for this permission.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     page = await browser.context.newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90_000 });
@@ -133,6 +135,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     const before = await rows.count();
     await rows.nth(1).locator('vscode-button[data-action="copyPatch"]').click();
     await panel.locator('.notice', { hasText: /Patch of candidate #\d+ copied/ }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /^diff --git a\/src\/math\.js b\/src\/math\.js/m, 'the clipboard should hold the unified diff');
     await rows.last().locator('vscode-button[data-action="discard"]').click();
     const end = Date.now() + 15_000;
     while ((await rows.count()) !== before - 1) {
@@ -158,19 +162,22 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
   });
 
   it('reverts the whole candidate with one Undo in the editor', async () => {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('src/math.js');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    // Quick Open leaves the focus in the opened editor, where Undo applies.
-    await page.locator('.tab.active', { hasText: 'math.js' }).first().waitFor();
-    await page.locator('.monaco-editor.focused').first().waitFor();
+    // Opened from the Explorer (a double click pins it and moves the keyboard focus into its editor,
+    // out of the panel's webview, which keeps keys to itself).
+    const rows = page.locator('.explorer-folders-view .monaco-list-row');
+    if (!(await rows.filter({ hasText: /^math\.js$/ }).count())) await rows.filter({ hasText: /^src$/ }).click();
+    await rows.filter({ hasText: /^math\.js$/ }).dblclick();
+    await page.locator('.tab.active .label-name', { hasText: /^math\.js$/ }).first().waitFor();
+    await new Promise((r) => setTimeout(r, 1000));
     await page.keyboard.press('Control+Z');
     await page.keyboard.press('Control+S');
     const file = join(folder, 'src/math.js');
     const end = Date.now() + 15_000;
     while (readFileSync(file, 'utf8').includes(FIXED_LINE)) {
-      if (Date.now() > end) assert.fail('one Undo did not revert the candidate');
+      if (Date.now() > end) {
+        await page.screenshot({ path: join(artifacts, 'undo-failed.png') });
+        assert.fail('one Undo did not revert the candidate');
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '', 'after Undo the file should equal the commit');
