@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testModel } from '../test/helpers/models';
-import { SamplingEngine, type AttentionMode } from '../server/src/sampling/engine';
+import { SamplingEngine } from '../server/src/sampling/engine';
 import { calibratePathCost, preferShared } from '../server/src/sampling/pathCost';
 import { defaultSampleParams } from '../src/protocol/sampling';
 import type { Token } from 'node-llama-cpp';
@@ -134,20 +134,33 @@ function promptTokens(n: number): number[] {
   return Array.from({ length: n }, (_, i) => 1 + ((i * 131 + 7) % 500));
 }
 
-/** Decode tokens/s of the engine: tokens from decode steps (not the first, which comes from prefill) over decode time. */
-async function oursTokensPerSecond(gguf: string, attention: AttentionMode, batch: number, prefix: number, steps: number): Promise<number> {
-  const engine = await SamplingEngine.load(gguf, { attention, maxBatch: batch, prefillChunk: 512 });
+/**
+ * Decode tokens/s of the engine on both paths, measured on the same sequences: one job, the path
+ * switched after every step (the paths are exact, so the sequences continue alike), median per path.
+ */
+async function oursTokensPerSecond(gguf: string, batch: number, prefix: number, steps: number): Promise<{ hydragen: number; baseline: number }> {
+  const engine = await SamplingEngine.load(gguf, { attention: 'hydragen', maxBatch: batch, prefillChunk: 512 });
+  const perPath: Record<'hydragen' | 'baseline', number[]> = { hydragen: [], baseline: [] };
+  let current: 'hydragen' | 'baseline' = 'hydragen';
   try {
-    const totals = await engine.sample(
+    await engine.sample(
       { bos: false, root: { tokens: promptTokens(prefix), n: batch } },
-      { ...defaultSampleParams, temperature: 1, topP: 1, maxTokens: steps + 1, seed: 1 },
-      { onSample: () => {} },
+      { ...defaultSampleParams, temperature: 1, topP: 1, maxTokens: 2 * steps + 1, seed: 1 },
+      {
+        onSample: () => {},
+        onStep: ({ rows, ms }) => {
+          perPath[current].push((rows * 1000) / ms);
+          current = current === 'hydragen' ? 'baseline' : 'hydragen';
+          engine.setAttention(current);
+        },
+      },
       new AbortController().signal,
     );
-    return (totals.generatedTokens - totals.samples) / (totals.decodeMs / 1000);
   } finally {
     await engine.close();
   }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { hydragen: median(perPath.hydragen), baseline: median(perPath.baseline) };
 }
 
 /** llama.cpp: the prefix evaluated once, its state loaded into B sequences, then `steps` batched decode steps. */
@@ -190,8 +203,7 @@ async function endToEndBench(): Promise<EndToEndRow[]> {
   const steps = quick ? 4 : 8;
   const rows: EndToEndRow[] = [];
   for (const [batch, prefix] of configs) {
-    const h = await oursTokensPerSecond(gguf, 'hydragen', batch, prefix, steps);
-    const b = await oursTokensPerSecond(gguf, 'baseline', batch, prefix, steps);
+    const { hydragen: h, baseline: b } = await oursTokensPerSecond(gguf, batch, prefix, steps);
     const l = await llamaCppTokensPerSecond(gguf, batch, prefix, steps).catch((err: Error) => {
       process.stdout.write(`llama.cpp B=${batch} P=${prefix} failed: ${err.message}\n`);
       return undefined;

@@ -59,6 +59,8 @@ export interface EngineStats {
 export interface SampleHandlers {
   onSample(result: SampleResult): void;
   onProgress?(progress: SampleProgress): void;
+  /** After each decode step serving this job: rows in the step (all jobs), its time, nodes attended batched. */
+  onStep?(step: { rows: number; ms: number; sharedNodes: number }): void;
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
@@ -118,7 +120,7 @@ export class SamplingEngine {
     private readonly runner: ModelRunner,
     private readonly attention: TreeAttention,
     private readonly slots: KvSlots,
-    private readonly mode: AttentionMode,
+    private mode: AttentionMode,
     private readonly policy: SplitPolicy,
     private readonly pathCost: PathCost | undefined,
     options: EngineOptions,
@@ -146,6 +148,14 @@ export class SamplingEngine {
     const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads };
     const pathCost = mode === 'auto' ? await calibratePathCost(device, shape, kernels, policy) : undefined;
     return new SamplingEngine({ path, config: c }, model.tokenizer, runner, attention, new KvSlots(capacity), mode, policy, pathCost, options);
+  }
+
+  /** Switches the decode path from the next step on (e.g. to compare both paths on the same sequences). */
+  setAttention(mode: AttentionMode): void {
+    if (mode === 'auto' && !this.pathCost) {
+      throw new HydrapatchError('no_calibration', 'This engine was loaded with a forced attention path and has no measured costs for auto.', 'Load it with attention "auto".');
+    }
+    this.mode = mode;
   }
 
   stats(): EngineStats {
@@ -369,7 +379,10 @@ export class SamplingEngine {
     const logits = await this.runner.forward({ tokens, positions }, this.attention, rows.map((_, i) => i));
     const vocab = this.modelInfo.config.vocabSize;
     const elapsed = performance.now() - t0;
-    for (const job of jobs) job.decodeMs += elapsed;
+    for (const job of jobs) {
+      job.decodeMs += elapsed;
+      job.handlers.onStep?.({ rows: rows.length, ms: elapsed, sharedNodes: plan.prefix.length });
+    }
     rows.forEach((s, i) => {
       if (s.job.active.includes(s)) this.advance(s, logits.subarray(i * vocab, (i + 1) * vocab), s.tokens.length);
     });
