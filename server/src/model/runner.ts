@@ -286,6 +286,9 @@ export class ModelRunner implements AttentionShape {
     for (const p of batch.positions) {
       if (!(p >= 0 && p < 1 << 24)) throw new HydrapatchError('bad_position', `position ${p} is out of range`, 'Positions start at 0.');
     }
+    if (logitsRows.length > n) {
+      throw new HydrapatchError('bad_batch', `${logitsRows.length} logits rows asked of a batch of ${n}`, 'Ask for each row\'s logits at most once.');
+    }
     for (const r of logitsRows) {
       if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new HydrapatchError('bad_batch', `logits row ${r} is not a row of the batch (0..${n - 1})`, 'Ask for logits of rows within the batch.');
     }
