@@ -167,7 +167,7 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     const rows = page.locator('.explorer-folders-view .monaco-list-row');
     if (!(await rows.filter({ hasText: /^math\.js$/ }).count())) await rows.filter({ hasText: /^src$/ }).click();
     await rows.filter({ hasText: /^math\.js$/ }).dblclick();
-    await page.locator('.tab.active .label-name', { hasText: /^math\.js$/ }).first().waitFor();
+    await page.locator('.tab.active', { hasText: 'math.js', hasNotText: 'Hydrapatch' }).first().waitFor();
     await new Promise((r) => setTimeout(r, 1000));
     await page.keyboard.press('Control+Z');
     await page.keyboard.press('Control+S');

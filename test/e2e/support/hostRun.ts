@@ -33,8 +33,15 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
   try {
     const page = await browser.context.newPage();
     page.on('console', (m) => browserLog.push(m.text()));
+    const shot = join(repoRoot, 'test-artifacts', `host-${opts.mode}.png`);
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
     const exited = new Promise<number>((resolve) => {
-      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+      // The workbench waits for this call before it shuts down: the screenshot shows the end state
+      // (e.g. the panel of the untrusted run) for a person to look at.
+      void page.exposeFunction('codeAutomationExit', async (code: number) => {
+        await page.screenshot({ path: shot }).catch(() => undefined);
+        resolve(code);
+      });
     });
     const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
     const payload = [
@@ -44,9 +51,6 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
     await page.goto(`${server.url}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the host suite did not finish in 6 min\n${browserLog.slice(-40).join('\n')}`)), 360_000));
     const exitCode = await Promise.race([exited, timeout]);
-    // What the workbench showed at the end (e.g. the panel of the untrusted run), for a person to look at.
-    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
-    await page.screenshot({ path: join(repoRoot, 'test-artifacts', `host-${opts.mode}.png`) }).catch(() => undefined);
     let report: { failures: number; results: HostReport['results'] } = { failures: -1, results: [] };
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8'));
