@@ -11,8 +11,10 @@ export function run(): Promise<void> {
   registerHostTests((process.env.HP_E2E_MODE ?? 'trusted') as HostMode);
   const results: { title: string; state: string; error?: string; ms?: number }[] = [];
   return new Promise((resolve, reject) => {
-    const runner = mocha.run((failures) => {
+    const runner = mocha.run(async (failures) => {
       if (process.env.HP_E2E_REPORT) writeFileSync(process.env.HP_E2E_REPORT, JSON.stringify({ failures, results }, null, 2));
+      // A moment for the panel to render the last state before the workbench is screenshot and closed.
+      await new Promise((r) => setTimeout(r, 2000));
       if (failures > 0) reject(new Error(`${failures} host test(s) failed`));
       else resolve();
     });
