@@ -16,7 +16,8 @@ export interface PromptNode {
 
 export interface PromptTree {
   root: PromptNode;
-  /** Prepend the model's BOS token to the root (default true for chat/instruct use). */
+  /** Start the root with BOS where the model's tokenizer adds one (its add_bos_token; Qwen2 adds none).
+   *  Default true; false never adds it. */
   bos?: boolean;
 }
 

@@ -112,6 +112,7 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
   return {
     vocabSize: v.tokens.length,
     bosId: v.bosId,
+    addsBos: v.addBos,
     eosIds: v.eosIds,
     encode(text, options) {
       const out: number[] = [];

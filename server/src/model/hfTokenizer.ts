@@ -76,6 +76,7 @@ export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): 
   const tokenizer: Tokenizer = {
     vocabSize,
     bosId,
+    addsBos: addBos,
     eosIds,
     encode(text, options) {
       const out = tok.encode(text, { add_special_tokens: false }).ids;

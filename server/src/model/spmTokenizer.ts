@@ -99,6 +99,7 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
   return {
     vocabSize: v.tokens.length,
     bosId: v.bosId,
+    addsBos: v.addBos,
     eosIds: v.eosIds,
     encode(text, options) {
       const out: number[] = [];

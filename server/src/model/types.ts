@@ -41,6 +41,8 @@ export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosId?: number;
   readonly eosIds: number[];
+  /** The model's tokenizer puts BOS at the start of a text (`add_bos_token`); false for e.g. Qwen2. */
+  readonly addsBos?: boolean;
   encode(text: string, options?: { addBos?: boolean }): number[];
   decode(ids: number[]): string;
   /** The chat template applied to messages, ending with the assistant's turn open. */

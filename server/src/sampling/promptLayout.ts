@@ -45,7 +45,7 @@ export function layoutPromptTree(tree: PromptTree, tokenizer: Tokenizer, context
     } else {
       tokens = tokenizer.encode(node.text ?? '', { addBos: false });
     }
-    if (parent < 0 && tree.bos !== false && tokenizer.bosId !== undefined) tokens = [tokenizer.bosId, ...tokens];
+    if (parent < 0 && tree.bos !== false && tokenizer.addsBos !== false && tokenizer.bosId !== undefined) tokens = [tokenizer.bosId, ...tokens];
     const index = nodes.length;
     nodes.push({ tokens, parent, position, label: node.label });
     const end = position + tokens.length;

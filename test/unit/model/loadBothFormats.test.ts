@@ -22,6 +22,9 @@ for (const spec of [
     const gguf = await loadModel(m.gguf);
     const hf = await loadModel(m.hfDir);
     assert.deepEqual(hf.config, gguf.config);
+    // add_bos_token read from GGUF metadata and from tokenizer_config.json agree (gpt2 vocab: none, as Qwen2).
+    assert.equal(gguf.tokenizer.addsBos, spec.vocab === 'spm');
+    assert.equal(hf.tokenizer.addsBos, gguf.tokenizer.addsBos);
     assert.deepEqual([...hf.tensors.keys()].sort(), [...gguf.tensors.keys()].sort());
     assert.equal(gguf.config.tiedEmbeddings, spec.tied === true);
     assert.equal(gguf.tensors.has('output.weight'), spec.tied !== true);

@@ -1,4 +1,4 @@
-// Prompt trees flattened for the engine: positions, BOS on the root only, sample numbering by leaf,
+// Prompt trees flattened for the engine: positions, BOS on the root only (where the model adds one),
 // and clear refusals of bad trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,4 +47,11 @@ test('bad trees are refused with a hint', () => {
   ] as const) {
     assert.throws(() => layoutPromptTree(tree as never, tokenizer, context), (e: unknown) => e instanceof HydrapatchError && e.code === 'bad_tree' && !!e.hint);
   }
+});
+
+test('BOS follows the model: none where its tokenizer adds none (add_bos_token false, as Qwen2)', () => {
+  const noBos: Tokenizer = { ...tokenizer, addsBos: false };
+  assert.deepEqual(layoutPromptTree({ root: { text: 'a', n: 1 } }, noBos, 10).nodes[0].tokens, [97]);
+  assert.deepEqual(layoutPromptTree({ bos: true, root: { text: 'a', n: 1 } }, noBos, 10).nodes[0].tokens, [97]);
+  assert.deepEqual(layoutPromptTree({ root: { text: 'a', n: 1 } }, { ...tokenizer, addsBos: true }, 10).nodes[0].tokens, [1, 97]);
 });
