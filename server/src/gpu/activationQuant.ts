@@ -4,7 +4,7 @@
 // files; it also quarters the activation bytes a matmul loads. (For F16 weights llama.cpp's CPU
 // build keeps activations in f32 — measured: rounding them to f16 moved log-softmax 4e-3 away from
 // it — so f16 matmuls read f32 activations.)
-import { roundToF16 } from './f16';
+import { roundToF16 } from '../model/f16';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
 const wg = 64;

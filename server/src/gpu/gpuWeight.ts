@@ -5,7 +5,7 @@
 // is split by rows into parts, each its own buffer; kernels run once per part.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { Tensor, WeightType } from '../model/types';
-import { f16BitsToNumber } from './f16';
+import { f16BitsToF32 } from '../model/f16';
 import { uploadStorage } from './kernel';
 
 /** Rows [rowStart, rowStart + rows) of a weight, in one buffer. */
@@ -33,7 +33,7 @@ export function splitQ8_0(data: Uint8Array, blocks: number): { quants: Uint8Arra
   const scales = new Float32Array(blocks);
   for (let b = 0; b < blocks; b++) {
     const at = b * 34;
-    scales[b] = f16BitsToNumber(data[at] | (data[at + 1] << 8));
+    scales[b] = f16BitsToF32(data[at] | (data[at + 1] << 8));
     quants.set(data.subarray(at + 2, at + 34), b * 32);
   }
   return { quants, scales };
@@ -82,10 +82,10 @@ export function dequantize(tensor: Tensor): Float32Array {
   const bytes = tensor.data;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (tensor.type === 'f32') for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-  else if (tensor.type === 'f16') for (let i = 0; i < n; i++) out[i] = f16BitsToNumber(view.getUint16(i * 2, true));
+  else if (tensor.type === 'f16') for (let i = 0; i < n; i++) out[i] = f16BitsToF32(view.getUint16(i * 2, true));
   else {
     for (let b = 0; b < n / 32; b++) {
-      const d = f16BitsToNumber(view.getUint16(b * 34, true));
+      const d = f16BitsToF32(view.getUint16(b * 34, true));
       for (let j = 0; j < 32; j++) out[b * 32 + j] = d * view.getInt8(b * 34 + 2 + j);
     }
   }

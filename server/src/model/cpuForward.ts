@@ -8,11 +8,10 @@
 // a multiple of 32 are multiplied with f32 activations (rounding them would give 4e-3), others (an LM
 // head of vocabulary 520, 600, 777, …) with activations rounded to f16 (not rounding gives 1e-3).
 import { HydrapatchError } from '../../../src/protocol/errors';
-import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { f16BitsToF32, roundToF16 } from './f16';
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
 import type { LoadedModel, Tensor } from './types';
 
-const roundToF16 = (v: number): number => f16BitsToF32(f32ToF16Bits(v));
 
 export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
@@ -83,7 +82,7 @@ function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
       let amax = 0;
       for (let j = 0; j < Q8_BLOCK; j++) amax = Math.max(amax, Math.abs(Math.fround(x[b * Q8_BLOCK + j])));
       const id = amax ? Math.fround(127 / amax) : 0;
-      xd[b] = f16BitsToF32(f32ToF16Bits(Math.fround(amax / 127)));
+      xd[b] = roundToF16(Math.fround(amax / 127));
       for (let j = 0; j < Q8_BLOCK; j++) xq[b * Q8_BLOCK + j] = roundHalfEven(Math.fround(Math.fround(x[b * Q8_BLOCK + j]) * id));
     }
     const { scales, quants } = w.q8;

@@ -38,6 +38,11 @@ export function f16BitsToF32(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/** `value` rounded to the nearest binary16 (as llama.cpp's fp32→fp16 conversions do). */
+export function roundToF16(value: number): number {
+  return f16BitsToF32(f32ToF16Bits(value));
+}
+
 export function bf16BitsToF32(b: number): number {
   u32[0] = b << 16;
   return f32[0];

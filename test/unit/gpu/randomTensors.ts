@@ -1,7 +1,7 @@
 // Random inputs for the kernel tests: seeded numbers and weights encoded in GGUF's byte layouts
 // (written here independently of the engine's upload code, which the tests then exercise).
 import type { Tensor, WeightType } from '../../../server/src/model/types';
-import { numberToF16Bits } from '../../../server/src/gpu/f16';
+import { f32ToF16Bits } from '../../../server/src/model/f16';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -24,7 +24,7 @@ export function encodeTensor(name: string, type: WeightType, shape: number[], va
   if (type === 'f32') return { name, type, shape, data: new Uint8Array(values.slice().buffer) };
   if (type === 'f16') {
     const h = new Uint16Array(n);
-    for (let i = 0; i < n; i++) h[i] = numberToF16Bits(values[i]);
+    for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(values[i]);
     return { name, type, shape, data: new Uint8Array(h.buffer) };
   }
   const data = new Uint8Array((n / 32) * 34);
@@ -34,7 +34,7 @@ export function encodeTensor(name: string, type: WeightType, shape: number[], va
     for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(values[b * 32 + j]));
     const d = amax / 127;
     const id = d ? 1 / d : 0;
-    view.setUint16(b * 34, numberToF16Bits(d), true);
+    view.setUint16(b * 34, f32ToF16Bits(d), true);
     for (let j = 0; j < 32; j++) view.setInt8(b * 34 + 2 + j, Math.round(values[b * 32 + j] * id));
   }
   return { name, type, shape, data };
