@@ -41,7 +41,8 @@ export function panelState(run: RunState): PanelState {
     return {
       id: g.id,
       rank: g.rank,
-      verdict: g.verdict,
+      // Without a test run the pipeline's verdict ("no-fix") says nothing; call it what it is.
+      verdict: run.testsSkippedReason ? 'untested' : g.verdict,
       size: g.members.length,
       representative: g.representative,
       members: g.members,
@@ -60,7 +61,8 @@ export function panelState(run: RunState): PanelState {
     progress: { total: run.progress.total, sampled: run.progress.sampled, tested: run.progress.tested, passing: run.progress.passing },
     groups,
     tests,
-    coverage: run.coverage,
+    // Coverage counts verified candidates, which needs tests.
+    coverage: run.testsSkippedReason ? null : run.coverage,
     testsSkippedReason: run.testsSkippedReason,
     error: run.error,
   };

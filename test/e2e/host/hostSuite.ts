@@ -14,7 +14,7 @@ export function run(): Promise<void> {
     const runner = mocha.run(async (failures) => {
       if (process.env.HP_E2E_REPORT) writeFileSync(process.env.HP_E2E_REPORT, JSON.stringify({ failures, results }, null, 2));
       // A moment for the panel to render the last state before the workbench is screenshot and closed.
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 5000));
       if (failures > 0) reject(new Error(`${failures} host test(s) failed`));
       else resolve();
     });

@@ -118,7 +118,8 @@ export function registerHostTests(mode: HostMode): void {
         assert.ok(state.testsSkippedReason, 'the panel should say why tests did not run');
         assert.strictEqual(state.progress.tested, 0);
         assert.ok(state.groups.length >= 2, `expected candidate groups, got ${state.groups.length}`);
-        assert.ok(state.groups.every((g) => g.sandbox === '' && Object.values(g.tests).every((t) => t === 'not-run')));
+        assert.ok(state.groups.every((g) => g.verdict === 'untested' && g.sandbox === '' && Object.values(g.tests).every((t) => t === 'not-run')));
+        assert.strictEqual(state.coverage, null, 'no coverage without tests');
         assert.strictEqual(original(), unchanged, 'the workspace changed');
         assert.strictEqual(worktrees().length, 1, 'a worktree was left behind');
       });
