@@ -2,7 +2,8 @@
 // 1. one test run's time (median of R runs in a worktree), unsandboxed and in the sandbox, interleaved;
 // 2. a whole solve of C distinct candidates with P parallel test runs, against the ideal (C ÷ P) × one run.
 // Goals (issue 5, issue 8): solve ≤ 2× ideal; sandboxed ÷ unsandboxed per run ≤ 1.2.
-// Usage: npm run bench:verify [-- --candidates 64 --parallel 4 --runs 5]
+// Usage: npm run bench:verify [-- --candidates 64 --parallel 4 --runs 5 --json FILE]
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { solve } from '../src/core/pipeline/solve';
@@ -19,7 +20,7 @@ import { defaultSampleParams } from '../src/protocol/sampling';
 import type { SandboxMode } from '../src/core/pipeline/types';
 import { repoFromFixture } from '../test/helpers/gitRepo';
 
-const { values } = parseArgs({ options: { candidates: { type: 'string' }, parallel: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({ options: { candidates: { type: 'string' }, parallel: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const candidates = Number(values.candidates ?? 64);
 const parallel = Number(values.parallel ?? 4);
 const runs = Number(values.runs ?? 5);
@@ -110,12 +111,14 @@ async function main() {
     }
     if (cores < parallel) console.log(`\nnote: ${cores} cores for ${parallel} parallel runs: the runs compete for CPU, so on an idle machine the ratio cannot go below about ${(parallel / cores).toFixed(1)}; under load (here ${loadavg()[0].toFixed(1)}) one run is slowed as much as the parallel ones and the ratio says less.`);
     console.log('');
-    console.log(JSON.stringify({
+    const json = JSON.stringify({
       bench: 'verify', candidates, parallel, cores, load1: loadavg()[0], testCommand,
       singleRunMs: { unsandboxed: oneRun, sandboxed: sandboxedRun ?? null, samples: Object.fromEntries(single) },
       sandboxOverhead: sandboxedRun === undefined ? null : sandboxedRun / oneRun,
       solves: rows,
-    }));
+    });
+    console.log(json);
+    if (values.json) writeFileSync(values.json, json + '\n');
   } finally {
     repo.cleanup();
   }
