@@ -19,6 +19,7 @@ function run(cmd, args, opts = {}) {
   }
 }
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+const debInstalled = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed') ?? false;
 
 function lavapipeOk() {
   // Mesa 25 (bookworm-backports) lavapipe; Debian 12's own Mesa 22 is refused by Dawn.
@@ -34,6 +35,8 @@ function systemPackages() {
   if (!has('bwrap')) want.push('bubblewrap');
   if (!has('git')) want.push('git');
   if (process.env.HYDRAPATCH_E2E !== '0' && !has('chromium')) want.push('chromium');
+  // code-server's kerberos module (the end-to-end tests' VS Code) compiles against these headers.
+  if (process.env.HYDRAPATCH_E2E !== '0' && !debInstalled('libkrb5-dev')) want.push('libkrb5-dev');
   if (!needLavapipe && want.length === 0) return;
   if (process.getuid?.() !== 0) {
     process.stderr.write(
