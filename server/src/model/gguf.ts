@@ -1,10 +1,11 @@
 // GGUF reader (versions 2 and 3): metadata of every value type, tensor infos, alignment. The header is
 // read through a file descriptor in chunks and tensor data one tensor at a time, so a multi-GB file is
 // never held in one Buffer.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ggmlTypeInfo, ggmlTypeName } from './ggmlTypes';
 import { modelError } from './modelError';
+import { openModelFile } from './openModelFile';
 
 export type GgufValue = number | boolean | string | GgufValue[];
 
@@ -119,12 +120,7 @@ function readValue(c: Cursor, type: number, key: string): GgufValue {
 }
 
 export function readGguf(path: string): GgufFile {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw modelError('model_not_found', path, `cannot open: ${(err as Error).message}`);
-  }
+  const fd = openModelFile(path);
   try {
     const size = fstatSync(fd).size;
     const c = new Cursor(fd, path, size);

@@ -1,9 +1,10 @@
 // One .safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's
 // dtype, shape and byte range, then the data. The header is checked against the file before any
 // tensor is read, so a header that lies about sizes is caught up front.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { modelError } from './modelError';
+import { openModelFile } from './openModelFile';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
@@ -25,12 +26,7 @@ const dtypeBytes: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I6
 const MAX_HEADER = 100 * 1024 * 1024;
 
 export function readSafetensorsHeader(path: string): SafetensorsFile {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw modelError('model_not_found', path, `cannot open: ${(err as Error).message}`);
-  }
+  const fd = openModelFile(path);
   try {
     const size = fstatSync(fd).size;
     const lenBuf = Buffer.alloc(8);
