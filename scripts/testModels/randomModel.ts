@@ -17,20 +17,12 @@ import type { ModelConfig, WeightType } from '../../server/src/model/types';
 import { Prng } from './prng';
 import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
 
-export interface TestModelSpec {
-  arch: 'llama' | 'qwen2';
+export interface TestModelSpec
+  extends Pick<ModelConfig, 'arch' | 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'contextLength'> {
   weightType: WeightType;
   vocab: 'gpt2' | 'spm';
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
   tied: boolean;
   seed: number;
-  contextLength: number;
   /** Number of safetensors shards in the HF folder (>1 writes model.safetensors.index.json). */
   hfShards: number;
 }
