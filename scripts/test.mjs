@@ -6,7 +6,10 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
+// --electron also runs the e2e suite in VS Code desktop, which downloads VS Code (test/e2e/electron.test.ts).
+const electron = process.argv.includes('--electron');
+if (electron) process.env.HYDRAPATCH_E2E_ELECTRON = '1';
+const args = process.argv.slice(2).filter((a) => a !== '--electron');
 const dirs = args.length ? args : ['test/unit', 'test/integration', 'test/e2e'];
 
 function collect(dir, out) {

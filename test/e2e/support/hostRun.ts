@@ -12,7 +12,14 @@ export interface HostReport {
   exitCode: number;
   failures: number;
   results: { title: string; state: string; error?: string; ms?: number }[];
-  browserLog: string[];
+  /** The browser's console (code-server), or VS Code's stdout and stderr (desktop). */
+  log: string[];
+}
+
+/** The failed host tests with their errors, and the tail of the log: the message of a failed assertion. */
+export function explainHostReport(r: HostReport): string {
+  const failed = r.results.filter((t) => t.state !== 'passed').map((t) => `${t.title}\n${t.error}`);
+  return `exit ${r.exitCode}, ${r.failures} failures\n${failed.join('\n\n')}\n--- log tail ---\n${r.log.slice(-30).join('\n')}`;
 }
 
 export async function runHostSuite(opts: { paths: CodeServerPaths; folder: string; mode: HostMode; settings: Record<string, unknown> }): Promise<HostReport> {
@@ -20,11 +27,7 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
   const reportFile = join(scratch, 'report.json');
   const server = await startCodeServer({
     paths: opts.paths,
-    settings: {
-      ...opts.settings,
-      'security.workspace.trust.enabled': opts.mode === 'untrusted',
-      'security.workspace.trust.startupPrompt': 'never',
-    },
+    settings: opts.settings,
     vscodeOptions: ['enable-smoke-test-driver'],
     env: { HP_E2E_REPORT: reportFile, HP_E2E_MODE: opts.mode },
   });
@@ -57,7 +60,7 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
     } catch {
       // No report: the suite did not even load; the browser log says why.
     }
-    return { exitCode, ...report, browserLog };
+    return { exitCode, ...report, log: browserLog };
   } finally {
     await browser.close();
     await server.stop();
