@@ -6,7 +6,7 @@ import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
 import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
-import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { BROADCAST_MIN_ROWS, createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
@@ -256,14 +256,17 @@ export class ModelRunner implements AttentionShape {
 
   private matmul(enc: GPUCommandEncoder, w: GpuWeight, x: { x: GPUBuffer; scales?: GPUBuffer }, M: number, y: GPUBuffer, bias?: GPUBuffer, accumulate = false): void {
     const rowsPerGroup = M === 1 ? 1 : 4;
-    // The subgroup reduction pays off in matrix-vector products (decode), where it is a large part of
-    // the work; in prefill the K loop dominates, and the R=4 subgroup variant measured slower to run
-    // and took minutes to compile on lavapipe, so prefill reduces through workgroup memory.
-    const subgroups = this.subgroups && rowsPerGroup === 1;
-    const key = `${w.type}/${rowsPerGroup}/${subgroups}`;
+    // Many rows (batched decode, prefill) with subgroups: the broadcast variant (no reduction across
+    // lanes, weight rows shared by subgroupBroadcast). Otherwise the subgroup reduction pays off in
+    // matrix-vector products (decode), where it is a large part of the work; with a few rows the K loop
+    // dominates, and the R=4 subgroup variant measured slower to run and took minutes to compile on
+    // lavapipe, so that case reduces through workgroup memory.
+    const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
+    const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
+    const key = `${w.type}/${broadcast ? 'bcast' : rowsPerGroup}/${subgroups}`;
     let entry = this.kernels.matmul.get(key);
     if (!entry) {
-      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8 };
+      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast };
       const kernel = cachedKernel(this.gpu.device, `matmul_${key}`, () => createMatmulKernel(this.gpu.device, variant));
       entry = { kernel, variant };
       this.kernels.matmul.set(key, entry);

@@ -13,6 +13,15 @@ const shapes: [number, number, number][] = [
   [7, 37, 96],
   [16, 8, 256],
 ];
+/**
+ * The broadcast kernel's edges: rows past a block of 32 (M), weight rows past a block of 16 (N), K
+ * units past a chunk of 8 (K = 96 is 3 Q8_0 blocks, 12 f16 units, 24 f32 units; 224 is 7/28/56).
+ */
+const broadcastShapes: [number, number, number][] = [
+  [64, 48, 128],
+  [33, 17, 96],
+  [70, 40, 224],
+];
 
 test('activation quantisation to Q8_0 matches the CPU reference bit for bit', async () => {
   const { device } = await getGpu();
@@ -42,11 +51,11 @@ for (const subgroups of [true, false]) {
     const arena = new UniformArena(device);
     const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
-      // The runner uses the subgroup reduction for one-row (decode) matmuls only.
-      for (const rows of subgroups ? [1] : [1, 4]) {
-        const v: MatmulVariant = { type, rows, subgroups, lanes: 8 };
+      // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
+      for (const rows of subgroups ? [1, 'broadcast' as const] : [1, 4]) {
+        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
         const kernel = createMatmulKernel(device, v);
-        for (const [M, N, K] of shapes) {
+        for (const [M, N, K] of rows === 'broadcast' ? [...shapes, ...broadcastShapes] : shapes) {
           const seed = M * 1000 + N * 10 + K;
           const x = randomF32(M * K, seed, 2);
           const wt = encodeTensor('w', type, [N, K], randomF32(N * K, seed + 1, 0.5));
@@ -79,7 +88,7 @@ for (const subgroups of [true, false]) {
           const got = await readF32(device, y, M * N);
           const want = matmulRef(xRef, M, wt, bias, prior);
           const err = maxRelDiff(got, want);
-          assert.ok(err < 2e-6, `${type} rows=${rows} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
     }
