@@ -10,7 +10,8 @@
 // through workgroup memory. Shapes are uniforms: one pipeline per (weight type, R) serves every matmul.
 //
 // For many X rows (batched decode, prefill) with subgroups, the `broadcast` variant does better (2-2.4×
-// measured at M=64..128 on lavapipe): it is Hydragen's prefix kernel without the softmax. Each lane
+// measured at M=64..128 on lavapipe; 16 weight rows per workgroup ran no faster and doubled the ~20 s cold
+// compile): it is Hydragen's prefix kernel without the softmax. Each lane
 // owns BROADCAST_ROWS_PER_LANE rows of X and computes their whole dot products (no reduction across
 // lanes, so no reduction cost for small K); the 8 lanes walk BROADCAST_COLS weight rows together, each
 // lane loading one unit of every weight row per chunk of 8 units and sharing it with subgroupBroadcast.
@@ -35,7 +36,7 @@ export interface MatmulVariant {
 
 /** Broadcast variant: X rows each lane owns, weight rows per workgroup, K units per chunk. */
 export const BROADCAST_ROWS_PER_LANE = 4;
-export const BROADCAST_COLS = 16;
+export const BROADCAST_COLS = 8;
 const BROADCAST_CHUNK = 8;
 /** X rows from which the runner uses the broadcast variant (below, most of its rows would idle). */
 export const BROADCAST_MIN_ROWS = 16;

@@ -14,7 +14,7 @@ const shapes: [number, number, number][] = [
   [16, 8, 256],
 ];
 /**
- * The broadcast kernel's edges: rows past a block of 32 (M), weight rows past a block of 16 (N), K
+ * The broadcast kernel's edges: rows past a block of 32 (M), weight rows past a block of 8 (N), K
  * units past a chunk of 8 (K = 96 is 3 Q8_0 blocks, 12 f16 units, 24 f32 units; 224 is 7/28/56).
  */
 const broadcastShapes: [number, number, number][] = [
