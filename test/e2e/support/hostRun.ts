@@ -52,8 +52,12 @@ export async function runHostSuite(opts: { paths: CodeServerPaths; folder: strin
       ['extensionTestsPath', remote(join(repoRoot, 'out', 'e2e', 'hostSuite.js'))],
     ];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the host suite did not finish in 6 min\n${browserLog.slice(-40).join('\n')}`)), 360_000));
-    const exitCode = await Promise.race([exited, timeout]);
+    // Cleared when the suite ends: a pending 6-minute timer would keep this test process alive that long.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the host suite did not finish in 6 min\n${browserLog.slice(-40).join('\n')}`)), 360_000);
+    });
+    const exitCode = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
     let report: { failures: number; results: HostReport['results'] } = { failures: -1, results: [] };
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8'));
