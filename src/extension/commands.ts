@@ -1,6 +1,6 @@
 // The command palette entries (category "Hydrapatch") and the panel's per-candidate actions.
 import * as vscode from 'vscode';
-import { HydrapatchError, formatError } from '../protocol/errors';
+import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
 import type { CandidateAction } from '../protocol/webview';
 import { applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
@@ -30,7 +30,7 @@ export interface CommandDeps {
 function report(log: Log, err: unknown): void {
   const e = HydrapatchError.from(err).toData();
   log.error(formatError(e));
-  void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+  void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
 }
 
 function workspaceFolder(): vscode.WorkspaceFolder {

@@ -2,7 +2,7 @@
 // commands) and hands back a small read-only API that the tests inside the extension host use.
 import * as vscode from 'vscode';
 import { solve } from '../core/pipeline/solve';
-import { HydrapatchError, formatError } from '../protocol/errors';
+import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
 import type { PanelState } from '../protocol/webview';
 import { CandidateDocuments, SCHEME } from './candidateDocuments';
 import { candidateAction, registerCommands, type CommandDeps } from './commands';
@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
       const e = HydrapatchError.from(err).toData();
       log.error(formatError(e));
       panel.notice(e.message);
-      void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+      void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
     }
   });
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));

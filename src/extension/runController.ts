@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { HydrapatchError, formatError } from '../protocol/errors';
+import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
 import type { Solve, SolveOptions } from '../core/pipeline/types';
 import type { SampleSource } from '../core/sampling/sampleSource';
 import { defaultSampleParams } from '../protocol/sampling';
@@ -168,7 +168,7 @@ export class RunController {
           if (!abort.signal.aborted) {
             run.error = e.toData();
             this.log.error(formatError(e.toData()));
-            void vscode.window.showErrorMessage(`Hydrapatch: ${e.message}${e.hint ? ` ${e.hint}` : ''}`, 'Show Log').then((a) => a && this.log.show());
+            void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`, 'Show Log').then((a) => a && this.log.show());
           }
         } finally {
           await source?.close().catch(() => undefined);

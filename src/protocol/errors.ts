@@ -35,3 +35,14 @@ export class HydrapatchError extends Error implements ErrorData {
 export function formatError(err: ErrorData): string {
   return err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message;
 }
+
+/**
+ * The message and its hint as sentences, for a notification: "the tests did not run: … . Install
+ * bubblewrap, …." — never run together as one ("… agreement install bubblewrap …").
+ */
+export function errorSentences(err: ErrorData): string {
+  const sentence = (s: string) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
+  if (!err.hint) return sentence(err.message);
+  const hint = sentence(err.hint);
+  return `${sentence(err.message)} ${hint.charAt(0).toUpperCase()}${hint.slice(1)}`;
+}
