@@ -1,20 +1,28 @@
-// The review panel (webview). Renders the state the extension posts; keeps it in getState/setState so
-// it comes back at once when the panel is hidden and shown again; sends back what the user clicks.
+// The review panel (webview). Renders the state the extension posts; keeps it, with the group the user
+// selected, in getState/setState, so both come back at once when the panel is hidden and shown again
+// (the webview is not retained while hidden); sends back what the user clicks.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { CandidateAction, FromPanel, PanelGroup, PanelState, TestCell, ToPanel } from '../src/protocol/webview';
 import { coveragePlot } from './coveragePlot';
 import { h } from './dom';
 
+/** What the webview keeps across hide and show: the run's state and the selected group (its representative). */
+interface Saved {
+  state: PanelState;
+  selected?: number;
+}
+
 interface VsCodeApi {
   postMessage(msg: FromPanel): void;
-  getState(): PanelState | undefined;
-  setState(state: PanelState): void;
+  getState(): Saved | undefined;
+  setState(saved: Saved): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
+let view: Saved | undefined;
 
 const cellText: Record<TestCell, string> = { pass: '✓', fail: '✗', 'new-failure': '✗!', fixed: '✓+', flaky: '~', 'not-run': '·' };
 const cellTitle: Record<TestCell, string> = {
@@ -38,11 +46,32 @@ function sandboxNote(g: PanelGroup): HTMLElement | null {
   return null;
 }
 
-function groupRow(state: PanelState, g: PanelGroup): HTMLElement {
+/**
+ * Selects a group (a click anywhere on its row, its buttons included, or Enter/Space on the row): its
+ * row and its column of the test grid are marked in place, so focus and the clicked button stay.
+ */
+function select(g: PanelGroup): void {
+  if (!view || view.selected === g.representative) return;
+  view = { ...view, selected: g.representative };
+  vscode.setState(view);
+  for (const el of app.querySelectorAll<HTMLElement>('[data-rep]')) {
+    const on = el.dataset.rep === String(g.representative);
+    el.classList.toggle('selected', on);
+    if (el.matches('tr.group')) el.setAttribute('aria-selected', String(on));
+  }
+}
+
+function groupRow(state: PanelState, g: PanelGroup, selected: boolean): HTMLElement {
   const canAct = g.applyStatus === 'clean' || g.applyStatus === 'fuzzy';
-  return h(
+  const row = h(
     'tr',
-    { class: `group verdict-${g.verdict}${g.discarded ? ' discarded' : ''}`, 'data-group': String(g.id) },
+    {
+      class: `group verdict-${g.verdict}${g.discarded ? ' discarded' : ''}${selected ? ' selected' : ''}`,
+      'data-group': String(g.id),
+      'data-rep': String(g.representative),
+      tabindex: '0',
+      'aria-selected': String(selected),
+    },
     h('td', { class: 'rank' }, `#${g.rank}`),
     h('td', {}, h('vscode-badge', { class: `verdict ${g.verdict}` }, g.verdict)),
     h('td', { title: `samples ${g.members.join(', ')}` }, `${g.size} sample${g.size === 1 ? '' : 's'}`),
@@ -59,10 +88,21 @@ function groupRow(state: PanelState, g: PanelGroup): HTMLElement {
       !g.discarded && button('Discard', 'discard', state, g),
     ),
   );
+  row.addEventListener('click', () => select(g));
+  row.addEventListener('keydown', (e) => {
+    if (e.target === row && (e.key === 'Enter' || e.key === ' ')) select(g);
+  });
+  return row;
 }
 
-function testGrid(state: PanelState, groups: PanelGroup[]): HTMLElement {
-  const head = h('tr', {}, h('th', { class: 'test-name' }, 'test'), ...groups.map((g) => h('th', { title: `group ${g.id}, sample #${g.representative}` }, `#${g.rank}`)));
+function testGrid(state: PanelState, groups: PanelGroup[], selected: number | undefined): HTMLElement {
+  const column = (g: PanelGroup) => (g.representative === selected ? ' selected' : '');
+  const head = h(
+    'tr',
+    {},
+    h('th', { class: 'test-name' }, 'test'),
+    ...groups.map((g) => h('th', { class: column(g).trim() || undefined, 'data-rep': String(g.representative), title: `group ${g.id}, sample #${g.representative}` }, `#${g.rank}`)),
+  );
   const rows = state.tests.map((t) =>
     h(
       'tr',
@@ -71,14 +111,14 @@ function testGrid(state: PanelState, groups: PanelGroup[]): HTMLElement {
       ...groups.map((g) => {
         const c = g.tests[t] ?? 'not-run';
         const note = g.sandbox === 'none' ? ' (unsandboxed)' : '';
-        return h('td', { class: `cell ${c}`, title: `${cellTitle[c]}${note}` }, cellText[c]);
+        return h('td', { class: `cell ${c}${column(g)}`, 'data-rep': String(g.representative), title: `${cellTitle[c]}${note}` }, cellText[c]);
       }),
     ),
   );
   return h('table', { class: 'grid' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
-function render(state: PanelState): void {
+function render({ state, selected }: Saved): void {
   const p = state.progress;
   const groups = state.groups.filter((g) => !g.discarded);
   const parts: (HTMLElement | SVGElement | null | false)[] = [
@@ -98,9 +138,9 @@ function render(state: PanelState): void {
       h('h3', {}, `Groups (${groups.length})`),
       groups.length === 0
         ? h('p', { class: 'muted' }, 'No candidate applied yet.')
-        : h('table', { class: 'groups' }, h('tbody', {}, ...groups.map((g) => groupRow(state, g)))),
+        : h('table', { class: 'groups' }, h('tbody', {}, ...groups.map((g) => groupRow(state, g, g.representative === selected)))),
     ),
-    groups.length > 0 && state.tests.length > 0 ? h('section', { id: 'tests' }, h('h3', {}, 'Tests × candidates'), testGrid(state, groups)) : null,
+    groups.length > 0 && state.tests.length > 0 ? h('section', { id: 'tests' }, h('h3', {}, 'Tests × candidates'), testGrid(state, groups, selected)) : null,
   ];
   app.replaceChildren(...parts.filter((x): x is HTMLElement => !!x));
 }
@@ -114,11 +154,14 @@ function notice(text: string): void {
 window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
   const msg = event.data;
   if (msg.type === 'state') {
-    vscode.setState(msg.state);
-    render(msg.state);
+    // A new run starts with nothing selected; within a run the selection stays while its group is listed.
+    const keep = view?.state.runId === msg.state.runId && msg.state.groups.some((g) => g.representative === view?.selected && !g.discarded);
+    view = { state: msg.state, selected: keep ? view?.selected : undefined };
+    vscode.setState(view);
+    render(view);
   } else if (msg.type === 'notice') notice(msg.text);
 });
 
-const saved = vscode.getState();
-if (saved) render(saved);
+view = vscode.getState();
+if (view) render(view);
 vscode.postMessage({ type: 'ready' });

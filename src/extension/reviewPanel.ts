@@ -25,7 +25,8 @@ export class ReviewPanel implements vscode.Disposable {
 
   show(): void {
     if (this.panel) {
-      this.panel.reveal(vscode.ViewColumn.Two, true);
+      // Where it is: the user may have moved it, and a diff may be open beside it.
+      this.panel.reveal(undefined, true);
       return;
     }
     const panel = vscode.window.createWebviewPanel('hydrapatch.candidates', 'Hydrapatch Candidates', { viewColumn: vscode.ViewColumn.Two, preserveFocus: true }, {
