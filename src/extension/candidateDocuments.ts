@@ -1,5 +1,7 @@
-// Virtual documents for VS Code's own diff editor: hydrapatch:/<run>/<candidate>/<before|after>/<path>.
-// Nothing is written to disk; the content comes from the run's base files and the candidate's diff.
+// Virtual documents for VS Code's own diff editor: hydrapatch:/<path>?run=<id>&candidate=<i>&side=<before|after>.
+// Both sides of a file share its path (the multi-file diff editor reads two paths as a rename) and
+// differ in the query. Nothing is written to disk; the content comes from the run's base files and
+// the candidate's diff.
 import * as vscode from 'vscode';
 import { HydrapatchError } from '../protocol/errors';
 import { fileChanges, type FileChange } from './candidateFiles';
@@ -13,23 +15,35 @@ export function candidateChanges(run: RunState, index: number): FileChange[] {
   return fileChanges(c.diff, (p) => run.base.get(p) ?? null);
 }
 
-function uriFor(run: RunState, index: number, side: 'before' | 'after', path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: SCHEME, path: `/${run.runId}/${index}/${side}/${path}` });
+type Side = 'before' | 'after';
+
+function uriFor(run: RunState, index: number, side: Side, path: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: SCHEME, path: `/${path}`, query: new URLSearchParams({ run: String(run.runId), candidate: String(index), side }).toString() });
 }
+
+/** The editor group commands that focus the group of a view column (the diff goes beside the panel: One or Two). */
+const FOCUS_GROUP: Partial<Record<vscode.ViewColumn, string>> = {
+  [vscode.ViewColumn.One]: 'workbench.action.focusFirstEditorGroup',
+  [vscode.ViewColumn.Two]: 'workbench.action.focusSecondEditorGroup',
+  [vscode.ViewColumn.Three]: 'workbench.action.focusThirdEditorGroup',
+};
 
 export class CandidateDocuments implements vscode.TextDocumentContentProvider {
   constructor(private readonly currentRun: () => RunState | undefined) {}
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    const [, runId, index, side, ...rest] = uri.path.split('/');
+    const q = new URLSearchParams(uri.query);
     const run = this.currentRun();
-    if (!run || String(run.runId) !== runId) return '';
-    const path = rest.join('/');
-    const change = candidateChanges(run, Number(index)).find((f) => f.path === path);
-    return (side === 'before' ? change?.before : change?.after) ?? '';
+    if (!run || String(run.runId) !== q.get('run')) return '';
+    const path = uri.path.replace(/^\//, '');
+    const change = candidateChanges(run, Number(q.get('candidate'))).find((f) => f.path === path);
+    return (q.get('side') === 'before' ? change?.before : change?.after) ?? '';
   }
 
-  /** Opens the candidate in the diff editor beside the panel, keeping focus where it is. */
+  /**
+   * Opens the candidate in the diff editor beside the panel: one file with the focus kept where it is,
+   * several in the multi-file diff editor (which always takes the focus).
+   */
   async openDiff(run: RunState, index: number, viewColumn: vscode.ViewColumn): Promise<void> {
     const changes = candidateChanges(run, index);
     const options = { preserveFocus: true, preview: true, viewColumn };
@@ -38,7 +52,17 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
       await vscode.commands.executeCommand('vscode.diff', uriFor(run, index, 'before', f.path), uriFor(run, index, 'after', f.path), `Hydrapatch #${index}: ${f.path}`, options);
       return;
     }
-    const resources = changes.map((f) => [vscode.Uri.joinPath(vscode.Uri.file(run.repoRoot), f.path), uriFor(run, index, 'before', f.path), uriFor(run, index, 'after', f.path)]);
-    await vscode.commands.executeCommand('vscode.changes', `Hydrapatch #${index} (${changes.length} files)`, resources);
+    // A created file has no before side, a deleted one no after side (shown as added / deleted).
+    const resources = changes.map((f) => [
+      vscode.Uri.joinPath(vscode.Uri.file(run.repoRoot), f.path),
+      f.before === null ? undefined : uriFor(run, index, 'before', f.path),
+      f.after === null ? undefined : uriFor(run, index, 'after', f.path),
+    ]);
+    // vscode.changes takes no view column and opens in the active group, which is the panel's after a
+    // click in it: focus the column beside the panel first, so that the panel stays in view.
+    const focus = FOCUS_GROUP[viewColumn];
+    if (focus) await vscode.commands.executeCommand(focus);
+    // The editor adds the count itself: "Hydrapatch #3 (2 files)".
+    await vscode.commands.executeCommand('vscode.changes', `Hydrapatch #${index}`, resources);
   }
 }
