@@ -1,11 +1,13 @@
 // The packaged extension in a real VS Code (code-server 4.139.1), driven like a user would: install
 // the .vsix, open a fixture repository with a failing test, run "Hydrapatch: Solve Issue with N
 // Samples" from the command palette, watch the status bar, review the panel (candidate groups, test
-// grid, coverage plot), open a diff, apply the best candidate, and check the file and its tests.
-// Screenshots go to test-artifacts/. The model is a stand-in replaying raw outputs; the rest is real.
+// grid, coverage plot), hide the panel and show it again, open a diff (one file, and two files in
+// the multi-file diff editor), apply the best candidate, and check the file and its tests. The
+// endpoint's key is set through "Set Endpoint API Key" first and must reach the endpoint, not the
+// settings. Screenshots go to test-artifacts/. The model is a stand-in replaying raw outputs; the rest is real.
 import * as assert from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -14,37 +16,12 @@ import { packageVsix } from './support/build';
 import { ensureCodeServer, repoRoot, startCodeServer, type RunningCodeServer } from './support/codeServer';
 import { FIXED_LINE, makeFixtureRepo, RAW_OUTPUTS } from './support/fixtureRepo';
 import { startReplayModel, type ReplayModel } from './support/replayModel';
+import { answer, panelFrame, quickOpen, runCommand, until } from './support/workbench';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 const N = 8;
-
-/** Retries until the command is listed: on a busy machine the workbench scans extensions for a while. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  const end = Date.now() + 120_000;
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ timeout: 5_000 });
-      break;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await page.keyboard.press('Escape');
-    }
-  }
-  await page.keyboard.press('Enter');
-}
-
-/** Answers the input box whose title contains `title` (not the palette that is still closing). */
-async function answer(page: Page, title: string, text: string): Promise<void> {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-}
+/** The endpoint's API key, typed into "Hydrapatch: Set Endpoint API Key". */
+const KEY = `sk-hp-e2e-${process.pid}-${Date.now().toString(36)}`;
 
 /** The fixture's own tests, run as a user would (outside node:test's child-process protocol). */
 function fixtureTests(folder: string): number | null {
@@ -86,7 +63,7 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     page = await browser.context.newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90_000 });
-    panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    panel = panelFrame(page);
   });
 
   after(async () => {
@@ -94,6 +71,13 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await server?.stop();
     await model?.close();
     if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('stores the endpoint key typed into "Set Endpoint API Key"', async () => {
+    await runCommand(page, 'Hydrapatch: Set Endpoint API Key');
+    await answer(page, 'API key of the OpenAI-compatible endpoint', KEY);
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    assert.strictEqual(model.completionHeaders.length, 0, 'nothing was sampled yet');
   });
 
   it('solves the issue from the command palette, with progress in the status bar', async () => {
@@ -122,12 +106,67 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await page.screenshot({ path: join(artifacts, 'panel.png') });
   });
 
+  it('sent the key to the endpoint as a Bearer token, and kept it out of settings.json', async () => {
+    assert.ok(model.completionHeaders.length >= 1, 'the endpoint was never asked');
+    for (const h of model.completionHeaders) assert.strictEqual(h.authorization, `Bearer ${KEY}`);
+    const settingsFiles = [join(server.home, 'user-data', 'User', 'settings.json'), join(folder, '.vscode', 'settings.json')];
+    for (const f of settingsFiles.filter((f) => existsSync(f))) assert.ok(!readFileSync(f, 'utf8').includes(KEY), `the key is in ${f}`);
+    assert.ok(existsSync(settingsFiles[0]), 'the user settings file should exist');
+  });
+
+  it('restores the candidates and the selected group when the panel is hidden and shown again', async () => {
+    const rows = panel.locator('tr.group');
+    const listed = await rows.allInnerTexts();
+    await rows.nth(1).locator('td.rank').click();
+    await panel.locator('tr.group.selected').waitFor();
+    assert.strictEqual(await rows.nth(1).getAttribute('aria-selected'), 'true');
+    // A mark in this webview's document: gone after showing again proves the webview was made anew.
+    await panel.locator('body').evaluate((b) => (b.dataset.hpMark = 'before-hide'));
+    // Another editor in the panel's group hides the panel (its webview is not retained while hidden).
+    const panelTab = page.locator('.tab', { hasText: 'Hydrapatch Candidates' });
+    await panelTab.click();
+    await quickOpen(page, 'package.json');
+    await page.locator('.tab.active', { hasText: 'package.json' }).waitFor();
+    await until('the panel to be hidden', async () => (await page.locator('.tab.active', { hasText: 'Hydrapatch Candidates' }).count()) === 0);
+    await page.screenshot({ path: join(artifacts, 'panel-hidden.png') });
+    await panelTab.click();
+    await rows.first().waitFor({ timeout: 30_000 });
+    assert.strictEqual(await panel.locator('body').getAttribute('data-hp-mark'), null, 'the webview was kept while hidden, so nothing was restored');
+    assert.deepStrictEqual(await rows.allInnerTexts(), listed, 'the candidate groups came back changed');
+    assert.strictEqual(await panel.locator('tr.group.selected').count(), 1, 'the selection was lost');
+    assert.strictEqual(await rows.nth(1).getAttribute('aria-selected'), 'true', 'another group is selected');
+    assert.ok((await panel.locator('table.grid th.selected').count()) === 1, 'the selected group\'s column in the test grid');
+    await page.screenshot({ path: join(artifacts, 'panel-restored.png') });
+  });
+
   it('opens the best candidate in VS Code\'s diff editor', async () => {
     await panel.locator('tr.group').first().locator('vscode-button[data-action="openDiff"]').click();
     const diff = page.locator('.monaco-diff-editor');
     await diff.first().waitFor({ timeout: 30_000 });
     await page.locator('.tab', { hasText: 'Hydrapatch #' }).first().waitFor();
     await page.screenshot({ path: join(artifacts, 'diff.png') });
+  });
+
+  it('opens a candidate that changes two files in the multi-file diff editor, beside the panel', async () => {
+    const row = panel.locator('tr.group', { has: panel.locator('td.files', { hasText: 'README.md' }) });
+    assert.match(await row.locator('td.files').innerText(), /README\.md.*src\/math\.js|src\/math\.js.*README\.md/s);
+    // With the panel's own group active, as after any click into it.
+    await page.locator('.tab', { hasText: 'Hydrapatch Candidates' }).click();
+    await row.locator('vscode-button[data-action="openDiff"]').click();
+    const tab = page.locator('.tab', { hasText: /Hydrapatch #\d+ \(2 files\)/ }).first();
+    await tab.waitFor({ timeout: 30_000 });
+    assert.match((await tab.innerText()).trim(), /^Hydrapatch #\d+ \(2 files\)$/, 'the tab title');
+    const editor = page.locator('.multiDiffEditor');
+    await editor.first().waitFor({ timeout: 30_000 });
+    for (const name of ['README.md', 'math.js']) await editor.locator('.multiDiffEntry .header', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    // The candidate's side of each file: the README's new line and the fixed line.
+    await editor.getByText('their product').first().waitFor({ timeout: 30_000 });
+    await editor.getByText('return a + b;').first().waitFor({ timeout: 30_000 });
+    // A candidate edits the files in place: no entry may read as a rename (before and after differ only in content).
+    assert.strictEqual(await editor.locator('.multiDiffEntry .status.renamed').count(), 0, 'a file is shown as renamed');
+    assert.strictEqual(await page.locator('.tab.active', { hasText: 'Hydrapatch Candidates' }).count(), 1, 'the panel should stay in view');
+    await panel.locator('tr.group').first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(artifacts, 'diff-two-files.png') });
   });
 
   it('copies a patch and discards a group from the panel', async () => {

@@ -12,7 +12,10 @@ export const ISSUE = `add() returns the difference instead of the sum
 
 \`add(2, 3)\` in src/math.js gives -1; it should give 5. The test "add sums two numbers" fails.`;
 
+export const README_LINE = '`add(a, b)` and `mul(a, b)` for numbers.';
+
 const files: Record<string, string> = {
+  'README.md': `# fixture-math\n\n${README_LINE}\n`,
   'package.json': '{ "name": "fixture-math", "private": true, "scripts": { "test": "node --test" } }\n',
   'src/math.js': `function add(a, b) {\n${BUGGY_LINE}\n}\n\nfunction mul(a, b) {\n  return a * b;\n}\n\nmodule.exports = { add, mul };\n`,
   'test/math.test.js': `const test = require('node:test');
@@ -54,8 +57,8 @@ export function makeCartRepo(repoRoot: string): string {
   return dir;
 }
 
-const block = (search: string, replace: string, prose = '') => `${prose}src/math.js
-\`\`\`js
+const block = (search: string, replace: string, prose = '', path = 'src/math.js') => `${prose}${path}
+\`\`\`${path.endsWith('.js') ? 'js' : 'md'}
 <<<<<<< SEARCH
 ${search}
 =======
@@ -65,8 +68,9 @@ ${replace}
 `;
 
 /**
- * What a model might write for ISSUE: the right fix (three times, once in other words), a fix that
- * breaks mul, one that changes nothing useful, an edit that does not apply, and prose.
+ * What a model might write for ISSUE: the right fix (three times, once in other words), the fix with
+ * the README updated too (two files), a fix that breaks mul, one that changes nothing useful, and an
+ * edit that does not apply. Eight, so that every run of 8 samples gets each once whatever the order.
  */
 export const RAW_OUTPUTS: string[] = [
   block(BUGGY_LINE, FIXED_LINE, 'The subtraction should be an addition.\n\n'),
@@ -75,6 +79,6 @@ export const RAW_OUTPUTS: string[] = [
   block('  return a * b;', '  return a + b;', 'Fix mul instead:\n'),
   block(BUGGY_LINE, '  return a - b; // sum', 'Add a comment.\n'),
   block('  return a / b;', FIXED_LINE),
-  'I think the bug is in the tests, not in the code.',
+  `${block(BUGGY_LINE, FIXED_LINE, 'Fix add and say what it returns:\n')}\n${block(README_LINE, '`add(a, b)` returns the sum of a and b, `mul(a, b)` their product.', '', 'README.md')}`,
   block(BUGGY_LINE, FIXED_LINE),
 ];

@@ -3,7 +3,8 @@
 // pipeline, worktrees, tests, panel) is real. Serves /v1/chat/completions and /v1/completions, `n`,
 // streaming or not, and /v1/models. A request whose prompt contains SLOW_MARKER gets its samples
 // spaced out, so a run can be cancelled halfway; GET /v1/replay-stats tells whether a cancel arrived.
-import { createServer, type Server } from 'node:http';
+// The headers of every completion request are kept, so a test can see what a client sent (its key).
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReplayModel {
@@ -11,6 +12,8 @@ export interface ReplayModel {
   requests: number;
   /** Requests whose client went away before all their samples were sent (a cancel reached us). */
   abandoned: number;
+  /** The headers of each completion request, in order of arrival. */
+  readonly completionHeaders: IncomingHttpHeaders[];
   close(): Promise<void>;
 }
 
@@ -19,6 +22,7 @@ export const SLOW_MARKER = '(slow)';
 export async function startReplayModel(outputs: string[], slowDelayMs = 500): Promise<ReplayModel> {
   let next = 0;
   const state = { requests: 0, abandoned: 0 };
+  const completionHeaders: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -39,6 +43,7 @@ export async function startReplayModel(outputs: string[], slowDelayMs = 500): Pr
         return;
       }
       state.requests++;
+      completionHeaders.push({ ...req.headers });
       const request = JSON.parse(body || '{}') as { n?: number; stream?: boolean };
       const n = request.n ?? 1;
       const delayMs = body.includes(SLOW_MARKER) ? slowDelayMs : 0;
@@ -81,6 +86,7 @@ export async function startReplayModel(outputs: string[], slowDelayMs = 500): Pr
     get abandoned() {
       return state.abandoned;
     },
+    completionHeaders,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
