@@ -1,8 +1,8 @@
 // A real VS Code for the end-to-end tests: code-server 4.139.1 on Node 24 (installed once, cached in
 // .cache/ by scripts/installCodeServer.mjs), run in its own process group with throwaway user data,
 // extensions and XDG folders, listening on 127.0.0.1 only.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,31 @@ export interface CodeServerOptions {
   vscodeOptions?: string[];
   /** Extra environment for code-server and its extension host. */
   env?: Record<string, string>;
+  /** Run code-server (and so the extension) where bubblewrap is not installed: see withoutBwrap(). */
+  hideBwrap?: boolean;
+}
+
+/** Where the sandbox probe (src/core/sandbox/findExecutable.ts) may find bwrap: its system folders, then PATH. */
+function bwrapPaths(): string[] {
+  const dirs = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin', ...(process.env.PATH ?? '').split(':').filter(Boolean)];
+  return [...new Set(dirs.map((d) => join(d, 'bwrap')).filter((p) => existsSync(p)))];
+}
+
+/**
+ * The command line that runs `file args` in a private mount namespace in which every bwrap is covered
+ * by /dev/null (not executable): to that process and its children, this is a machine without
+ * bubblewrap, while the rest of the machine is left as it is. Root uses unshare(1) directly, other
+ * users through an unprivileged user namespace. Undefined where neither works (not Linux, or user
+ * namespaces are off).
+ */
+export function withoutBwrap(file: string, args: string[]): string[] | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const unshare = [...(process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']), '--mount', '--propagation', 'private'];
+  const hide = 'for f in $HP_HIDE; do mount --bind /dev/null "$f" || exit 97; done; exec "$@"';
+  const line = (f: string, a: string[]) => ['env', `HP_HIDE=${bwrapPaths().join(' ')}`, 'unshare', ...unshare, '--', 'sh', '-c', hide, 'sh', f, ...a];
+  const probe = line('sh', ['-c', 'for f in $HP_HIDE; do test -x "$f" && exit 1; done; exit 0']);
+  if (spawnSync(probe[0], probe.slice(1), { stdio: 'ignore' }).status !== 0) return undefined;
+  return line(file, args);
 }
 
 export interface RunningCodeServer {
@@ -81,7 +106,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<RunningC
     ...(opts.vscodeOptions ?? []).flatMap((o) => ['--vscode-option', o]),
   ];
   let output = '';
-  const child: ChildProcess = spawn(opts.paths.node, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = opts.hideBwrap ? withoutBwrap(opts.paths.node, args) : [opts.paths.node, ...args];
+  if (!line) throw new Error('cannot hide bubblewrap from code-server here (needs Linux and unshare --mount as root or in a user namespace)');
+  const child: ChildProcess = spawn(line[0], line.slice(1), { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
