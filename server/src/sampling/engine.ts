@@ -292,16 +292,19 @@ export class SamplingEngine {
   private admit(job: Job): void {
     const p = job.params;
     while (job.pending.length > 0 && this.jobs.reduce((a, j) => a + j.active.length, 0) < this.maxBatch) {
-      const suffix = p.maxTokens - 1;
+      const { sample, leaf } = job.pending[0];
+      const node = job.layout.nodes[job.layout.leaves[leaf].node];
+      const position = node.position + node.tokens.length;
+      // KV of every generated token but the last; a sequence also stops at the context's end.
+      const suffix = Math.max(1, Math.min(p.maxTokens, this.modelInfo.config.contextLength - position) - 1);
       const start = this.slots.tryAlloc(suffix);
       if (start < 0) return;
-      const { sample, leaf } = job.pending.shift()!;
-      const node = job.layout.nodes[job.layout.leaves[leaf].node];
+      job.pending.shift();
       job.kvSlots += suffix;
       job.kvPeak = Math.max(job.kvPeak, job.kvSlots);
       const seq: Sequence = {
         job, sample, leaf, tokens: [], logprob: 0, suffixStart: start, suffixCapacity: suffix,
-        position: node.position + node.tokens.length, text: '', searchFrom: 0,
+        position, text: '', searchFrom: 0,
       };
       job.active.push(seq);
       this.advance(seq, job.nodeLogits[job.layout.leaves[leaf].node], 0);

@@ -109,6 +109,35 @@ test('KV bytes: each prompt node once plus one suffix per sequence; waves stay w
   }
 });
 
+test('near the end of the context a sequence reserves only the KV it can use', async () => {
+  // 1019 prompt tokens in a 1024 context: a sequence can generate 5 tokens and needs KV for 4 of them,
+  // whatever max_tokens says. A budget of the prompt plus 4 such suffixes must run all 4 samples at once.
+  const probe = await engine('hydragen');
+  const perToken = probe.stats().kvBytesPerToken;
+  const prompt = ids(1019, 5);
+  const budget = (prompt.length + 4 * 4) * perToken;
+  const e = await SamplingEngine.load(model.gguf, { attention: 'hydragen', kvBudgetBytes: budget });
+  try {
+    const seen: number[] = [];
+    const results: SampleResult[] = [];
+    const params = { ...defaultSampleParams, temperature: 0.9, maxTokens: 400, stop: [] };
+    const out = await e.sample({ bos: false, root: { tokens: prompt, n: 4 } }, params, {
+      onSample: (r) => results.push(r),
+      onStep: () => seen.push(e.stats().jobs[0]?.activeSequences ?? 0),
+    }, never);
+    assert.equal(results.length, 4);
+    for (const r of results) {
+      assert.ok(r.tokenCount <= 5, `sample ${r.index}: ${r.tokenCount} tokens past the context`);
+      if (r.tokenCount === 5) assert.equal(r.finishReason, 'length');
+    }
+    assert.ok(Math.max(...seen) === 4, `at most ${Math.max(...seen)} sequences ran at once`);
+    assert.ok(out.kvBytesPeak <= budget);
+    assert.equal(e.stats().kvBytesInUse, 0);
+  } finally {
+    await e.close();
+  }
+});
+
 test('cancel stops the job within a step and frees its memory', async () => {
   const e = await engine('hydragen');
   const ac = new AbortController();
