@@ -145,9 +145,14 @@ function render({ state, selected }: Saved): void {
   app.replaceChildren(...parts.filter((x): x is HTMLElement => !!x));
 }
 
+// Notices live outside #app, which every state re-renders: an action's notice ("Patch … copied") is
+// followed within 150 ms by the state it changed, and must outlive that render.
+const notices = h('div', { id: 'notices', role: 'status' });
+app.before(notices);
+
 function notice(text: string): void {
-  const el = h('p', { class: 'notice', role: 'status' }, text);
-  app.prepend(el);
+  const el = h('p', { class: 'notice' }, text);
+  notices.prepend(el);
   setTimeout(() => el.remove(), 6000);
 }
 

@@ -173,7 +173,11 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     const rows = panel.locator('tr.group');
     const before = await rows.count();
     await rows.nth(1).locator('vscode-button[data-action="copyPatch"]').click();
-    await panel.locator('.notice', { hasText: /Patch of candidate #\d+ copied/ }).waitFor();
+    const copiedNotice = panel.locator('.notice', { hasText: /Patch of candidate #\d+ copied/ });
+    await copiedNotice.waitFor();
+    // Still there after the state the action caused has been rendered (within 150 ms): users get to read it.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await copiedNotice.isVisible(), 'the notice vanished at the next render');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.match(copied, /^diff --git a\/src\/math\.js b\/src\/math\.js/m, 'the clipboard should hold the unified diff');
     await rows.last().locator('vscode-button[data-action="discard"]').click();
