@@ -11,9 +11,13 @@ export interface KvNode {
   parent: number;
 }
 
-/** A decoding sequence: below `node`; its own tokens (the current one last) at suffixStart.. */
+/**
+ * A decoding sequence: below `node`; its own tokens in the full runs `suffixPages` (if any), then at
+ * suffixStart.. (the current one last).
+ */
 export interface DecodeRow {
   node: number;
+  suffixPages?: [number, number][];
   suffixStart: number;
   suffixLength: number;
 }
@@ -68,7 +72,7 @@ export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: nu
   };
   const rowSegments: RowSegments[] = rows.map((r, i) => {
     const segments: [number, number][] = paths[i].filter((n) => !below.has(n) && nodes[n].length > 0).map((n) => [nodes[n].start, nodes[n].length]);
-    segments.push([r.suffixStart, r.suffixLength]);
+    segments.push(...(r.suffixPages ?? []), [r.suffixStart, r.suffixLength]);
     return { slotBase: slotOf(paths[i]), segments };
   });
   const longest = Math.max(1, ...rowSegments.map((r) => r.segments.reduce((a, [, l]) => a + l, 0)));

@@ -64,6 +64,13 @@ export interface SampleHandlers {
 }
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
+/**
+ * A sequence's suffix KV grows in runs of this many slots as it generates, so that samples which stop
+ * early never held max_tokens of KV. When the pool runs out, the newest sequence is set back to pending
+ * (its sample is drawn again from the start: sampling is seeded per sample and step, so it comes out the
+ * same) and no sequence is admitted until one finishes.
+ */
+export const SUFFIX_PAGE = 64;
 
 interface Sequence {
   job: Job;
@@ -72,8 +79,10 @@ interface Sequence {
   /** Tokens generated so far (the last one not yet fed back). */
   tokens: number[];
   logprob: number;
-  suffixStart: number;
-  suffixCapacity: number;
+  /** Pool runs holding the suffix's KV in order; all but the last are full. */
+  pages: [number, number][];
+  /** Suffix slots the sequence can ever use: min(max_tokens, what the context leaves) − 1. */
+  suffixLimit: number;
   /** Position of the next token fed. */
   position: number;
   text: string;
@@ -113,6 +122,8 @@ export class SamplingEngine {
   private closed = false;
   private readonly maxBatch: number;
   private readonly prefillChunk: number;
+  /** Set when a sequence was set back for want of KV; admission waits until a sequence finishes. */
+  private kvPressure = false;
 
   private constructor(
     readonly modelInfo: EngineModelInfo,
@@ -219,7 +230,7 @@ export class SamplingEngine {
           continue;
         }
         for (const job of [...this.jobs]) this.guardSync(job, () => this.admit(job));
-        const rows = this.jobs.flatMap((j) => j.active);
+        const rows = this.growSuffixes(this.jobs.flatMap((j) => j.active));
         if (rows.length === 0) {
           for (const job of [...this.jobs]) if (job.pending.length === 0) this.finishJob(job);
           if (this.jobs.length > 0 && this.jobs.every((j) => j.active.length === 0)) {
@@ -292,18 +303,20 @@ export class SamplingEngine {
   private admit(job: Job): void {
     const p = job.params;
     while (job.pending.length > 0 && this.jobs.reduce((a, j) => a + j.active.length, 0) < this.maxBatch) {
+      if (this.kvPressure) return;
       const { sample, leaf } = job.pending[0];
       const node = job.layout.nodes[job.layout.leaves[leaf].node];
       const position = node.position + node.tokens.length;
       // KV of every generated token but the last; a sequence also stops at the context's end.
-      const suffix = Math.max(1, Math.min(p.maxTokens, this.modelInfo.config.contextLength - position) - 1);
-      const start = this.slots.tryAlloc(suffix);
+      const suffixLimit = Math.max(1, Math.min(p.maxTokens, this.modelInfo.config.contextLength - position) - 1);
+      const first = Math.min(SUFFIX_PAGE, suffixLimit);
+      const start = this.slots.tryAlloc(first);
       if (start < 0) return;
       job.pending.shift();
-      job.kvSlots += suffix;
+      job.kvSlots += first;
       job.kvPeak = Math.max(job.kvPeak, job.kvSlots);
       const seq: Sequence = {
-        job, sample, leaf, tokens: [], logprob: 0, suffixStart: start, suffixCapacity: suffix,
+        job, sample, leaf, tokens: [], logprob: 0, pages: [[start, first]], suffixLimit,
         position, text: '', searchFrom: 0,
       };
       job.active.push(seq);
@@ -335,8 +348,8 @@ export class SamplingEngine {
   private finishSequence(seq: Sequence, reason: FinishReason): void {
     const job = seq.job;
     job.active.splice(job.active.indexOf(seq), 1);
-    this.slots.release(seq.suffixStart, seq.suffixCapacity);
-    job.kvSlots -= seq.suffixCapacity;
+    this.releaseSuffix(seq);
+    this.kvPressure = false;
     job.done++;
     const leaf = job.layout.leaves[seq.leaf];
     const text = reason === 'stop' ? seq.text : this.tokenizer.decode(seq.tokens);
@@ -344,6 +357,55 @@ export class SamplingEngine {
       index: seq.sample, leaf: seq.leaf, ...(leaf.label !== undefined ? { label: leaf.label } : {}),
       text, finishReason: reason, tokenCount: seq.tokens.length, logprob: seq.logprob,
     });
+  }
+
+  private releaseSuffix(seq: Sequence): void {
+    for (const [start, length] of seq.pages) {
+      this.slots.release(start, length);
+      seq.job.kvSlots -= length;
+    }
+    seq.pages = [];
+  }
+
+  /** Suffix slots the sequence holds. */
+  private static held(seq: Sequence): number {
+    return seq.pages.reduce((a, [, l]) => a + l, 0);
+  }
+
+  /**
+   * Gives every row room for the KV of the token it feeds next, oldest rows first; when the pool is
+   * full, the newest sequence is set back to pending (its memory freed). Returns the rows that run.
+   */
+  private growSuffixes(rows: Sequence[]): Sequence[] {
+    const running = [...rows];
+    for (let i = 0; i < running.length; i++) {
+      const seq = running[i];
+      const have = SamplingEngine.held(seq);
+      if (have >= seq.tokens.length) continue;
+      const size = Math.min(SUFFIX_PAGE, seq.suffixLimit - have);
+      let start = this.slots.tryAlloc(size);
+      while (start < 0) {
+        const victim = running.pop()!;
+        this.setBack(victim);
+        this.kvPressure = true;
+        if (victim === seq) break;
+        start = this.slots.tryAlloc(size);
+      }
+      if (start < 0) break;
+      seq.pages.push([start, size]);
+      seq.job.kvSlots += size;
+      seq.job.kvPeak = Math.max(seq.job.kvPeak, seq.job.kvSlots);
+    }
+    return running;
+  }
+
+  /** Returns a running sequence to its job's pending list; it starts again from its leaf when readmitted. */
+  private setBack(seq: Sequence): void {
+    const job = seq.job;
+    this.releaseSuffix(seq);
+    job.active.splice(job.active.indexOf(seq), 1);
+    job.generated -= seq.tokens.length;
+    job.pending.unshift({ sample: seq.sample, leaf: seq.leaf });
   }
 
   private async decodeStep(rows: Sequence[]): Promise<void> {
@@ -357,11 +419,16 @@ export class SamplingEngine {
       offset.set(job, o);
       for (const n of this.kvNodes(job)) nodes.push({ ...n, parent: n.parent < 0 ? -1 : n.parent + o });
     }
-    const decodeRows: DecodeRow[] = rows.map((s) => ({
-      node: offset.get(s.job)! + s.job.layout.leaves[s.leaf].node,
-      suffixStart: s.suffixStart,
-      suffixLength: s.tokens.length,
-    }));
+    const decodeRows: DecodeRow[] = rows.map((s) => {
+      const full = s.pages.slice(0, -1);
+      const [last] = s.pages[s.pages.length - 1];
+      return {
+        node: offset.get(s.job)! + s.job.layout.leaves[s.leaf].node,
+        suffixPages: full,
+        suffixStart: last,
+        suffixLength: s.tokens.length - full.reduce((a, [, l]) => a + l, 0),
+      };
+    });
     const below = new Array<number>(nodes.length).fill(0);
     for (const r of decodeRows) for (const n of ancestors(nodes, r.node)) below[n]++;
     const shared = (n: number) =>
@@ -413,7 +480,8 @@ export class SamplingEngine {
     const i = this.jobs.indexOf(job);
     if (i < 0) return;
     this.jobs.splice(i, 1);
-    for (const seq of job.active) this.slots.release(seq.suffixStart, seq.suffixCapacity);
+    for (const seq of job.active) this.releaseSuffix(seq);
+    if (job.active.length > 0) this.kvPressure = false;
     job.active = [];
     job.layout.nodes.forEach((n, k) => {
       if (job.nodeStart[k] !== undefined && job.nodeStart[k] >= 0) this.slots.release(job.nodeStart[k], n.tokens.length);

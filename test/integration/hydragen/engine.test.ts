@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testModel } from '../../helpers/models';
-import { SamplingEngine, type AttentionMode, type EngineOptions } from '../../../server/src/sampling/engine';
+import { SUFFIX_PAGE, SamplingEngine, type AttentionMode, type EngineOptions } from '../../../server/src/sampling/engine';
 import { defaultSampleParams, type SampleParams, type SampleResult } from '../../../src/protocol/sampling';
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import { HydrapatchError } from '../../../src/protocol/errors';
@@ -135,6 +135,39 @@ test('near the end of the context a sequence reserves only the KV it can use', a
     assert.equal(e.stats().kvBytesInUse, 0);
   } finally {
     await e.close();
+  }
+});
+
+test('suffix KV grows in pages; a sequence set back for want of KV is drawn again identically', async () => {
+  // max_tokens 150 would reserve 149 slots per sequence up front; the budget holds the prompt and 232
+  // suffix slots, so with pages 3 sequences start at once, the newest are set back when the second
+  // page does not fit, and every sample must still equal the same sample drawn with room to spare.
+  const prompt = ids(40, 9);
+  const params = { ...defaultSampleParams, temperature: 0.9, maxTokens: 150, seed: 77, stop: [] };
+  const tree = { bos: false, root: { tokens: prompt, n: 6 } };
+  const roomy = await engine('hydragen');
+  const perToken = roomy.stats().kvBytesPerToken;
+  const want: SampleResult[] = [];
+  const roomyTotals = await roomy.sample(tree, params, { onSample: (r) => want.push(r) }, never);
+  assert.ok(want.some((r) => r.tokenCount > SUFFIX_PAGE + 1), 'no sample needed a second page: the test proves nothing');
+  const budget = (prompt.length + 3 * SUFFIX_PAGE + 40) * perToken;
+  const tight = await SamplingEngine.load(model.gguf, { attention: 'hydragen', kvBudgetBytes: budget });
+  try {
+    const got: SampleResult[] = [];
+    let maxActive = 0;
+    const out = await tight.sample(tree, params, {
+      onSample: (r) => got.push(r),
+      onStep: () => (maxActive = Math.max(maxActive, tight.stats().jobs[0]?.activeSequences ?? 0)),
+    }, never);
+    assert.equal(maxActive, 3);
+    assert.ok(out.kvBytesPeak <= budget, `peak ${out.kvBytesPeak} over budget ${budget}`);
+    const byIndex = (rs: SampleResult[]) => [...rs].sort((a, b) => a.index - b.index).map((r) => [r.index, r.text, r.tokenCount, r.finishReason]);
+    assert.deepEqual(byIndex(got), byIndex(want));
+    // Tokens of set-back draws are not counted twice.
+    assert.equal(out.generatedTokens, roomyTotals.generatedTokens);
+    assert.equal(tight.stats().kvBytesInUse, 0);
+  } finally {
+    await tight.close();
   }
 });
 
