@@ -114,7 +114,13 @@ export class ServerManager implements vscode.Disposable {
     this.log.warn(`server (pid ${proc.pid}) died (${why}); restarting in ${delay / 1000} s`);
     void vscode.window.showWarningMessage(`Hydrapatch: the server stopped unexpectedly (${why}); restarting in ${delay / 1000} s.`);
     setTimeout(() => {
-      if (!this.disposed && !this.server) void this.ensure(launch).catch(() => undefined);
+      if (this.disposed || this.server) return;
+      // A restart that fails to start never dies, so died() is not called again: the user is told here
+      // (ensure() logs why); the next run starts the server anew.
+      this.ensure(launch).catch(() => {
+        if (this.disposed) return;
+        void vscode.window.showErrorMessage('Hydrapatch: the server could not be restarted; the next run starts it again. The log says why.', 'Show Log').then((a) => a && this.log.show());
+      });
     }, delay);
   }
 

@@ -6,7 +6,7 @@
 // Every test command also appends a line to a log outside the worktree, so the test sees how many
 // test runs really happened (unsandboxed, they can write there).
 import * as assert from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,6 +56,8 @@ describe('consent and server notifications in a real VS Code without a sandbox',
   let folder: string;
   let scratch: string;
   let runLog: string;
+  /** A copy of the demo model, so that a test can take it away. */
+  let model: string;
   /** Every consent dialog seen, counted by a watcher that runs for the whole suite. */
   let dialogsSeen = 0;
   let watching = true;
@@ -84,13 +86,15 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     folder = makeCartRepo(repoRoot);
     scratch = mkdtempSync(join(tmpdir(), 'hp-e2e-dialogs-'));
     runLog = join(scratch, 'test-runs.log');
+    model = join(scratch, 'demo-bigram.gguf');
+    copyFileSync(join(repoRoot, 'models', 'demo-bigram.gguf'), model);
     server = await startCodeServer({
       paths,
       install: [vsix],
       hideBwrap: true,
       settings: {
         'hydrapatch.backend': 'bundled',
-        'hydrapatch.modelPath': join(repoRoot, 'models', 'demo-bigram.gguf'),
+        'hydrapatch.modelPath': model,
         'hydrapatch.temperature': 1,
         'hydrapatch.topP': 1,
         'hydrapatch.sandbox': 'auto',
@@ -188,5 +192,19 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     process.kill(second, 'SIGKILL');
     await died(2).waitFor({ timeout: 30_000 });
     await until('a third server process', () => serverPids(server.home).some((p) => p !== first && p !== second), 120_000);
+  });
+
+  it('tells the user when a restart fails', async () => {
+    const [third] = serverPids(server.home);
+    await until('the server to be ready', () => logsSay(server.home, `(pid ${third})`), 120_000);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    rmSync(model); // the restarted server cannot load it
+    process.kill(third, 'SIGKILL');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'the server stopped unexpectedly (SIGKILL); restarting in 4 s' }).waitFor({ timeout: 30_000 });
+    const failed = page.locator('.notifications-toasts .notification-toast', { hasText: 'the server could not be restarted' });
+    await failed.waitFor({ timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await page.screenshot({ path: join(artifacts, 'server-restart-failed.png') });
+    assert.deepStrictEqual(serverPids(server.home), [], 'no server should be left');
   });
 });
