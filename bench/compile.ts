@@ -12,7 +12,7 @@
 // embedding per weight type; rmsNorm; rope (llama's adjacent pairs and neox's halves are one
 // pipeline, the mode a uniform); swiglu; toQ8 (activations of Q8_0 matmuls); per weight type the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
-// `noSubgroups`), R=4 portable (2..15 rows), broadcast (≥16 rows with subgroups); causalAttention
+// `noSubgroups`), R=4 portable (2..15 rows, and Q8_0 beyond), broadcast (≥16 rows with subgroups, f32/f16); causalAttention
 // (single-sequence KV cache); and the tree-attention kernels, whose WGSL depends on head_dim (and
 // perSequenceAttention's also on the GQA group): prefixAttention, perSequenceAttention per group,
 // mergeByLse, kvStore. There are no separate residual or elementwise-add kernels: the residual add
@@ -33,7 +33,7 @@ import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../server/sr
 import { createRopeKernel, encodeRope, ropeUniform } from '../server/src/gpu/rope';
 import { createSwigluKernel, encodeSwiglu } from '../server/src/gpu/swiglu';
 import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../server/src/gpu/activationQuant';
-import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant } from '../server/src/gpu/matmul';
+import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant, hasBroadcastVariant } from '../server/src/gpu/matmul';
 import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../server/src/gpu/causalAttention';
 import { mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS } from '../server/src/gpu/baselineAttention';
@@ -190,7 +190,8 @@ function cases(): Case[] {
       },
     },
   );
-  for (const type of WEIGHT_TYPES) for (const m of MATMUL_VARIANTS) list.push(matmulCase(type, m));
+  // Q8_0 has no broadcast variant (runner.ts uses R=4 portable for its many-row matmuls).
+  for (const type of WEIGHT_TYPES) for (const m of MATMUL_VARIANTS) if (!m.variant.broadcast || hasBroadcastVariant(type)) list.push(matmulCase(type, m));
   list.push({
     name: 'causalAttention (single-sequence KV cache)',
     build(device) {

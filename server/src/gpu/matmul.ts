@@ -9,10 +9,11 @@
 // `subgroups` (workgroup = one subgroup) the reduction is `subgroupAdd`; the portable path reduces
 // through workgroup memory. Shapes are uniforms: one pipeline per (weight type, R) serves every matmul.
 //
-// For many X rows (batched decode, prefill) with subgroups, the `broadcast` variant does better (2-2.4×
+// For many X rows (batched decode, prefill) with subgroups and f32/f16 weights, the `broadcast` variant
+// does better (2-2.4×
 // measured at M=64..128 on lavapipe; 16 weight rows per workgroup ran no faster and doubled the ~20 s cold
 // compile): it is Hydragen's prefix kernel without the softmax. Each lane
-// owns BROADCAST_ROWS_PER_LANE rows of X and computes their whole dot products (no reduction across
+// owns a few rows of X and computes their whole dot products (no reduction across
 // lanes, so no reduction cost for small K); the 8 lanes walk BROADCAST_COLS weight rows together, each
 // lane loading one unit of every weight row per chunk of 8 units and sharing it with subgroupBroadcast.
 import { dequantize, unitOf } from './gpuWeight';
@@ -34,8 +35,7 @@ export interface MatmulVariant {
   broadcast?: boolean;
 }
 
-/** Broadcast variant: X rows each lane owns, weight rows per workgroup, K units per chunk. */
-export const BROADCAST_ROWS_PER_LANE = 4;
+/** Broadcast variant: weight rows per workgroup, K units per chunk (X rows per lane: per type, below). */
 export const BROADCAST_COLS = 8;
 const BROADCAST_CHUNK = 8;
 /** X rows from which the runner uses the broadcast variant (below, most of its rows would idle). */
@@ -98,19 +98,44 @@ struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;`;
 
-/** One weight unit of lane `i` for every lane (a struct is broadcast field by field). */
-function broadcastW(type: WeightType, i: number): string {
-  const b = (f: string) => `subgroupBroadcast(${f}, ${i}u)`;
-  return type === 'q8_0' ? `Q8(${b('w.lo')}, ${b('w.hi')}, ${b('w.d')})` : b('w');
+/**
+ * Per weight type of the broadcast kernel: lane i's weight unit for every lane, converted to f32 once
+ * (not once per X row), and the dot of an X unit with it. Q8_0 has no broadcast kernel: its integer
+ * dot converts both sides per product, and the unrolled kernel compiled for minutes on lavapipe.
+ */
+interface BroadcastType {
+  /** X rows each lane owns: f16 units are twice as wide, so half the rows keep the kernel's size (its cold compile) alike. */
+  rowsPerLane: number;
+  unit: (i: number) => string;
+  dot: (x: string, w: string) => string;
+}
+const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
+  f32: { rowsPerLane: 4, unit: (i) => `subgroupBroadcast(w, ${i}u)`, dot: (x, w) => `dot(${x}, ${w})` },
+  f16: {
+    rowsPerLane: 2,
+    unit: (i) => `X8(h4(subgroupBroadcast(w.x, ${i}u), subgroupBroadcast(w.y, ${i}u)), h4(subgroupBroadcast(w.z, ${i}u), subgroupBroadcast(w.w, ${i}u)))`,
+    dot: (x, w) => `dot(${x}.a, ${w}.a) + dot(${x}.b, ${w}.b)`,
+  },
+};
+
+export function hasBroadcastVariant(type: WeightType): boolean {
+  return broadcastTypes[type] !== undefined;
+}
+
+/** X rows one workgroup of the broadcast kernel covers. */
+export function broadcastRows(type: WeightType): number {
+  return BROADCAST_CHUNK * (broadcastTypes[type]?.rowsPerLane ?? 1);
 }
 
 /**
  * The broadcast variant: workgroup (column block, row block) = BROADCAST_COLS weight rows × 8 lanes ×
- * BROADCAST_ROWS_PER_LANE X rows. Per chunk of 8 K units each lane loads its rows' 8 units (units past
+ * rowsPerLane X rows. Per chunk of 8 K units each lane loads its rows' 8 units (units past
  * K read as zero) and one unit of each weight row, which subgroupBroadcast hands to every lane.
  */
 function broadcastSource(type: WeightType): string {
-  const R = BROADCAST_ROWS_PER_LANE;
+  const t = broadcastTypes[type];
+  if (!t) throw new Error(`no broadcast matmul for ${type} weights`);
+  const R = t.rowsPerLane;
   const C = BROADCAST_COLS;
   const U = BROADCAST_CHUNK;
   const L: string[] = [];
@@ -133,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
   for (let c = 0; c < C; c++) {
     e(`    {
       let w = loadW(wr${c} + wu);`);
-    for (let i = 0; i < U; i++) e(`      { let wb = ${broadcastW(type, i)};${Array.from({ length: R }, (_, r) => ` a${r}_${c} += dotU(x${r}_${i}, wb);`).join('')} }`);
+    for (let i = 0; i < U; i++) e(`      { let wb = ${t.unit(i)};${Array.from({ length: R }, (_, r) => ` a${r}_${c} += ${t.dot(`x${r}_${i}`, 'wb')};`).join('')} }`);
     e(`    }`);
   }
   e(`  }`);
@@ -219,7 +244,7 @@ export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 
 
 /** `dummy` fills the bindings a variant does not read (bind groups need every slot). */
 export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, v: MatmulVariant, uniform: Binding, a: MatmulArgs, dummy: GPUBuffer): void {
-  const [cols, rows] = v.broadcast ? [BROADCAST_COLS, BROADCAST_CHUNK * BROADCAST_ROWS_PER_LANE] : [matmulCols, v.rows];
+  const [cols, rows] = v.broadcast ? [BROADCAST_COLS, broadcastRows(v.type)] : [matmulCols, v.rows];
   dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / cols), Math.ceil(a.M / rows));
 }
 

@@ -6,7 +6,7 @@ import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
 import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
-import { BROADCAST_MIN_ROWS, createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
@@ -261,7 +261,7 @@ export class ModelRunner implements AttentionShape {
     // matrix-vector products (decode), where it is a large part of the work; with a few rows the K loop
     // dominates, and the R=4 subgroup variant measured slower to run and took minutes to compile on
     // lavapipe, so that case reduces through workgroup memory.
-    const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
+    const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS && hasBroadcastVariant(w.type);
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
     const key = `${w.type}/${broadcast ? 'bcast' : rowsPerGroup}/${subgroups}`;
     let entry = this.kernels.matmul.get(key);

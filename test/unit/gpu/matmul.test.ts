@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
-import { createMatmulKernel, encodeMatmul, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
+import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
 import { createToQ8Kernel, encodeToQ8, quantizeQ8Ref, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
@@ -52,7 +52,7 @@ for (const subgroups of [true, false]) {
     const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
       // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
-      for (const rows of subgroups ? [1, 'broadcast' as const] : [1, 4]) {
+      for (const rows of subgroups ? (hasBroadcastVariant(type) ? [1, 'broadcast' as const] : [1]) : [1, 4]) {
         const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
         const kernel = createMatmulKernel(device, v);
         for (const [M, N, K] of rows === 'broadcast' ? [...shapes, ...broadcastShapes] : shapes) {
