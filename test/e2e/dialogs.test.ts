@@ -23,6 +23,9 @@ const ISSUE = 'cartTotal() in src/cart.js never counts the first item of the car
 const CONSENT = 'No sandbox is available';
 const canHide = withoutBwrap('true', []) !== undefined;
 
+/** The extension's log line once the server with this pid is ready. */
+const ready = (pid: number) => new RegExp(`server ready on 127\\.0\\.0\\.1:\\d+ \\(pid ${pid}\\)`);
+
 /** The bundled server's processes under this code-server (its extensions folder is in the command line). */
 function serverPids(home: string): number[] {
   const pids: number[] = [];
@@ -37,13 +40,13 @@ function serverPids(home: string): number[] {
   return pids;
 }
 
-/** Whether any log file of this code-server (the extension's "Hydrapatch" channel among them) contains `text`. */
-function logsSay(home: string, text: string): boolean {
+/** Whether any log file of this code-server (the extension's "Hydrapatch" channel among them) matches `text`. */
+function logsSay(home: string, text: RegExp): boolean {
   const walk = (dir: string): boolean =>
     readdirSync(dir, { withFileTypes: true }).some((e) => {
       const p = join(dir, e.name);
       if (e.isDirectory()) return walk(p);
-      return e.name.endsWith('.log') && readFileSync(p, 'utf8').includes(text);
+      return e.name.endsWith('.log') && text.test(readFileSync(p, 'utf8'));
     });
   return existsSync(join(home, 'user-data', 'logs')) && walk(join(home, 'user-data', 'logs'));
 }
@@ -188,7 +191,7 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     // Dying again soon after its restart counts as a crash loop: the wait doubles. (Killed once it is
     // ready, as the extension logs it: a server that dies while starting fails its start instead.)
     const [second] = serverPids(server.home);
-    await until('the new server to be ready', () => logsSay(server.home, `(pid ${second})`), 120_000);
+    await until('the new server to be ready', () => logsSay(server.home, ready(second)), 120_000);
     process.kill(second, 'SIGKILL');
     await died(2).waitFor({ timeout: 30_000 });
     await until('a third server process', () => serverPids(server.home).some((p) => p !== first && p !== second), 120_000);
@@ -196,7 +199,7 @@ describe('consent and server notifications in a real VS Code without a sandbox',
 
   it('tells the user when a restart fails', async () => {
     const [third] = serverPids(server.home);
-    await until('the server to be ready', () => logsSay(server.home, `(pid ${third})`), 120_000);
+    await until('the server to be ready', () => logsSay(server.home, ready(third)), 120_000);
     await runCommand(page, 'Notifications: Clear All Notifications');
     rmSync(model); // the restarted server cannot load it
     process.kill(third, 'SIGKILL');
