@@ -149,7 +149,15 @@ export class RunController {
               run.progress = p;
               report();
             },
-            onWarning: (w) => this.log.warn(formatError(w)),
+            onWarning: (w) => {
+              this.log.warn(formatError(w));
+              // Running tests unsandboxed was declined: the run goes on, its candidates untested.
+              if (w.code === 'sandbox-consent-refused') {
+                run.testsSkippedReason = formatError(w);
+                report();
+                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(w)}`);
+              }
+            },
           }, abort.signal);
           // Files first touched by the last candidates may not be read yet: read what is missing.
           for (const c of result.candidates) {
@@ -160,6 +168,7 @@ export class RunController {
           run.baseline = result.baseline;
           run.coverage = result.coverage;
           run.sandbox = result.sandbox;
+          if (result.testsNotRun) run.testsSkippedReason = formatError(result.testsNotRun);
           run.phase = abort.signal.aborted ? 'cancelled' : 'done';
           this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
         } catch (err) {

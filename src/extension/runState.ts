@@ -21,8 +21,8 @@ export class RunState {
     readonly runId: number,
     readonly repoRoot: string,
     readonly n: number,
-    /** Set when tests are not run (untrusted folder); shown in the panel. */
-    readonly testsSkippedReason?: string,
+    /** Set when tests are not run (untrusted folder, or running them unsandboxed declined); shown in the panel. */
+    public testsSkippedReason?: string,
   ) {
     this.progress = { total: n, sampled: 0, applied: 0, tested: 0, passing: 0 };
   }

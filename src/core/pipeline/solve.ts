@@ -4,7 +4,7 @@
 // the test runs in flight, and every worktree is removed before solve returns.
 import { basename, join } from 'node:path';
 import type { SampleResult } from '../../protocol/sampling';
-import { HydrapatchError } from '../../protocol/errors';
+import { HydrapatchError, type ErrorData } from '../../protocol/errors';
 import { createEarlyStop } from '../coverage/earlyStop';
 import { summarizeCoverage } from '../coverage/summarizeCoverage';
 import { rankCandidates } from '../rank/rankCandidates';
@@ -37,7 +37,18 @@ function untestedBaseline(command: string): Baseline {
 export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal): Promise<SolveResult> {
   validateSolveOptions(options);
   const started = performance.now();
-  const runTestsToo = options.runTests !== false;
+  // Cleared when the user declines to run tests without a sandbox: the solve goes on untested.
+  let runTestsToo = options.runTests !== false;
+  let testsNotRun: ErrorData | undefined;
+  const declined = (err: unknown): boolean => {
+    if (!(err instanceof HydrapatchError && err.code === 'sandbox-consent-refused')) return false;
+    if (runTestsToo) {
+      runTestsToo = false;
+      testsNotRun = err.toData();
+      events.onWarning?.({ ...testsNotRun, message: `${testsNotRun.message}; the candidates are shown untested` });
+    }
+    return true;
+  };
   events.onPhase?.('context');
   const snap = await snapshot(options.repoDir);
   // Test runs an interrupted solve left running are killed before its worktrees are removed.
@@ -75,7 +86,13 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         const wt = await pool.acquire();
         try {
           // One slot for all baseline runs, so that no candidate run slips in between them.
-          const b = await testSlot(() => runBaseline({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }), true);
+          let b: Baseline;
+          try {
+            b = await testSlot(() => runBaseline({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }), true);
+          } catch (err) {
+            if (declined(err)) return untestedBaseline(testCommand);
+            throw err;
+          }
           if (b.run.timedOut || b.run.outputCapped) {
             throw new HydrapatchError(
               'baseline-failed',
@@ -137,14 +154,21 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (!sameRun) {
           const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }));
           runsByDiff.set(applied.diff, run);
-          result = await run;
+          result = await run.catch((err: unknown) => {
+            if (declined(err)) return undefined;
+            throw err;
+          });
         }
       } finally {
         await pool.release(wt);
       }
       // The same patch as one tested already: that run is the answer, awaited without holding a worktree.
-      result ??= await sameRun;
+      result ??= await sameRun?.catch((err: unknown) => {
+        if (declined(err)) return undefined;
+        throw err;
+      });
       const baseline = await baselineDone;
+      if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
       if (!result || wasCancelled(result)) return;
       record({ ...base, ...applied, test: result, ...judge(result, baseline) });
     };
@@ -182,6 +206,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         ? { instance_id: options.instanceId ?? basename(snap.root), model_name_or_path: options.source.description, model_patch: best.diff }
         : null,
       testCommand,
+      ...(testsNotRun ? { testsNotRun } : {}),
       sandbox: baseline.run.sandbox,
       source: options.source.description,
       stoppedEarly: stop.signal.aborted || candidates.length < options.n,

@@ -183,6 +183,8 @@ export interface SolveResult {
   /** The best verified group's patch; null when nothing was verified. */
   prediction: Prediction | null;
   testCommand: string;
+  /** Why no test ran though tests were asked for (the user declined to run them unsandboxed). */
+  testsNotRun?: ErrorData;
   sandbox: string;
   source: string;
   /** True when it stopped before all samples were drawn or tested (stopAfterVerified or abort). */

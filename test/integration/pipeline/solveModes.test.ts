@@ -36,14 +36,25 @@ test('a baseline that does not finish in time stops the solve with a clear error
   }
 });
 
-test('sandbox off without the user\'s consent: no test runs, the refusal says how to agree', async () => {
+test('sandbox off without the user\'s consent: no test runs, the candidates come back untested with the refusal', async () => {
   const repo = makeRepo(files);
   try {
-    await assert.rejects(
-      solve(solveOptions(repo.dir, [sr('exports.add = (a, b) => a + b;')], { testCommand: `touch ${repo.dir}/ran`, allowUnsandboxed: async () => false }), {}, new AbortController().signal),
-      (err: Error & { code?: string }) => err.code === 'sandbox-consent-refused',
+    const warnings: { code: string; message: string; hint?: string }[] = [];
+    const samples = [sr('exports.add = (a, b) => a + b;'), sr('exports.add = (a, b) => b + a;'), 'no patch here'];
+    const result = await solve(
+      solveOptions(repo.dir, samples, { testCommand: `touch ${repo.dir}/ran`, allowUnsandboxed: async () => false }),
+      { onWarning: (w) => warnings.push(w) },
+      new AbortController().signal,
     );
     assert.equal(existsSync(`${repo.dir}/ran`), false);
+    // Nothing lost: every sample is a candidate, the two patches applied, none tested or verified.
+    assert.equal(result.candidates.length, 3);
+    assert.deepEqual(result.candidates.map((c) => c.verdict).sort(), ['no-fix', 'no-fix', 'not-applied']);
+    assert.ok(result.candidates.every((c) => c.test === undefined));
+    assert.equal(result.prediction, null);
+    assert.equal(result.testsNotRun?.code, 'sandbox-consent-refused');
+    assert.match(result.testsNotRun?.hint ?? '', /hydrapatch\.sandbox|--yes-run-unsandboxed/);
+    assert.equal(warnings.filter((w) => w.code === 'sandbox-consent-refused').length, 1);
     assertNoWorktreesLeft(repo.dir);
   } finally {
     repo.cleanup();
