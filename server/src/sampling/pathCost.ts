@@ -27,10 +27,10 @@ export function preferShared(cost: PathCost, shape: AttentionShape, length: numb
 }
 
 /**
- * Least ms of each plan over `reps` runs, run alternately: on a shared machine the noise only ever adds
- * time, so the minimum estimates the kernel's own cost best, and alternation hits all plans alike.
+ * Every plan's ms over `reps` rounds, the plans run alternately so that load hits all alike. On a shared
+ * machine noise only ever adds time: the least time estimates a kernel's own cost best.
  */
-async function leastMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number[]> {
+async function timesMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number): Promise<number[][]> {
   for (const plan of plans) await runAttentionPlan(attention, plan, buffers);
   const times = plans.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
@@ -40,8 +40,11 @@ async function leastMs(attention: TreeAttention, plans: AttentionPlan[], buffers
       times[j].push(performance.now() - t);
     }
   }
-  return times.map((ts) => Math.min(...ts));
+  return times;
 }
+
+const least = (ts: number[]) => Math.min(...ts);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Measures the three constants on a one-layer scratch pool of the model's attention shape (~1 s on lavapipe). */
 export async function calibratePathCost(device: GPUDevice, shape: AttentionShape, kernels: TreeAttentionKernels, policy: SplitPolicy): Promise<PathCost> {
@@ -64,18 +67,26 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const rows = (n: number): DecodeRow[] => Array.from({ length: n }, (_, i) => ({ node: 0, suffixStart: P + i * S, suffixLength: S }));
   const node = (length: number): KvNode[] => [{ start: 0, length, parent: -1 }];
   try {
-    const [suffixOnly, baseline, shared, tinyShared, tinyBaseline] = await leastMs(attention, [
+    // The fixed cost is measured where the choice is close (a short node, a few rows): there the two
+    // plans differ by it plus the per-key terms the large plans give, and the rest of a step cancels.
+    const [sp, sb] = [128, 8];
+    const [suffixOnly, baseline, shared, shortShared, shortBaseline] = await timesMs(attention, [
       planDecode(node(0), rows(B), () => false, policy),
       planDecode(node(P), rows(B), () => false, policy),
       planDecode(node(P), rows(B), () => true, policy),
-      planDecode(node(32), rows(2), () => true, policy),
-      planDecode(node(32), rows(2), () => false, policy),
-    ], buffers, 7);
-    const blocks = Math.ceil((B * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
+      planDecode(node(sp), rows(sb), () => true, policy),
+      planDecode(node(sp), rows(sb), () => false, policy),
+    ], buffers, 11);
+    const blocksOf = (n: number) => Math.ceil((n * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
+    const perSequenceMsPerKey = Math.max(1e-9, (least(baseline) - least(suffixOnly)) / (B * P));
+    const prefixMsPerBlockKey = Math.max(1e-9, (least(shared) - least(suffixOnly)) / (blocksOf(B) * P));
+    // Sub-millisecond plans: the median of the paired differences (each pair run back to back) is
+    // steadier than a difference of minima.
+    const gap = median(shortShared.map((t, i) => t - shortBaseline[i]));
     return {
-      perSequenceMsPerKey: Math.max(1e-9, (baseline - suffixOnly) / (B * P)),
-      prefixMsPerBlockKey: Math.max(1e-9, (shared - suffixOnly) / (blocks * P)),
-      dispatchMs: Math.max(0, tinyShared - tinyBaseline),
+      perSequenceMsPerKey,
+      prefixMsPerBlockKey,
+      dispatchMs: Math.max(0, gap + perSequenceMsPerKey * sb * sp - prefixMsPerBlockKey * blocksOf(sb) * sp),
     };
   } finally {
     attention.destroy();
