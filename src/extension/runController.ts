@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
+import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
 import type { Solve, SolveOptions } from '../core/pipeline/types';
 import type { SampleSource } from '../core/sampling/sampleSource';
 import { defaultSampleParams } from '../protocol/sampling';
@@ -41,6 +41,11 @@ async function readBase(root: string, path: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/** The panel's "Tests were not run: …" line for a refusal: why, then what to do. */
+function skippedReason(e: ErrorData): string {
+  return errorSentences({ ...e, message: e.message.replace(/^candidate tests were not run: /, '') });
 }
 
 export class RunController {
@@ -153,9 +158,9 @@ export class RunController {
               this.log.warn(formatError(w));
               // Running tests unsandboxed was declined: the run goes on, its candidates untested.
               if (w.code === 'sandbox-consent-refused') {
-                run.testsSkippedReason = formatError(w);
+                run.testsSkippedReason = skippedReason(w);
                 report();
-                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(w)}`);
+                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(w)}`, 'Show Log').then((a) => a && this.log.show());
               }
             },
           }, abort.signal);
@@ -168,7 +173,7 @@ export class RunController {
           run.baseline = result.baseline;
           run.coverage = result.coverage;
           run.sandbox = result.sandbox;
-          if (result.testsNotRun) run.testsSkippedReason = formatError(result.testsNotRun);
+          if (result.testsNotRun) run.testsSkippedReason = skippedReason(result.testsNotRun);
           run.phase = abort.signal.aborted ? 'cancelled' : 'done';
           this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
         } catch (err) {
