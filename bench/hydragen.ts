@@ -94,7 +94,7 @@ async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Reco
     // First dispatch of each pipeline (lavapipe compiles lazily): a tiny plan of each kind.
     const tinyNodes: KvNode[] = [{ start: 0, length: 64, parent: -1 }];
     const tinyRows: DecodeRow[] = [{ node: 0, suffixStart: 64, suffixLength: 1 }];
-    const policy = { targetWorkgroups: 32, numKvHeads, group: HEADS / numKvHeads };
+    const policy = { targetWorkgroups: 32, numKvHeads, group: HEADS / numKvHeads, headDim: HEAD_DIM };
     let t = performance.now();
     await runAttentionPlan(attention, planDecode(tinyNodes, tinyRows, () => false, policy), buffers);
     compileMs[`${kind} perSequence+merge+store`] = performance.now() - t + (t - t0);

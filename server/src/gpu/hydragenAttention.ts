@@ -18,7 +18,16 @@ export const LANES = 8;
  * kernel took 15-40 s to compile on lavapipe against ~5 s for 2.
  */
 export const QUERIES_PER_LANE = 2;
-export const QUERIES_PER_WORKGROUP = LANES * QUERIES_PER_LANE;
+
+/** Queries per lane for a head size: one past 128 (head_dim 256 with two compiled in 69 s on lavapipe). */
+export function queriesPerLane(headDim: number): number {
+  return headDim > 128 ? 1 : QUERIES_PER_LANE;
+}
+
+/** Queries one prefixAttention workgroup serves (the query-block size the dispatch and the planner count). */
+export function queriesPerWorkgroup(headDim: number): number {
+  return LANES * queriesPerLane(headDim);
+}
 
 /** Scores of masked keys; initial running max is higher so that exp(masked - max) is exactly 0. */
 export const MASKED_SCORE = -3.0e38;
@@ -47,7 +56,8 @@ export function prefixAttentionWgsl(headDim: number): string {
   checkHeadDim(headDim);
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
-  const Q = QUERIES_PER_LANE;
+  const Q = queriesPerLane(headDim);
+  const QPW = LANES * Q;
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
   emit(`enable subgroups;
@@ -69,7 +79,7 @@ struct Params {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
   let split = wg.x;
   let kvh = wg.y;
-  let qBase = wg.z * ${QUERIES_PER_WORKGROUP}u + lane * ${Q}u;`);
+  let qBase = wg.z * ${QPW}u + lane * ${Q}u;`);
   // Named registers rather than arrays: arrays indexed in loops stay in memory and slow the JIT.
   for (let j = 0; j < Q; j++) {
     for (let c = 0; c < dv; c++) emit(`  var q${j}_${c} = vec4<f32>(0.0);\n  var a${j}_${c} = vec4<f32>(0.0);`);
@@ -93,7 +103,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   emit(`  let t0 = split * P.splitLen;
   var t1 = min(P.segLen, t0 + P.splitLen);
   if (P.causal != 0u) {
-    let lastList = min(P.numQueries, wg.z * ${QUERIES_PER_WORKGROUP}u + ${QUERIES_PER_WORKGROUP}u) - 1u;
+    let lastList = min(P.numQueries, wg.z * ${QPW}u + ${QPW}u) - 1u;
     t1 = min(t1, P.causalBase + lastList / P.group + 1u);
   }
   for (var t = t0; t < t1; t++) {

@@ -6,7 +6,7 @@
 import type { AttentionBatch, AttentionShape, AttentionStep } from '../model/attentionStep';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS, SEGMENT_HEADER_WORDS } from './baselineAttention';
-import { MERGE_PARAM_WORDS, mergeByLseWgsl, PREFIX_PARAM_WORDS, prefixAttentionWgsl, QUERIES_PER_WORKGROUP } from './hydragenAttention';
+import { MERGE_PARAM_WORDS, mergeByLseWgsl, PREFIX_PARAM_WORDS, prefixAttentionWgsl, queriesPerWorkgroup } from './hydragenAttention';
 
 /** One prefixAttention dispatch: the listed rows' queries over one pool segment. */
 export interface PrefixDispatch {
@@ -262,7 +262,7 @@ export class TreeAttention implements AttentionStep {
         { buffer: this.lists.buffer, offset: this.listOffsets[i] * 4, size: Math.max(1, p.rows.length) * 4 },
         { buffer: this.partO.buffer }, { buffer: this.partLse.buffer },
       ]));
-      pass.dispatchWorkgroups(Math.max(1, Math.ceil(p.segLen / p.splitLen)), numKvHeads, Math.ceil((p.rows.length * group) / QUERIES_PER_WORKGROUP));
+      pass.dispatchWorkgroups(Math.max(1, Math.ceil(p.segLen / p.splitLen)), numKvHeads, Math.ceil((p.rows.length * group) / queriesPerWorkgroup(headDim)));
     });
     if (plan.perSequence) {
       pass.setPipeline(this.kernels.perSequence.pipeline);

@@ -2,7 +2,7 @@
 // which nodes are attended with prefixAttention (shared, batched across the rows below them), which
 // per sequence, where each row's partials go, and how key ranges are split for parallelism.
 import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/treeAttention';
-import { QUERIES_PER_WORKGROUP } from '../gpu/hydragenAttention';
+import { queriesPerWorkgroup } from '../gpu/hydragenAttention';
 
 /** A prompt-tree node's KV: a contiguous run of pool slots. parent -1 = root. */
 export interface KvNode {
@@ -28,6 +28,8 @@ export interface SplitPolicy {
   numKvHeads: number;
   /** Query heads per kv head. */
   group: number;
+  /** The model's head size (prefixAttention's query block depends on it). */
+  headDim: number;
 }
 
 const MIN_SPLIT = 64;
@@ -61,7 +63,7 @@ export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: nu
       const rs = below.get(n);
       if (!rs) continue;
       if (!slotBase.has(n)) {
-        const splitLen = splitLenFor(nodes[n].length, policy.numKvHeads * Math.ceil((rs.length * policy.group) / QUERIES_PER_WORKGROUP), policy);
+        const splitLen = splitLenFor(nodes[n].length, policy.numKvHeads * Math.ceil((rs.length * policy.group) / queriesPerWorkgroup(policy.headDim)), policy);
         slotBase.set(n, slot);
         prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rs, slotBase: slot, splitLen });
       }
@@ -93,7 +95,7 @@ export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: nu
  */
 export function planPrefill(nodes: KvNode[], node: number, from: number, count: number, policy: SplitPolicy): AttentionPlan {
   const rowIds = Array.from({ length: count }, (_, i) => i);
-  const qBlocks = policy.numKvHeads * Math.ceil((count * policy.group) / QUERIES_PER_WORKGROUP);
+  const qBlocks = policy.numKvHeads * Math.ceil((count * policy.group) / queriesPerWorkgroup(policy.headDim));
   const prefix: PrefixDispatch[] = [];
   let slot = 0;
   for (const n of ancestors(nodes, node).slice(0, -1)) {

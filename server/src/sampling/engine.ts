@@ -156,7 +156,7 @@ export class SamplingEngine {
     }
     const attention = new TreeAttention(device, shape, kernels, capacity);
     const mode = options.attention ?? 'auto';
-    const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads };
+    const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads, headDim: c.headDim };
     const pathCost = mode === 'auto' ? await calibratePathCost(device, shape, kernels, policy) : undefined;
     return new SamplingEngine({ path, config: c }, model.tokenizer, runner, attention, new KvSlots(capacity), mode, policy, pathCost, options);
   }

@@ -5,7 +5,7 @@
 import type { AttentionShape } from '../model/attentionStep';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
-import { QUERIES_PER_WORKGROUP } from '../gpu/hydragenAttention';
+import { queriesPerWorkgroup } from '../gpu/hydragenAttention';
 import { planDecode, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
 export interface PathCost {
@@ -22,7 +22,7 @@ export function preferShared(cost: PathCost, shape: AttentionShape, length: numb
   // One sequence shares nothing: the batched pass would read the same keys for the same queries.
   if (rows < 2) return false;
   const group = shape.numHeads / shape.numKvHeads;
-  const blocks = Math.ceil((rows * group) / QUERIES_PER_WORKGROUP);
+  const blocks = Math.ceil((rows * group) / queriesPerWorkgroup(shape.headDim));
   return cost.dispatchMs + cost.prefixMsPerBlockKey * blocks * length < cost.perSequenceMsPerKey * rows * length;
 }
 
@@ -77,7 +77,7 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
       planDecode(node(sp), rows(sb), () => true, policy),
       planDecode(node(sp), rows(sb), () => false, policy),
     ], buffers, 11);
-    const blocksOf = (n: number) => Math.ceil((n * shape.numHeads) / shape.numKvHeads / QUERIES_PER_WORKGROUP);
+    const blocksOf = (n: number) => Math.ceil((n * shape.numHeads) / shape.numKvHeads / queriesPerWorkgroup(shape.headDim));
     const perSequenceMsPerKey = Math.max(1e-9, (least(baseline) - least(suffixOnly)) / (B * P));
     const prefixMsPerBlockKey = Math.max(1e-9, (least(shared) - least(suffixOnly)) / (blocksOf(B) * P));
     // Sub-millisecond plans: the median of the paired differences (each pair run back to back) is

@@ -7,7 +7,7 @@ import { getGpu } from '../../../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../../../server/src/gpu/treeAttention';
 import { readF32, runAttentionPlan, uploadF32 } from '../../../server/src/gpu/hydragenHarness';
 import { referenceAttention } from '../../../server/src/gpu/referenceAttention';
-import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode } from '../../../server/src/sampling/attentionPlan';
+import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -17,7 +17,7 @@ function rng(seed: number): () => number {
   };
 }
 
-async function check(numHeads: number, numKvHeads: number, headDim: number, makePlans: (nodes: KvNode[], rows: DecodeRow[], policy: { targetWorkgroups: number; numKvHeads: number; group: number }) => { name: string; plan: AttentionPlan; keys: number[][] }[]) {
+async function check(numHeads: number, numKvHeads: number, headDim: number, makePlans: (nodes: KvNode[], rows: DecodeRow[], policy: SplitPolicy) => { name: string; plan: AttentionPlan; keys: number[][] }[]) {
   const gpu = await getGpu();
   const shape = { numLayers: 1, numHeads, numKvHeads, headDim };
   const kernels = await compileTreeAttention(gpu.device, shape);
@@ -42,7 +42,7 @@ async function check(numHeads: number, numKvHeads: number, headDim: number, make
   const rowFloats = numKvHeads * headDim;
   const kPool = Float32Array.from({ length: capacity * rowFloats }, () => rand() * 2);
   const vPool = Float32Array.from({ length: capacity * rowFloats }, () => rand() * 2);
-  const policy = { targetWorkgroups: 16, numKvHeads, group: numHeads / numKvHeads };
+  const policy: SplitPolicy = { targetWorkgroups: 16, numKvHeads, group: numHeads / numKvHeads, headDim };
   for (const { name, plan, keys } of makePlans(nodes, rows, policy)) {
     const q = Float32Array.from({ length: plan.rows * numHeads * headDim }, () => rand() * 2);
     // The rows' own k/v reach the pool only through the kernel that stores them.
@@ -80,13 +80,13 @@ const decodeKeys = (nodes: KvNode[], rows: DecodeRow[]) =>
     ...Array.from({ length: r.suffixLength }, (_, i) => r.suffixStart + i),
   ]);
 
-const decodePlans = (nodes: KvNode[], rows: DecodeRow[], policy: { targetWorkgroups: number; numKvHeads: number; group: number }) => [
+const decodePlans = (nodes: KvNode[], rows: DecodeRow[], policy: SplitPolicy) => [
   { name: 'hydragen', plan: planDecode(nodes, rows, () => true, policy), keys: decodeKeys(nodes, rows) },
   { name: 'baseline', plan: planDecode(nodes, rows, () => false, policy), keys: decodeKeys(nodes, rows) },
   { name: 'mixed', plan: planDecode(nodes, rows, (n) => n % 2 === 0, policy), keys: decodeKeys(nodes, rows) },
 ];
 
-const prefillPlans = (nodes: KvNode[], _rows: DecodeRow[], policy: { targetWorkgroups: number; numKvHeads: number; group: number }) => {
+const prefillPlans = (nodes: KvNode[], _rows: DecodeRow[], policy: SplitPolicy) => {
   // A chunk of node 3 (the grandchild): tokens 10..39, each seeing its ancestors and node 3 up to itself.
   const from = 10;
   const count = 30;
@@ -100,6 +100,7 @@ const prefillPlans = (nodes: KvNode[], _rows: DecodeRow[], policy: { targetWorkg
 test('decode attention equals the reference on a 2-level tree (hydragen, baseline, mixed), MHA, head_dim 64', () => check(4, 4, 64, decodePlans));
 test('decode attention equals the reference on a 2-level tree, GQA 4:1, head_dim 64', () => check(8, 2, 64, decodePlans));
 test('decode attention equals the reference with head_dim 16 (fewer vec4s than lanes), GQA 2:1', () => check(4, 2, 16, decodePlans));
+test('decode attention equals the reference with head_dim 256 (one query per lane), MHA', () => check(2, 2, 256, decodePlans));
 test('causal prefill of a node over its ancestors equals the reference, MHA and GQA', async () => {
   await check(4, 4, 64, prefillPlans);
   await check(8, 2, 64, prefillPlans);
