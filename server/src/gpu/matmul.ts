@@ -76,7 +76,6 @@ fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
 }
 // Integer products summed in f32 are exact here (|sum| ≤ 32·127² < 2^24), then scaled once per block.
 fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }
-fn loadXz(i: u32, ok: bool) -> XU { return Q8(select(vec4<u32>(0u), x[2u * i], ok), select(vec4<u32>(0u), x[2u * i + 1u], ok), select(0.0, xd[i], ok)); }
 @group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> xd: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
