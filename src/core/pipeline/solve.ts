@@ -120,7 +120,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
     const texts = new Map<number, string>();
-    const runsByDiff = new Map<string, Promise<TestRunResult>>();
+    const runsByDiff = new Map<string, Promise<TestRunResult | undefined>>();
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => r.cancelled === true;
 
@@ -141,7 +141,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       if (parsed.rejected) return record({ ...base, apply: parsed.rejected, diff: '', verdict: 'not-applied' });
       const wt = await pool.acquire();
       let applied: Awaited<ReturnType<typeof applyInWorktree>> | undefined;
-      let sameRun: Promise<TestRunResult> | undefined;
+      let sameRun: Promise<TestRunResult | undefined> | undefined;
       let result: TestRunResult | undefined;
       try {
         if (stop.signal.aborted) return;
@@ -152,21 +152,19 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
-          const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }));
-          runsByDiff.set(applied.diff, run);
-          result = await run.catch((err: unknown) => {
+          // A declined consent makes the run (and every run waiting on it) undefined: the candidate goes untested.
+          const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal })).catch((err: unknown) => {
             if (declined(err)) return undefined;
             throw err;
           });
+          runsByDiff.set(applied.diff, run);
+          result = await run;
         }
       } finally {
         await pool.release(wt);
       }
       // The same patch as one tested already: that run is the answer, awaited without holding a worktree.
-      result ??= await sameRun?.catch((err: unknown) => {
-        if (declined(err)) return undefined;
-        throw err;
-      });
+      result ??= await sameRun;
       const baseline = await baselineDone;
       if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
       if (!result || wasCancelled(result)) return;
