@@ -57,7 +57,7 @@ export function prefixAttentionWgsl(headDim: number): string {
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
   const Q = queriesPerLane(headDim);
-  const QPW = LANES * Q;
+  const QPW = queriesPerWorkgroup(headDim);
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
   emit(`enable subgroups;
