@@ -35,7 +35,7 @@ import { createSwigluKernel, encodeSwiglu } from '../server/src/gpu/swiglu';
 import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../server/src/gpu/activationQuant';
 import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant, hasBroadcastVariant } from '../server/src/gpu/matmul';
 import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../server/src/gpu/causalAttention';
-import { mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
+import { maxQueriesPerLane, mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS } from '../server/src/gpu/baselineAttention';
 import { compileTreeAttention } from '../server/src/gpu/treeAttention';
 import type { WeightType } from '../server/src/model/types';
@@ -202,11 +202,11 @@ function cases(): Case[] {
     },
   });
   const attnKinds: BindingKind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'];
-  list.push({
-    name: `prefixAttention hd=${hd}`,
+  for (const qpl of PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(hd))) list.push({
+    name: `prefixAttention hd=${hd} queries/lane=${qpl}`,
     subgroups: true,
     async build(device) {
-      const kernel = await asyncKernel(device, 'prefixAttention', prefixAttentionWgsl(hd), attnKinds);
+      const kernel = await asyncKernel(device, 'prefixAttention', prefixAttentionWgsl(hd, qpl), attnKinds);
       // One query (group 1) over a 4-key segment, one split, one slot.
       const params: (number | { f32: number })[] = [1, 1, 1, 1, 0, 4, 4, 0, 1, 0, 0, { f32: 1 / Math.sqrt(hd) }];
       while (params.length < PREFIX_PARAM_WORDS) params.push(0);

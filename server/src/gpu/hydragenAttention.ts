@@ -12,21 +12,39 @@
 
 /** Lanes per workgroup: one subgroup on lavapipe's 256-bit vectors. */
 export const LANES = 8;
-/**
- * Queries each lane keeps in registers. 4 amortises each loaded key row over more queries but measured
- * no faster at B=64 (the per-query registers spill), slower at B ≤ 8 (idle queries), and its unrolled
- * kernel took 15-40 s to compile on lavapipe against ~5 s for 2.
- */
-export const QUERIES_PER_LANE = 2;
 
-/** Queries per lane for a head size: one past 128 (head_dim 256 with two compiled in 69 s on lavapipe). */
-export function queriesPerLane(headDim: number): number {
-  return headDim > 128 ? 1 : QUERIES_PER_LANE;
+/**
+ * Queries each lane keeps in registers, by kernel variant. More queries per lane amortise each loaded
+ * and broadcast key row over more queries (4 per lane: 1.15-1.25x faster per query than 2 at B=32-64 on
+ * lavapipe), but every query slot of a workgroup costs the same whether it holds a query or not, so a
+ * node with few queries per kv head takes the smallest variant that still fills its lanes (8 queries
+ * per kv head: 1 per lane, 1.36x faster than 2).
+ */
+export const PREFIX_VARIANTS = [1, 2, 4] as const;
+
+/**
+ * The most queries per lane for a head size. Each query holds 2 * headDim / 4 vec4 registers per lane,
+ * and the unrolled kernel's JIT time on lavapipe grows with them: 4 per lane compiles in ~15 s at
+ * head_dim 64, 2 in ~15 s at 128, and head_dim 256 with two took 69 s.
+ */
+export function maxQueriesPerLane(headDim: number): number {
+  return headDim > 128 ? 1 : headDim > 64 ? 2 : 4;
 }
 
-/** Queries one prefixAttention workgroup serves (the query-block size the dispatch and the planner count). */
-export function queriesPerWorkgroup(headDim: number): number {
-  return LANES * queriesPerLane(headDim);
+/**
+ * The variant a prefixAttention dispatch uses for `queriesPerKvHead` queries (rows below the node ×
+ * query heads per kv head): the smallest that holds them in one workgroup, else the largest allowed.
+ * `force` (tests, benchmarks) picks one outright, capped by the head size.
+ */
+export function prefixQueriesPerLane(headDim: number, queriesPerKvHead: number, force?: number): number {
+  const max = maxQueriesPerLane(headDim);
+  if (force !== undefined) return Math.min(force, max);
+  return PREFIX_VARIANTS.find((q) => q <= max && LANES * q >= queriesPerKvHead) ?? max;
+}
+
+/** Query blocks (workgroups per kv head and split) of a dispatch with `queriesPerLane`. */
+export function prefixQueryBlocks(queriesPerKvHead: number, queriesPerLane: number): number {
+  return Math.ceil(queriesPerKvHead / (LANES * queriesPerLane));
 }
 
 /** Scores of masked keys; initial running max is higher so that exp(masked - max) is exactly 0. */
@@ -52,12 +70,15 @@ export function vec4PerLane(headDim: number): number {
  * (row = rows[qi / group], head = kvHead * group + qi % group). Causal mode (prefill of a node over
  * itself) lets list entry i see keys [0, causalBase + i] of the segment.
  */
-export function prefixAttentionWgsl(headDim: number): string {
+export function prefixAttentionWgsl(headDim: number, queriesPerLane: number): string {
   checkHeadDim(headDim);
+  if (!(PREFIX_VARIANTS as readonly number[]).includes(queriesPerLane) || queriesPerLane > maxQueriesPerLane(headDim)) {
+    throw new Error(`prefixAttention has no variant with ${queriesPerLane} queries per lane at head_dim ${headDim}`);
+  }
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
-  const Q = queriesPerLane(headDim);
-  const QPW = queriesPerWorkgroup(headDim);
+  const Q = queriesPerLane;
+  const QPW = LANES * Q;
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
   emit(`enable subgroups;
@@ -109,15 +130,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   for (var t = t0; t < t1; t++) {
     let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u;`);
   for (let i = 0; i < lv; i++) emit(`    let k${i} = kPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
-  for (let j = 0; j < Q; j++) emit(`    var s${j} = 0.0;`);
+  // Each query's score is kept as a vec4 of partial sums (4 independent add chains) and summed once.
+  for (let j = 0; j < Q; j++) emit(`    var sv${j} = vec4<f32>(0.0);`);
   for (let c = 0; c < dv; c++) {
     emit(`    { let kc = subgroupBroadcast(k${c % lv}, ${Math.floor(c / lv)}u);`);
-    for (let j = 0; j < Q; j++) emit(`      s${j} += dot(q${j}_${c}, kc);`);
+    for (let j = 0; j < Q; j++) emit(`      sv${j} += q${j}_${c} * kc;`);
     emit(`    }`);
   }
   for (let i = 0; i < lv; i++) emit(`    let v${i} = vPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
   for (let j = 0; j < Q; j++) {
-    emit(`    if (t > lim${j}) { s${j} = ${MASKED_SCORE}; }
+    emit(`    let s${j} = select((sv${j}.x + sv${j}.y) + (sv${j}.z + sv${j}.w), ${MASKED_SCORE}, t > lim${j});
     let mn${j} = max(m${j}, s${j});
     let cr${j} = exp2(m${j} - mn${j});
     let p${j} = exp2(s${j} - mn${j});

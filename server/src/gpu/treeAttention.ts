@@ -6,7 +6,7 @@
 import type { AttentionBatch, AttentionShape, AttentionStep } from '../model/attentionStep';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS, SEGMENT_HEADER_WORDS } from './baselineAttention';
-import { MERGE_PARAM_WORDS, mergeByLseWgsl, PREFIX_PARAM_WORDS, prefixAttentionWgsl, queriesPerWorkgroup } from './hydragenAttention';
+import { maxQueriesPerLane, MERGE_PARAM_WORDS, mergeByLseWgsl, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl, prefixQueryBlocks } from './hydragenAttention';
 
 /** One prefixAttention dispatch: the listed rows' queries over one pool segment. */
 export interface PrefixDispatch {
@@ -17,6 +17,8 @@ export interface PrefixDispatch {
   /** Partial slot of split 0 (identical for every listed row). */
   slotBase: number;
   splitLen: number;
+  /** The prefixAttention variant (queries each lane holds; the planner sizes it to the rows). */
+  queriesPerLane: number;
   /** Prefill of a node over itself: list entry i sees segment keys [0, causalBase + i]. */
   causalBase?: number;
 }
@@ -88,22 +90,28 @@ async function kernel(device: GPUDevice, label: string, code: string, kinds: Kin
 }
 
 export interface TreeAttentionKernels {
-  prefix: Kernel;
+  /** prefixAttention by queries per lane (every variant the head size allows). */
+  prefix: Map<number, Kernel>;
   perSequence: Kernel;
   merge: Kernel;
   store: Kernel;
 }
 
-/** Compiles the four pipelines for one model shape; the first dispatch of each pays the (lazy) JIT. */
+/**
+ * Compiles the pipelines for one model shape; the first dispatch of each pays the JIT (lavapipe compiles
+ * lazily, so a prefixAttention variant no plan uses costs nothing there).
+ */
 export async function compileTreeAttention(device: GPUDevice, shape: AttentionShape): Promise<TreeAttentionKernels> {
   const group = shape.numHeads / shape.numKvHeads;
-  const [prefix, perSequence, merge, store] = await Promise.all([
-    kernel(device, 'prefixAttention', prefixAttentionWgsl(shape.headDim), ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage']),
-    kernel(device, 'perSequenceAttention', perSequenceAttentionWgsl(shape.headDim, group), ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage']),
+  const variants = PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(shape.headDim));
+  const attentionKinds: Kind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'];
+  const [perSequence, merge, store, ...prefix] = await Promise.all([
+    kernel(device, 'perSequenceAttention', perSequenceAttentionWgsl(shape.headDim, group), attentionKinds),
     kernel(device, 'mergeByLse', mergeByLseWgsl(shape.headDim), ['uniform', 'read', 'read', 'read', 'storage']),
     kernel(device, 'kvStore', STORE_WGSL, ['uniform', 'read', 'read', 'read', 'storage', 'storage']),
+    ...variants.map((q) => kernel(device, `prefixAttention${q}`, prefixAttentionWgsl(shape.headDim, q), attentionKinds)),
   ]);
-  return { prefix, perSequence, merge, store };
+  return { prefix: new Map(variants.map((q, i) => [q, prefix[i]])), perSequence, merge, store };
 }
 
 /** A storage buffer that grows (never shrinks) to the size asked. */
@@ -256,13 +264,15 @@ export class TreeAttention implements AttentionStep {
     pass.setBindGroup(0, bind(this.kernels.store, [uni(np + 2, 4), { buffer: k }, { buffer: v }, { buffer: this.dests.buffer }, { buffer: kPool }, { buffer: vPool }]));
     pass.dispatchWorkgroups(Math.ceil((rows * numKvHeads * headDim) / 4 / 64));
     plan.prefix.forEach((p, i) => {
-      pass.setPipeline(this.kernels.prefix.pipeline);
-      pass.setBindGroup(0, bind(this.kernels.prefix, [
+      const prefixKernel = this.kernels.prefix.get(p.queriesPerLane);
+      if (!prefixKernel) throw new Error(`no prefixAttention variant with ${p.queriesPerLane} queries per lane at head_dim ${headDim}`);
+      pass.setPipeline(prefixKernel.pipeline);
+      pass.setBindGroup(0, bind(prefixKernel, [
         uni(i, PREFIX_PARAM_WORDS), { buffer: q }, { buffer: kPool }, { buffer: vPool },
         { buffer: this.lists.buffer, offset: this.listOffsets[i] * 4, size: Math.max(1, p.rows.length) * 4 },
         { buffer: this.partO.buffer }, { buffer: this.partLse.buffer },
       ]));
-      pass.dispatchWorkgroups(Math.max(1, Math.ceil(p.segLen / p.splitLen)), numKvHeads, Math.ceil((p.rows.length * group) / queriesPerWorkgroup(headDim)));
+      pass.dispatchWorkgroups(Math.max(1, Math.ceil(p.segLen / p.splitLen)), numKvHeads, prefixQueryBlocks(p.rows.length * group, p.queriesPerLane));
     });
     if (plan.perSequence) {
       pass.setPipeline(this.kernels.perSequence.pipeline);

@@ -2,7 +2,7 @@
 // which nodes are attended with prefixAttention (shared, batched across the rows below them), which
 // per sequence, where each row's partials go, and how key ranges are split for parallelism.
 import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/treeAttention';
-import { queriesPerWorkgroup } from '../gpu/hydragenAttention';
+import { prefixQueriesPerLane, prefixQueryBlocks } from '../gpu/hydragenAttention';
 
 /** A prompt-tree node's KV: a contiguous run of pool slots. parent -1 = root. */
 export interface KvNode {
@@ -30,6 +30,15 @@ export interface SplitPolicy {
   group: number;
   /** The model's head size (prefixAttention's query block depends on it). */
   headDim: number;
+  /** Forces the prefixAttention variant (tests and benchmarks); otherwise sized to each node's rows. */
+  queriesPerLane?: number;
+}
+
+/** The prefixAttention variant and its query blocks per kv head for `rows` rows below a node. */
+export function prefixBlocking(policy: SplitPolicy, rows: number): { queriesPerLane: number; blocks: number } {
+  const queries = rows * policy.group;
+  const queriesPerLane = prefixQueriesPerLane(policy.headDim, queries, policy.queriesPerLane);
+  return { queriesPerLane, blocks: prefixQueryBlocks(queries, queriesPerLane) };
 }
 
 const MIN_SPLIT = 64;
@@ -63,9 +72,10 @@ export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: nu
       const rs = below.get(n);
       if (!rs) continue;
       if (!slotBase.has(n)) {
-        const splitLen = splitLenFor(nodes[n].length, policy.numKvHeads * Math.ceil((rs.length * policy.group) / queriesPerWorkgroup(policy.headDim)), policy);
+        const { queriesPerLane, blocks } = prefixBlocking(policy, rs.length);
+        const splitLen = splitLenFor(nodes[n].length, policy.numKvHeads * blocks, policy);
         slotBase.set(n, slot);
-        prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rs, slotBase: slot, splitLen });
+        prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rs, slotBase: slot, splitLen, queriesPerLane });
       }
       const d = prefix.find((p) => p.segStart === nodes[n].start && p.rows === rs)!;
       slot += Math.ceil(d.segLen / d.splitLen);
@@ -95,18 +105,19 @@ export function planDecode(nodes: KvNode[], rows: DecodeRow[], shared: (node: nu
  */
 export function planPrefill(nodes: KvNode[], node: number, from: number, count: number, policy: SplitPolicy): AttentionPlan {
   const rowIds = Array.from({ length: count }, (_, i) => i);
-  const qBlocks = policy.numKvHeads * Math.ceil((count * policy.group) / queriesPerWorkgroup(policy.headDim));
+  const { queriesPerLane, blocks } = prefixBlocking(policy, count);
+  const qBlocks = policy.numKvHeads * blocks;
   const prefix: PrefixDispatch[] = [];
   let slot = 0;
   for (const n of ancestors(nodes, node).slice(0, -1)) {
     if (nodes[n].length === 0) continue;
     const splitLen = splitLenFor(nodes[n].length, qBlocks, policy);
-    prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rowIds, slotBase: slot, splitLen });
+    prefix.push({ segStart: nodes[n].start, segLen: nodes[n].length, rows: rowIds, slotBase: slot, splitLen, queriesPerLane });
     slot += Math.ceil(nodes[n].length / splitLen);
   }
   const own = from + count;
   const splitLen = splitLenFor(own, qBlocks, policy);
-  prefix.push({ segStart: nodes[node].start, segLen: own, rows: rowIds, slotBase: slot, splitLen, causalBase: from });
+  prefix.push({ segStart: nodes[node].start, segLen: own, rows: rowIds, slotBase: slot, splitLen, queriesPerLane, causalBase: from });
   slot += Math.ceil(own / splitLen);
   return {
     rows: count,

@@ -5,25 +5,26 @@
 import type { AttentionShape } from '../model/attentionStep';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
-import { queriesPerWorkgroup } from '../gpu/hydragenAttention';
-import { planDecode, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
+import { maxQueriesPerLane, PREFIX_VARIANTS, prefixQueriesPerLane, prefixQueryBlocks } from '../gpu/hydragenAttention';
+import { planDecode, prefixBlocking, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
 export interface PathCost {
   /** ms per (row, key) of per-sequence attention, all heads of one layer. */
   perSequenceMsPerKey: number;
-  /** ms per (query block, key) of prefixAttention, all kv heads of one layer. */
-  prefixMsPerBlockKey: number;
+  /** ms per (query block, key) of prefixAttention, all kv heads of one layer, by queries per lane. */
+  prefixMsPerBlockKey: Record<number, number>;
   /** ms of one more dispatch (the prefix pass of a node and its partial in the merge). */
   dispatchMs: number;
 }
 
 /** Whether a node of `length` keys with `rows` sequences below it is cheaper through prefixAttention. */
 export function preferShared(cost: PathCost, shape: AttentionShape, length: number, rows: number): boolean {
-  // One sequence shares nothing: the batched pass would read the same keys for the same queries.
-  if (rows < 2) return false;
-  const group = shape.numHeads / shape.numKvHeads;
-  const blocks = Math.ceil((rows * group) / queriesPerWorkgroup(shape.headDim));
-  return cost.dispatchMs + cost.prefixMsPerBlockKey * blocks * length < cost.perSequenceMsPerKey * rows * length;
+  // Even one sequence can gain: with GQA its query heads share each loaded key row in prefixAttention
+  // (4 heads per kv head at P=8K: 6.6 ms against 7.3 per-sequence), so the measured costs decide.
+  const queries = (rows * shape.numHeads) / shape.numKvHeads;
+  const queriesPerLane = prefixQueriesPerLane(shape.headDim, queries);
+  const blocks = prefixQueryBlocks(queries, queriesPerLane);
+  return cost.dispatchMs + cost.prefixMsPerBlockKey[queriesPerLane] * blocks * length < cost.perSequenceMsPerKey * rows * length;
 }
 
 /**
@@ -70,23 +71,29 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
     // The fixed cost is measured where the choice is close (a short node, a few rows): there the two
     // plans differ by it plus the per-key terms the large plans give, and the rest of a step cancels.
     const [sp, sb] = [128, 8];
-    const [suffixOnly, baseline, shared, shortShared, shortBaseline] = await timesMs(attention, [
+    const variants = PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(shape.headDim));
+    const [suffixOnly, baseline, shortShared, shortBaseline, ...shared] = await timesMs(attention, [
       planDecode(node(0), rows(B), () => false, policy),
       planDecode(node(P), rows(B), () => false, policy),
-      planDecode(node(P), rows(B), () => true, policy),
       planDecode(node(sp), rows(sb), () => true, policy),
       planDecode(node(sp), rows(sb), () => false, policy),
+      // Every prefixAttention variant over the same rows, forced (the planner would pick one).
+      ...variants.map((queriesPerLane) => planDecode(node(P), rows(B), () => true, { ...policy, queriesPerLane })),
     ], buffers, 11);
-    const blocksOf = (n: number) => Math.ceil((n * shape.numHeads) / shape.numKvHeads / queriesPerWorkgroup(shape.headDim));
     const perSequenceMsPerKey = Math.max(1e-9, (least(baseline) - least(suffixOnly)) / (B * P));
-    const prefixMsPerBlockKey = Math.max(1e-9, (least(shared) - least(suffixOnly)) / (blocksOf(B) * P));
+    const prefixMsPerBlockKey: Record<number, number> = {};
+    variants.forEach((queriesPerLane, i) => {
+      const { blocks } = prefixBlocking({ ...policy, queriesPerLane }, B);
+      prefixMsPerBlockKey[queriesPerLane] = Math.max(1e-9, (least(shared[i]) - least(suffixOnly)) / (blocks * P));
+    });
     // Sub-millisecond plans: the median of the paired differences (each pair run back to back) is
     // steadier than a difference of minima.
     const gap = median(shortShared.map((t, i) => t - shortBaseline[i]));
+    const short = prefixBlocking({ ...policy, queriesPerLane: undefined }, sb);
     return {
       perSequenceMsPerKey,
       prefixMsPerBlockKey,
-      dispatchMs: Math.max(0, gap + perSequenceMsPerKey * sb * sp - prefixMsPerBlockKey * blocksOf(sb) * sp),
+      dispatchMs: Math.max(0, gap + perSequenceMsPerKey * sb * sp - prefixMsPerBlockKey[short.queriesPerLane] * short.blocks * sp),
     };
   } finally {
     attention.destroy();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../../../server/src/gpu/treeAttention';
 import { readF32, runAttentionPlan, uploadF32 } from '../../../server/src/gpu/hydragenHarness';
+import { PREFIX_VARIANTS } from '../../../server/src/gpu/hydragenAttention';
 import { referenceAttention } from '../../../server/src/gpu/referenceAttention';
 import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';
 
@@ -42,8 +43,10 @@ async function check(numHeads: number, numKvHeads: number, headDim: number, make
   const rowFloats = numKvHeads * headDim;
   const kPool = Float32Array.from({ length: capacity * rowFloats }, () => rand() * 2);
   const vPool = Float32Array.from({ length: capacity * rowFloats }, () => rand() * 2);
-  const policy: SplitPolicy = { targetWorkgroups: 16, numKvHeads, group: numHeads / numKvHeads, headDim };
-  for (const { name, plan, keys } of makePlans(nodes, rows, policy)) {
+  // The planner's own choice of prefixAttention variant, then each variant forced (block edges move:
+  // 12 rows fill one block of 4 queries per lane, two blocks of 1).
+  const policies: SplitPolicy[] = [undefined, ...PREFIX_VARIANTS].map((queriesPerLane) => ({ targetWorkgroups: 16, numKvHeads, group: numHeads / numKvHeads, headDim, queriesPerLane }));
+  for (const { name, plan, keys } of policies.flatMap((policy) => makePlans(nodes, rows, policy).map((p) => ({ ...p, name: `${p.name}, queries/lane ${policy.queriesPerLane ?? 'auto'}` })))) {
     const q = Float32Array.from({ length: plan.rows * numHeads * headDim }, () => rand() * 2);
     // The rows' own k/v reach the pool only through the kernel that stores them.
     const kNew = new Float32Array(plan.rows * rowFloats);
