@@ -1,5 +1,6 @@
 // Running one attention plan outside a model forward: for the kernel tests and the microbenchmark.
 import type { AttentionPlan, TreeAttention } from './treeAttention';
+import { gpuWaiter } from './gpuWait';
 
 export function uploadF32(device: GPUDevice, data: Float32Array, label: string): GPUBuffer {
   const buffer = device.createBuffer({ label, size: Math.max(256, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
@@ -34,6 +35,9 @@ export async function runAttentionPlan(attention: TreeAttention, plan: Attention
   const enc = device.createCommandEncoder();
   for (let i = 0; i < repeats; i++) attention.encode(enc, layer, buffers.q, buffers.k, buffers.v, buffers.out, plan.rows);
   device.queue.submit([enc.finish()]);
+  const submitted = performance.now();
+  // Alike plans take alike time: the waiter sleeps through most of it instead of polling (gpuWait.ts).
+  const kind = `plan:${plan.rows}:${attention.workClass()}:${repeats}`;
   attention.end();
-  await device.queue.onSubmittedWorkDone();
+  await gpuWaiter.wait(kind, submitted, () => device.queue.onSubmittedWorkDone());
 }

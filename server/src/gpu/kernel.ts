@@ -2,6 +2,7 @@
 // layout (`layout: 'auto'` drops unused bindings and then fails validation), an arena that packs the
 // uniforms of a whole forward into one buffer written once, and buffer upload / read-back helpers.
 import { HydrapatchError } from '../../../src/protocol/errors';
+import { gpuWaiter } from './gpuWait';
 
 export type BindingKind = 'uniform' | 'read' | 'storage';
 
@@ -129,19 +130,22 @@ export function uploadStorage(device: GPUDevice, label: string, data: ArrayBuffe
   return buffer;
 }
 
-/** Copies `bytes` from `buffer` (at `offset`) back to the CPU. */
-export async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+/**
+ * Copies `bytes` from `buffer` (at `offset`) back to the CPU, once the work submitted before is done.
+ * `kind` names that work for the waiter (see gpuWait.ts): reads after alike work should share it.
+ */
+export async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: number, bytes: number, kind = `readBack:${bytes}`): Promise<ArrayBuffer> {
   const staging = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, offset, staging, 0, Math.ceil(bytes / 4) * 4);
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  await gpuWaiter.wait(kind, performance.now(), () => staging.mapAsync(GPUMapMode.READ));
   const out = staging.getMappedRange().slice(0, bytes);
   staging.unmap();
   staging.destroy();
   return out;
 }
 
-export async function readF32(device: GPUDevice, buffer: GPUBuffer, count: number, offsetFloats = 0): Promise<Float32Array> {
-  return new Float32Array(await readBack(device, buffer, offsetFloats * 4, count * 4));
+export async function readF32(device: GPUDevice, buffer: GPUBuffer, count: number, offsetFloats = 0, kind?: string): Promise<Float32Array> {
+  return new Float32Array(await readBack(device, buffer, offsetFloats * 4, count * 4, kind));
 }

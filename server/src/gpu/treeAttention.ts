@@ -3,7 +3,7 @@
 // names, and runs the dispatches of an AttentionPlan: prefixAttention over shared prompt-tree nodes,
 // perSequenceAttention over what each row attends alone, then mergeByLse. Which node goes which way
 // is the planner's business (server/src/sampling); this file only executes plans.
-import type { AttentionBatch, AttentionShape, AttentionStep } from '../model/attentionStep';
+import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from '../model/attentionStep';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS, SEGMENT_HEADER_WORDS } from './baselineAttention';
 import { maxQueriesPerLane, MERGE_PARAM_WORDS, mergeByLseWgsl, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl, prefixQueryBlocks } from './hydragenAttention';
@@ -291,6 +291,20 @@ export class TreeAttention implements AttentionStep {
   }
 
   end(): void {}
+
+  /**
+   * Key reads of the plan: a prefixAttention key-block counts as 3 per-sequence keys (their measured
+   * cost ratio on lavapipe at 4 queries per lane), so that one bucket follows a job's steps while its
+   * suffixes grow, and the two paths of one step land in different buckets.
+   */
+  workClass(): string {
+    const plan = this.plan;
+    if (!plan) return 'none';
+    const group = this.shape.numHeads / this.shape.numKvHeads;
+    const prefix = plan.prefix.reduce((a, p) => a + p.segLen * prefixQueryBlocks(p.rows.length * group, p.queriesPerLane), 0);
+    const perSequence = plan.perSequence?.rowSegments.reduce((a, r) => a + r.segments.reduce((b, [, l]) => b + l, 0), 0) ?? 0;
+    return `t${workBucket((3 * prefix + perSequence) * this.shape.numKvHeads)}`;
+  }
 
   destroy(): void {
     for (const b of [...this.kPools, ...this.vPools]) b.destroy();

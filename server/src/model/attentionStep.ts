@@ -41,4 +41,15 @@ export interface AttentionStep {
   encode(encoder: GPUCommandEncoder, layer: number, q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, out: GPUBuffer, rows: number): void;
   /** Called after the forward's command buffer is submitted: the batch's k/v are now part of the cache. */
   end(): void;
+  /**
+   * A label for how much attention work the batch given to `begin` is, coarse enough that the steps
+   * of one job share it for a while: forwards with the same batch shape and label take alike time
+   * (the GPU waiter sleeps through most of it, server/src/gpu/gpuWait.ts).
+   */
+  workClass(): string;
+}
+
+/** Quarter-octave bucket of a work count: neighbours within ~19% share a bucket. */
+export function workBucket(units: number): number {
+  return Math.round(4 * Math.log2(1 + Math.max(0, units)));
 }

@@ -5,7 +5,7 @@
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../gpu/causalAttention';
 import { cachedKernel, createStorage, type Kernel } from '../gpu/kernel';
-import type { AttentionBatch, AttentionShape, AttentionStep } from './attentionStep';
+import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from './attentionStep';
 
 export class ContiguousKvAttention implements AttentionStep {
   private keys: GPUBuffer[] = [];
@@ -80,6 +80,11 @@ export class ContiguousKvAttention implements AttentionStep {
   end(): void {
     this.cached += this.pending;
     this.pending = 0;
+  }
+
+  /** Keys read: each row of the batch attends the cache up to itself. */
+  workClass(): string {
+    return `c${workBucket(this.pending * (this.cached + this.pending))}`;
   }
 
   destroy(): void {

@@ -74,6 +74,8 @@ export class ModelRunner implements AttentionShape {
   readonly numKvHeads: number;
   readonly headDim: number;
   private scratch: Scratch | undefined;
+  /** The attention work class of the forward last submitted (names it for the GPU waiter). */
+  private workClass = '';
   private logitsBuffer: GPUBuffer | undefined;
   private finalRows: GPUBuffer | undefined;
   private readonly arena: UniformArena;
@@ -158,7 +160,8 @@ export class ModelRunner implements AttentionShape {
   async forward(batch: ForwardBatch, attention: AttentionStep, logitsRows?: number[]): Promise<Float32Array> {
     const rows = logitsRows ?? [batch.tokens.length - 1];
     const logits = this.submitForward(batch, attention, rows);
-    return readF32(this.gpu.device, logits, rows.length * this.config.vocabSize);
+    // Forwards of one batch shape and attention work take alike time: the waiter sleeps through most of it.
+    return readF32(this.gpu.device, logits, rows.length * this.config.vocabSize, 0, `forward:${batch.tokens.length}:${rows.length}:${this.workClass}`);
   }
 
   /**
@@ -177,6 +180,7 @@ export class ModelRunner implements AttentionShape {
     for (const p of batch.positions) maxPosition = Math.max(maxPosition, p);
     const ropeTable = this.rope.ensure(maxPosition);
     attention.begin({ rows: n, positions: batch.positions });
+    this.workClass = attention.workClass();
 
     this.arena.reset();
     const enc = device.createCommandEncoder({ label: 'forward' });

@@ -1,0 +1,78 @@
+// The GPU waiter: it asks Dawn late (after sleeping through most of the expected time), learns the
+// time from what it measures, and forgets a kind whose work turned out shorter than the sleep. The
+// "work" here is a timer that ends a fixed time after its submission, standing in for the device.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuWaiter } from '../../../server/src/gpu/gpuWait';
+
+/** Submits work that ends `ms` after now; returns when it was submitted and the wait to hand over. */
+function work(ms: number): { submittedAt: number; wait: () => Promise<number> } {
+  const submittedAt = performance.now();
+  const end = new Promise<void>((resolve) => setTimeout(resolve, ms));
+  return {
+    submittedAt,
+    // Records when the waiter asked: the spin a real Dawn promise would cost starts there.
+    wait: async () => {
+      const asked = performance.now() - submittedAt;
+      await end;
+      return asked;
+    },
+  };
+}
+
+test('a kind is polled at once until it has been measured twice, then asked for late', async () => {
+  const waiter = new GpuWaiter();
+  const asked: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const w = work(60);
+    asked.push(await waiter.wait('forward', w.submittedAt, w.wait));
+  }
+  assert.ok(asked[0] < 5 && asked[1] < 5, `the first two waits ask at once (asked after ${asked[0].toFixed(1)}, ${asked[1].toFixed(1)} ms)`);
+  const expected = waiter.expected('forward')!;
+  assert.ok(expected >= 59 && expected < 90, `expected ${expected} ms for 60 ms work`);
+  // Asked after ~75% of the expected time (a timer may fire late on a busy machine, never much early):
+  // most of the wait is a sleep, not a spin.
+  assert.ok(asked[2] >= 40, `third wait asked after ${asked[2].toFixed(1)} ms`);
+  assert.ok(asked[3] >= 40, `fourth wait asked after ${asked[3].toFixed(1)} ms`);
+});
+
+test('kinds are kept apart: a long kind does not make a short one sleep', async () => {
+  const waiter = new GpuWaiter();
+  for (let i = 0; i < 2; i++) {
+    const long = work(80);
+    await waiter.wait('baseline', long.submittedAt, long.wait);
+    const short = work(20);
+    await waiter.wait('hydragen', short.submittedAt, short.wait);
+  }
+  const short = work(20);
+  const asked = await waiter.wait('hydragen', short.submittedAt, short.wait);
+  // Its own sleep is ~15 ms; the long kind's would be ~60.
+  assert.ok(asked < 40, `the short kind asked after ${asked.toFixed(1)} ms`);
+});
+
+test('work shorter than the sleep is not measured: the kind is forgotten and measured afresh', async () => {
+  const waiter = new GpuWaiter();
+  for (let i = 0; i < 2; i++) {
+    const w = work(80);
+    await waiter.wait('step', w.submittedAt, w.wait);
+  }
+  // The job got cheaper: the sleep (~60 ms) outlasts the 10 ms of work.
+  const cheap = work(10);
+  const t = performance.now();
+  await waiter.wait('step', cheap.submittedAt, cheap.wait);
+  assert.ok(performance.now() - t >= 50, 'the stale estimate was slept through once');
+  assert.equal(waiter.expected('step'), undefined);
+  // And the next wait asks at once again.
+  const next = work(10);
+  assert.ok((await waiter.wait('step', next.submittedAt, next.wait)) < 5);
+});
+
+test('waits too short to be worth a timer never sleep', async () => {
+  const waiter = new GpuWaiter();
+  const asked: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const w = work(4);
+    asked.push(await waiter.wait('tiny', w.submittedAt, w.wait));
+  }
+  assert.ok(asked.every((a) => a < 2), `asked after ${asked.map((a) => a.toFixed(1)).join(', ')} ms`);
+});
