@@ -26,9 +26,12 @@ export interface PathCost {
 
 /** Whether a node of `length` keys with `rows` sequences below it is cheaper through prefixAttention. */
 export function preferShared(cost: PathCost, shape: AttentionShape, length: number, rows: number): boolean {
-  // Even one sequence can gain: with GQA its query heads share each loaded key row in prefixAttention
-  // (4 heads per kv head at P=8K: 6.6 ms against 7.3 per-sequence), so the measured costs decide.
+  // One query per kv head shares nothing: the batched pass would read the same keys for the same
+  // query, in a workgroup of 8 query slots with 7 empty. Past that the measured costs decide; even
+  // one sequence can gain when several query heads share a kv head (GQA 4:1, B=1, P=8K: 4.1 ms shared
+  // against 5.1 per-sequence).
   const queries = (rows * shape.numHeads) / shape.numKvHeads;
+  if (queries <= 1) return false;
   const queriesPerLane = prefixQueriesPerLane(shape.headDim, queries);
   const blocks = prefixQueryBlocks(queries, queriesPerLane);
   // Per-key costs between the one-row and the many-row measurements, by log2 of the rows.
