@@ -9,8 +9,9 @@
 //
 // So a wait first sleeps through most of the time the same kind of work took before, and only then asks
 // Dawn. Estimates are the least of the last few measured times (a first run that paid a shader compile
-// is not trusted alone); a run that was already over when the sleep ended was not measured, and the
-// kind's times are forgotten so that the next waits measure afresh.
+// is not trusted alone). A run that was already over when the sleep ended was not measured: it was
+// shorter than the sleep, so the kind's estimate drops to half the time waited and keeps sleeping
+// (forgetting it instead made the next two waits poll in full).
 
 /** Share of the expected time slept before Dawn is asked (the rest is spent polling). */
 const SLEEP_SHARE = 0.75;
@@ -22,6 +23,8 @@ const SLEEP_SHARE = 0.75;
 const MIN_SLEEP_MS = 8;
 /** A wait that answers within this after the sleep found the work already done. */
 const DONE_WITHIN_MS = 1;
+/** The estimate after work was found already done, as a share of the time waited. */
+const DONE_SHARE = 0.5;
 /** Measured times kept per kind; a kind sleeps once it has two. */
 const SAMPLES = 3;
 /** Kinds of work remembered; the oldest is forgotten past this (kinds are keyed by batch shape). */
@@ -49,7 +52,7 @@ export class GpuWaiter {
     const asked = this.now();
     const result = await wait();
     const done = this.now();
-    if (slept && done - asked <= DONE_WITHIN_MS) this.samples.delete(kind);
+    if (slept && done - asked <= DONE_WITHIN_MS) this.samples.set(kind, [DONE_SHARE * (done - submittedAt), DONE_SHARE * (done - submittedAt)]);
     else this.remember(kind, done - submittedAt);
     return result;
   }
