@@ -3,6 +3,7 @@
 // names, and runs the dispatches of an AttentionPlan: prefixAttention over shared prompt-tree nodes,
 // perSequenceAttention over what each row attends alone, then mergeByLse. Which node goes which way
 // is the planner's business (server/src/sampling); this file only executes plans.
+import { bindGroupFor } from './kernel';
 import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from '../model/attentionStep';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS, SEGMENT_HEADER_WORDS } from './baselineAttention';
@@ -254,8 +255,7 @@ export class TreeAttention implements AttentionStep {
     const group = numHeads / numKvHeads;
     const dev = this.device;
     const uni = (i: number, words: number) => ({ buffer: this.uniforms.buffer, offset: i * UNIFORM_STRIDE, size: words * 4 });
-    const bind = (kern: Kernel, resources: GPUBufferBinding[]) =>
-      dev.createBindGroup({ layout: kern.layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
+    const bind = (kern: Kernel, resources: GPUBufferBinding[]) => bindGroupFor(dev, kern.layout, resources);
     const kPool = this.kPools[layer];
     const vPool = this.vPools[layer];
     const pass = encoder.beginComputePass({ label: `attention${layer}` });
