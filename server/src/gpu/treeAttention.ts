@@ -265,7 +265,7 @@ export class TreeAttention implements AttentionStep {
     pass.dispatchWorkgroups(Math.ceil((rows * numKvHeads * headDim) / 4 / 64));
     plan.prefix.forEach((p, i) => {
       const prefixKernel = this.kernels.prefix.get(p.queriesPerLane);
-      if (!prefixKernel) throw new Error(`no prefixAttention variant with ${p.queriesPerLane} queries per lane at head_dim ${headDim}`);
+      if (!prefixKernel) throw new HydrapatchError('internal', `no prefixAttention variant with ${p.queriesPerLane} queries per lane at head_dim ${headDim}`);
       pass.setPipeline(prefixKernel.pipeline);
       pass.setBindGroup(0, bind(prefixKernel, [
         uni(i, PREFIX_PARAM_WORDS), { buffer: q }, { buffer: kPool }, { buffer: vPool },

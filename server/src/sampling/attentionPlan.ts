@@ -35,7 +35,7 @@ export interface SplitPolicy {
 }
 
 /** The prefixAttention variant and its query blocks per kv head for `rows` rows below a node. */
-export function prefixBlocking(policy: SplitPolicy, rows: number): { queriesPerLane: number; blocks: number } {
+export function prefixBlocking(policy: Pick<SplitPolicy, 'group' | 'headDim' | 'queriesPerLane'>, rows: number): { queriesPerLane: number; blocks: number } {
   const queries = rows * policy.group;
   const queriesPerLane = prefixQueriesPerLane(policy.headDim, queries, policy.queriesPerLane);
   return { queriesPerLane, blocks: prefixQueryBlocks(queries, queriesPerLane) };

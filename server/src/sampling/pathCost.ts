@@ -5,7 +5,7 @@
 import type { AttentionShape } from '../model/attentionStep';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
-import { maxQueriesPerLane, PREFIX_VARIANTS, prefixQueriesPerLane, prefixQueryBlocks } from '../gpu/hydragenAttention';
+import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/hydragenAttention';
 import { planDecode, prefixBlocking, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
 export interface PathCost {
@@ -30,10 +30,9 @@ export function preferShared(cost: PathCost, shape: AttentionShape, length: numb
   // query, in a workgroup of 8 query slots with 7 empty. Past that the measured costs decide; even
   // one sequence can gain when several query heads share a kv head (GQA 4:1, B=1, P=8K: 4.1 ms shared
   // against 5.1 per-sequence).
-  const queries = (rows * shape.numHeads) / shape.numKvHeads;
-  if (queries <= 1) return false;
-  const queriesPerLane = prefixQueriesPerLane(shape.headDim, queries);
-  const blocks = prefixQueryBlocks(queries, queriesPerLane);
+  const group = shape.numHeads / shape.numKvHeads;
+  if (rows * group <= 1) return false;
+  const { queriesPerLane, blocks } = prefixBlocking({ group, headDim: shape.headDim }, rows);
   // Per-key costs between the one-row and the many-row measurements, by log2 of the rows.
   const w = rows <= 1 ? 1 : rows >= cost.rows ? 0 : 1 - Math.log2(rows) / Math.log2(cost.rows);
   const manyPrefix = cost.prefixMsPerBlockKey[queriesPerLane];
@@ -93,9 +92,6 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const rows = (n: number): DecodeRow[] => Array.from({ length: n }, (_, i) => ({ node: 0, suffixStart: P + i * S, suffixLength: S }));
   const node = (length: number): KvNode[] => [{ start: 0, length, parent: -1 }];
   try {
-    // The fixed cost is measured where the choice is close (a short node, a few rows): there the two
-    // plans differ by it plus the per-key terms the large plans give, and the rest of a step cancels.
-    const [sp, sb] = [128, 8];
     const variants = PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(shape.headDim));
     const [suffixOnly, baseline, suffixOnly1, baseline1, shared1, ...shared] = await timesMs(attention, [
       planDecode(node(0), rows(B), () => false, policy),
@@ -106,10 +102,10 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
       // Every prefixAttention variant over the same rows, forced (the planner would pick one).
       ...variants.map((queriesPerLane) => planDecode(node(P), rows(B), () => true, { ...policy, queriesPerLane })),
     ], buffers, 11);
-    // The fixed cost shows in single short plans, waited for as a decode step of their size is: the
-    // gap between the paths at two node lengths is d + L * k, and the two lengths give d without
-    // borrowing per-key costs measured in another regime.
-    const [l1, l2] = [sp / 2, sp * 2];
+    // The fixed cost is measured where the choice is close (short nodes, a few rows), in single plans
+    // waited for as a decode step of their size is: the gap between the paths at two node lengths is
+    // d + L * k, and the two lengths give d without borrowing per-key costs measured in another regime.
+    const [l1, l2, sb] = [64, 256, 8];
     const [sh1, ba1, sh2, ba2] = await timesMs(attention, [
       planDecode(node(l1), rows(sb), () => true, policy),
       planDecode(node(l1), rows(sb), () => false, policy),
