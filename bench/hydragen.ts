@@ -17,6 +17,7 @@ import { getGpu } from '../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
 import { runAttentionPlan, uploadF32, type PlanBuffers } from '../server/src/gpu/hydragenHarness';
 import { planDecode, type DecodeRow, type KvNode } from '../server/src/sampling/attentionPlan';
+import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/hydragenAttention';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -100,9 +101,12 @@ async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Reco
     let t = performance.now();
     await runAttentionPlan(attention, planDecode(tinyNodes, tinyRows, () => false, policy), buffers);
     compileMs[`${kind} perSequence+merge+store`] = performance.now() - t + (t - t0);
-    t = performance.now();
-    await runAttentionPlan(attention, planDecode(tinyNodes, tinyRows, () => true, policy), buffers);
-    compileMs[`${kind} prefix`] = performance.now() - t;
+    // Each prefixAttention variant on its own (forced; the plans below pick them by batch size).
+    for (const queriesPerLane of PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(HEAD_DIM))) {
+      t = performance.now();
+      await runAttentionPlan(attention, planDecode(tinyNodes, tinyRows, () => true, { ...policy, queriesPerLane }), buffers);
+      compileMs[`${kind} prefix ${queriesPerLane}/lane`] = performance.now() - t;
+    }
     const cost = await calibratePathCost(device, shape, kernels, policy);
     for (const prefix of prefixes) {
       for (const batch of batches) {
