@@ -33,25 +33,24 @@ const MAX_KINDS = 256;
 export class GpuWaiter {
   private readonly samples = new Map<string, number[]>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
-
   /**
-   * Waits for work of `kind` submitted at `submittedAt` (a `now()` reading): sleeps for most of the
-   * time `kind` is expected to take, then runs `wait` (the Dawn promise) and learns how long it took.
+   * Waits for work of `kind` submitted at `submittedAt` (a `performance.now()` reading): sleeps for
+   * most of the time `kind` is expected to take, then runs `wait` (the Dawn promise) and learns how long
+   * it took.
    */
   async wait<T>(kind: string, submittedAt: number, wait: () => Promise<T>): Promise<T> {
     const expected = this.expected(kind);
     let slept = false;
     if (expected !== undefined) {
-      const sleep = SLEEP_SHARE * expected - (this.now() - submittedAt);
+      const sleep = SLEEP_SHARE * expected - (performance.now() - submittedAt);
       if (sleep >= MIN_SLEEP_MS) {
         await new Promise((resolve) => setTimeout(resolve, sleep));
         slept = true;
       }
     }
-    const asked = this.now();
+    const asked = performance.now();
     const result = await wait();
-    const done = this.now();
+    const done = performance.now();
     if (slept && done - asked <= DONE_WITHIN_MS) this.samples.set(kind, [DONE_SHARE * (done - submittedAt), DONE_SHARE * (done - submittedAt)]);
     else this.remember(kind, done - submittedAt);
     return result;
