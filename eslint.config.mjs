@@ -1,10 +1,12 @@
-// Lint, and the layering of ARCHITECTURE.md enforced: a wrong import fails `npm run lint`.
+// Lint, and the layering of docs/architecture.md enforced: a wrong import fails `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Product code never imports tests, benchmarks or scripts (their harnesses and references live there).
+const notTests = { group: ['**/test/**', '**/bench/**', '**/scripts/**'], message: 'product code does not import test/, bench/ or scripts/ (docs/architecture.md).' };
 const layer = (files, patterns) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { patterns }] },
+  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, notTests] }] },
 });
 
 export default tseslint.config(
@@ -19,12 +21,12 @@ export default tseslint.config(
   },
   // src/protocol: types and validators only; imports nothing of ours.
   layer(['src/protocol/**/*.ts'], [
-    { group: ['**/core/**', '**/extension/**', '**/cli/**', '**/server/**', '**/media/**', 'vscode'], message: 'src/protocol imports nothing of ours (ARCHITECTURE.md).' },
+    { group: ['**/core/**', '**/extension/**', '**/cli/**', '**/server/**', '**/media/**', 'vscode'], message: 'src/protocol imports nothing of ours (docs/architecture.md).' },
   ]),
   // src/core: the pipeline, runs without VS Code; depends only on src/protocol.
   layer(['src/core/**/*.ts'], [
-    { group: ['vscode'], message: 'src/core must run without VS Code (ARCHITECTURE.md).' },
-    { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (ARCHITECTURE.md).' },
+    { group: ['vscode'], message: 'src/core must run without VS Code (docs/architecture.md).' },
+    { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (docs/architecture.md).' },
   ]),
   layer(['src/cli/**/*.ts'], [
     { group: ['vscode'], message: 'the CLI runs without VS Code.' },
@@ -38,6 +40,6 @@ export default tseslint.config(
   ]),
   // server/: its own process; shares only src/protocol.
   layer(['server/**/*.ts'], [
-    { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (ARCHITECTURE.md).' },
+    { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (docs/architecture.md).' },
   ]),
 );

@@ -1,4 +1,4 @@
-// The extension ⇄ server WebSocket protocol (ARCHITECTURE.md), typed once: a map from message type to
+// The extension ⇄ server WebSocket protocol (docs/architecture.md), typed once: a map from message type to
 // its schema for each direction. Both ends validate what they receive with parseClientMessage /
 // parseServerMessage; the TypeScript types are inferred from the schemas.
 import { z } from 'zod';

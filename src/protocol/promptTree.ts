@@ -1,4 +1,4 @@
-// The prompt tree (ARCHITECTURE.md): the root is what every sample shares, children what a subset
+// The prompt tree (docs/architecture.md): the root is what every sample shares, children what a subset
 // shares, leaves carry `n`. Each node is prefilled once and its KV kept once.
 
 export interface PromptNode {

@@ -1,4 +1,4 @@
-// The repair prompt, laid out for shared-prefix sampling (ARCHITECTURE.md, "The prompt tree"):
+// The repair prompt, laid out for shared-prefix sampling (docs/architecture.md, "The prompt tree"):
 // everything the samples share comes first and once (instructions, repository map, files, issue); what
 // varies comes last (optionally one branch per candidate location, n split across the branches).
 // Two output forms from one layout:
