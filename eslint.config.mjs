@@ -4,15 +4,24 @@ import tseslint from 'typescript-eslint';
 
 // Product code never imports tests, benchmarks or scripts (their harnesses and references live there).
 const notTests = { group: ['**/test/**', '**/bench/**', '**/scripts/**'], message: 'product code does not import test/, bench/ or scripts/ (docs/architecture.md).' };
+const nodeGlobals = Object.fromEntries(
+  ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'fetch', 'AbortController', 'require', 'module', '__dirname', '__filename'].map((g) => [g, 'readonly']),
+);
 const layer = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, notTests] }] },
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test/fixtures/**', 'examples/**', 'bin/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test/fixtures/**', 'examples/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Scripts and launchers run in Node as they are (ES modules in scripts/, CommonJS in bin/).
+  {
+    files: ['**/*.mjs', 'bin/**/*.js'],
+    languageOptions: { globals: nodeGlobals },
+  },
+  { files: ['bin/**/*.js'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
