@@ -38,6 +38,20 @@ process.env.XDG_RUNTIME_DIR ??= '/tmp';
 // Set-up first (quick when already done), so that `npm test` works on a fresh clone too.
 const setup = spawnSync(process.execPath, [join(root, 'scripts/setup.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
+// The whole suite also type-checks and lints, so a wrong import between layers (docs/architecture.md)
+// fails the build as a test would; a run of named files skips both.
+if (args.length === 0) {
+  for (const [what, bin, binArgs] of [
+    ['type-check', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']],
+    ['lint', 'node_modules/eslint/bin/eslint.js', ['.']],
+  ]) {
+    const c = spawnSync(process.execPath, [join(root, bin), ...binArgs], { cwd: root, stdio: 'inherit' });
+    if (c.status !== 0) {
+      console.error(`${what} failed: fix the errors above (npm run ${what === 'lint' ? 'lint' : 'typecheck'}).`);
+      process.exit(c.status ?? 1);
+    }
+  }
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
