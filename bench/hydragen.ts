@@ -5,14 +5,12 @@
 // a generated model (d=128, 2 layers) through the sampling engine on both paths, and llama.cpp
 // (node-llama-cpp, same GGUF, B sequences each loaded with the evaluated prefix's state) on the same
 // prompt. Prints tables and JSON.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { testModel } from '../test/helpers/models';
 import { SamplingEngine } from '../server/src/sampling/engine';
 import { calibratePathCost, preferShared } from '../server/src/sampling/pathCost';
 import { defaultSampleParams } from '../src/protocol/sampling';
-import type { Token } from 'node-llama-cpp';
+import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
 import { getGpu } from '../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
 import { runAttentionPlan, uploadF32, type PlanBuffers } from '../server/src/gpu/hydragenHarness';
@@ -176,39 +174,16 @@ async function oursTokensPerSecond(gguf: string, batch: number, prefix: number, 
 
 /** llama.cpp: the prefix evaluated once, its state loaded into B sequences, then `steps` batched decode steps. */
 async function llamaCppTokensPerSecond(gguf: string, batch: number, prefix: number, steps: number): Promise<number> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', maxThreads: 2 });
-  const model = await llama.loadModel({ modelPath: gguf, gpuLayers: 0 });
-  const context = await model.createContext({
-    // Per sequence: node-llama-cpp gives each of the `sequences` its own context of this size.
-    contextSize: prefix + steps + 32,
-    sequences: batch,
-    batchSize: Math.max(512, batch),
-    flashAttention: false,
-    experimentalKvCacheKeyType: 'F32',
-    experimentalKvCacheValueType: 'F32',
-    threads: 2,
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'hp-bench-'));
-  try {
-    const seqs = Array.from({ length: batch }, () => context.getSequence());
-    await seqs[0].evaluateWithoutGeneratingNewTokens(promptTokens(prefix) as Token[]);
-    const state = join(dir, 'prefix.state');
-    await seqs[0].saveStateToFile(state);
-    for (const s of seqs.slice(1)) await s.loadStateFromFile(state, { acceptRisk: true });
+  return withPrefixSequences(gguf, promptTokens(prefix), batch, { threads: 2, extraTokens: steps, f32Kv: true }, async ({ sequences }) => {
     // Median over steps, as for ours: a burst of load on the shared machine then skews neither side.
     const rates: number[] = [];
     for (let step = 0; step < steps; step++) {
       const t0 = performance.now();
-      await Promise.all(seqs.map((s, i) => s.evaluateWithoutGeneratingNewTokens([(1 + ((i * 7 + step * 13) % 500)) as Token])));
+      await decodeStep(sequences, (i) => 1 + ((i * 7 + step * 13) % 500));
       rates.push((batch * 1000) / (performance.now() - t0));
     }
     return rates.sort((a, b) => a - b)[Math.floor(steps / 2)];
-  } finally {
-    await context.dispose();
-    await model.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function endToEndBench(): Promise<EndToEndRow[]> {

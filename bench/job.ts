@@ -9,16 +9,15 @@
 // is what llama.cpp needs to share a prefix between sequences here), then T batched decode steps of
 // all N sequences. Both sides keep the KV cache at their defaults (llama.cpp F16; ours reports its
 // own). The default model is the d=512, 8-layer, 8-head F16 model the speed issue is stated on.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Token } from 'node-llama-cpp';
 import { testModel } from '../test/helpers/models';
 import type { TestModelSpec } from '../scripts/testModels/randomModel';
 import { SamplingEngine } from '../server/src/sampling/engine';
 import { getGpu } from '../server/src/gpu/device';
 import { defaultSampleParams } from '../src/protocol/sampling';
+import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
 
 const { values } = parseArgs({
   options: {
@@ -106,39 +105,11 @@ async function ours(gguf: string, prompt: number, n: number): Promise<Side & { k
 }
 
 async function llamaCpp(gguf: string, prompt: number, n: number): Promise<Side> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const threads = availableParallelism();
-  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', maxThreads: threads });
-  const model = await llama.loadModel({ modelPath: gguf, gpuLayers: 0 });
-  const context = await model.createContext({
-    // Per sequence: node-llama-cpp gives each of the `sequences` its own context of this size.
-    contextSize: prompt + tokens + 32,
-    sequences: n,
-    batchSize: Math.min(2048, prompt),
-    flashAttention: false,
-    threads,
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'hp-bench-job-'));
-  try {
-    const seqs = Array.from({ length: n }, () => context.getSequence());
+  return withPrefixSequences(gguf, promptOf(prompt), n, { threads: availableParallelism(), extraTokens: tokens }, async ({ sequences, prefillS, copyS }) => {
     const t0 = performance.now();
-    await seqs[0].evaluateWithoutGeneratingNewTokens(promptOf(prompt) as Token[]);
-    const t1 = performance.now();
-    const state = join(dir, 'prefix.state');
-    await seqs[0].saveStateToFile(state);
-    for (const s of seqs.slice(1)) await s.loadStateFromFile(state, { acceptRisk: true });
-    const t2 = performance.now();
-    // One batched decode step per token: every sequence's next token in one llama_decode.
-    for (let step = 0; step < tokens; step++) {
-      await Promise.all(seqs.map((s, i) => s.evaluateWithoutGeneratingNewTokens([(16 + ((i * 7 + step * 13) % 4000)) as Token])));
-    }
-    const t3 = performance.now();
-    return { prefillS: (t1 - t0) / 1000, copyS: (t2 - t1) / 1000, decodeS: (t3 - t2) / 1000, generated: n * tokens };
-  } finally {
-    await context.dispose();
-    await model.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    for (let step = 0; step < tokens; step++) await decodeStep(sequences, (i) => 16 + ((i * 7 + step * 13) % 4000));
+    return { prefillS, copyS, decodeS: (performance.now() - t0) / 1000, generated: n * tokens };
+  });
 }
 
 interface Row {
