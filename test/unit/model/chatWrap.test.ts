@@ -1,10 +1,10 @@
 // The server's cut of a chat template into a ChatWrap (server/src/model/chatWrap.ts), against the
-// hand-written wraps of src/core/prompt/chatWrap.ts and core's own derivation from the same renderer.
+// hand-written wraps of src/core/prompt/chatWrap.ts, and the BOS found by token id against BOS text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatWrapFromTemplate, chatmlWrap, llama3Wrap } from '../../../src/core/prompt/chatWrap';
+import { chatmlWrap, llama3Wrap } from '../../../src/core/prompt/chatWrap';
 import { chatTemplateRenderer } from '../../../server/src/model/chatTemplate';
-import { chatWrapOf } from '../../../server/src/model/chatWrap';
+import { chatWrapFromRenderer, chatWrapOf } from '../../../server/src/model/chatWrap';
 import { loadModel } from '../../../server/src/model/load';
 import type { Tokenizer } from '../../../server/src/model/types';
 import { testModel } from '../../helpers/models';
@@ -27,15 +27,17 @@ test('the generated models\' templates (GGUF and HF folder): ChatML, and an SPM 
   }
 });
 
+const stripText = (bos: string) => (head: string) => (head.startsWith(bos) ? head.slice(bos.length) : head);
+
 test('Llama 3 and Gemma (no system role) templates, with a BOS the template writes itself', async () => {
   const { tokenizer } = await loadModel(testModel({ vocab: 'spm' }).gguf);
   const withTemplate = (source: string): Tokenizer => ({ ...tokenizer, applyChatTemplate: chatTemplateRenderer(source, 'test', { bosToken: '<s>', eosToken: '</s>' }) });
   const llama3 = withTemplate(llama3Template);
   assert.deepEqual(chatWrapOf(llama3), llama3Wrap);
-  assert.deepEqual(chatWrapOf(llama3), chatWrapFromTemplate(llama3.applyChatTemplate!, '<s>'));
+  assert.deepEqual(chatWrapOf(llama3), chatWrapFromRenderer(llama3.applyChatTemplate!, stripText('<s>')));
   const gemma = withTemplate(gemmaTemplate);
   assert.deepEqual(chatWrapOf(gemma), { beforeSystem: '<start_of_turn>user\n', betweenSystemAndUser: '\n\n', afterUser: '<end_of_turn>\n<start_of_turn>model\n' });
-  assert.deepEqual(chatWrapOf(gemma), chatWrapFromTemplate(gemma.applyChatTemplate!, '<s>'));
+  assert.deepEqual(chatWrapOf(gemma), chatWrapFromRenderer(gemma.applyChatTemplate!, stripText('<s>')));
 });
 
 test('no chat template, or one that cannot be cut: no wrap', async () => {

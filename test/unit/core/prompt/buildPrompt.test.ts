@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Template } from '@huggingface/jinja';
 import { countSamples, leafPaths } from '../../../../src/protocol/promptTree';
 import { buildRepairPrompt, locationBranches, splitEvenly, toChatRequests, toPromptTree } from '../../../../src/core/prompt/buildPrompt';
-import { chatWrapFromTemplate, chatmlWrap, plainWrap, type ChatMessage } from '../../../../src/core/prompt/chatWrap';
+import { chatmlWrap, plainWrap, type ChatMessage } from '../../../../src/core/prompt/chatWrap';
+import { chatWrapFromRenderer } from '../../../../server/src/model/chatWrap';
 import { parseEdits } from '../../../../src/core/edits/parseEdits';
 import { systemInstructions } from '../../../../src/core/prompt/instructions';
 
@@ -18,7 +19,7 @@ const issue = 'add() subtracts instead of adding.';
 
 // Qwen2's ChatML template, as shipped in its tokenizer_config.json (rendered by an independent engine).
 const qwenTemplate = `{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`;
-const render = (messages: ChatMessage[]) => new Template(qwenTemplate).render({ messages, add_generation_prompt: true });
+const render = (messages: ChatMessage[] | { role: string; content: string }[]) => new Template(qwenTemplate).render({ messages, add_generation_prompt: true });
 
 test('shared material first, in the root; the varying request last, in the leaves; n split across branches', () => {
   const prompt = buildRepairPrompt({ context, issueText: issue, n: 7, branches: locationBranches(context, 2) });
@@ -37,7 +38,7 @@ test('shared material first, in the root; the varying request last, in the leave
 
 test('the wrap derived from a real chat template gives exactly the template rendering along each path', () => {
   const prompt = buildRepairPrompt({ context, issueText: issue, n: 4, branches: locationBranches(context, 2) });
-  const wrap = chatWrapFromTemplate(render);
+  const wrap = chatWrapFromRenderer(render);
   assert.deepEqual(wrap, chatmlWrap);
   const tree = toPromptTree(prompt, wrap);
   const requests = toChatRequests(prompt);
