@@ -3,7 +3,7 @@
 import { bytesToByteLevel, byteLevelToBytes } from './byteLevel';
 import { modelError } from './modelError';
 import { MinHeap } from './minHeap';
-import { specialSplitter } from './specialTokens';
+import { vocabTokenizer, type VocabBase } from './specialTokens';
 import type { Tokenizer } from './types';
 
 // llama.cpp's pre-tokenizers (llm_tokenizer_bpe), by tokenizer.ggml.pre. Each is a list of regexes
@@ -48,16 +48,10 @@ function preTokenize(text: string, regexes: RegExp[]): string[] {
   return pieces;
 }
 
-export interface BpeVocab {
-  tokens: string[];
+export interface BpeVocab extends VocabBase {
   merges: string[];
   /** tokenizer.ggml.pre, e.g. 'default', 'gpt-2', 'llama-bpe', 'qwen2'. */
   pre: string;
-  specials: Map<string, number>;
-  controlIds: Set<number>;
-  bosId?: number;
-  eosIds: number[];
-  addBos: boolean;
 }
 
 export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
@@ -66,7 +60,6 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
     throw modelError('model_bad_tokenizer', file, `pre-tokenizer ${JSON.stringify(v.pre)} is not supported (supported: ${supportedBpePre.join(', ')})`);
   }
   const regexes = patterns.map((p) => new RegExp(p, 'gu'));
-  const splitSpecial = specialSplitter(v.specials);
   const ids = new Map<string, number>();
   v.tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const ranks = new Map<string, number>();
@@ -109,30 +102,13 @@ export function bpeTokenizer(v: BpeVocab, file: string): Tokenizer {
     return out;
   }
 
-  return {
-    vocabSize: v.tokens.length,
-    bosId: v.bosId,
-    addsBos: v.addBos,
-    eosIds: v.eosIds,
-    encode(text, options) {
-      const out: number[] = [];
-      if ((options?.addBos ?? v.addBos) && v.bosId !== undefined) out.push(v.bosId);
-      for (const f of splitSpecial(text)) {
-        if ('id' in f) out.push(f.id);
-        else for (const word of preTokenize(f.text, regexes)) out.push(...bpeWord(word));
-      }
-      return out;
+  return vocabTokenizer(v, {
+    encodeRun(text, out) {
+      for (const word of preTokenize(text, regexes)) out.push(...bpeWord(word));
     },
-    decode(tokenIds) {
-      const bytes: number[] = [];
-      for (const id of tokenIds) {
-        if (v.controlIds.has(id)) continue;
-        const t = v.tokens[id];
-        if (t === undefined) continue;
-        if (v.specials.has(t)) bytes.push(...Buffer.from(t, 'utf8'));
-        else bytes.push(...byteLevelToBytes(t));
-      }
-      return Buffer.from(bytes).toString('utf8');
+    tokenBytes(t, _id, out) {
+      if (v.specials.has(t)) out.push(...Buffer.from(t, 'utf8'));
+      else out.push(...byteLevelToBytes(t));
     },
-  };
+  });
 }

@@ -2,25 +2,18 @@
 // start from UTF-8 characters, repeatedly merge the adjacent pair whose concatenation is the
 // highest-scoring piece (leftmost on ties), and fall back to <0xNN> byte pieces for unknown text.
 import { MinHeap } from './minHeap';
-import { specialSplitter } from './specialTokens';
+import { vocabTokenizer, type VocabBase } from './specialTokens';
 import type { Tokenizer } from './types';
 
-export interface SpmVocab {
-  tokens: string[];
+export interface SpmVocab extends VocabBase {
   scores: number[];
-  specials: Map<string, number>;
-  controlIds: Set<number>;
   unkId?: number;
-  bosId?: number;
-  eosIds: number[];
-  addBos: boolean;
   addSpacePrefix: boolean;
 }
 
 interface Bigram { left: number; right: number; score: number; size: number }
 
 export function spmTokenizer(v: SpmVocab): Tokenizer {
-  const splitSpecial = specialSplitter(v.specials);
   const ids = new Map<string, number>();
   v.tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const byteIds: number[] = [];
@@ -96,35 +89,16 @@ export function spmTokenizer(v: SpmVocab): Tokenizer {
     }
   }
 
-  return {
-    vocabSize: v.tokens.length,
-    bosId: v.bosId,
-    addsBos: v.addBos,
-    eosIds: v.eosIds,
-    encode(text, options) {
-      const out: number[] = [];
-      if ((options?.addBos ?? v.addBos) && v.bosId !== undefined) out.push(v.bosId);
-      let prevSpecial = true;
-      for (const f of splitSpecial(text)) {
-        if ('id' in f) { out.push(f.id); prevSpecial = true; continue; }
-        const run = (v.addSpacePrefix && prevSpecial ? ' ' : '') + f.text;
-        tokenizeText(run.replaceAll(' ', '\u2581'), out);
-        prevSpecial = false;
-      }
-      return out;
+  return vocabTokenizer(v, {
+    encodeRun(text, out, afterSpecial) {
+      const run = (v.addSpacePrefix && afterSpecial ? ' ' : '') + text;
+      tokenizeText(run.replaceAll(' ', '\u2581'), out);
     },
-    decode(tokenIds) {
-      const bytes: number[] = [];
-      for (const id of tokenIds) {
-        if (v.controlIds.has(id)) continue;
-        const t = v.tokens[id];
-        if (t === undefined) continue;
-        const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(t);
-        if (byte) bytes.push(parseInt(byte[1], 16));
-        else bytes.push(...Buffer.from(t.replaceAll('\u2581', ' '), 'utf8'));
-      }
-      const text = Buffer.from(bytes).toString('utf8');
-      return v.addSpacePrefix && text.startsWith(' ') ? text.slice(1) : text;
+    tokenBytes(t, _id, out) {
+      const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(t);
+      if (byte) out.push(parseInt(byte[1], 16));
+      else out.push(...Buffer.from(t.replaceAll('\u2581', ' '), 'utf8'));
     },
-  };
+    finishDecode: (text) => (v.addSpacePrefix && text.startsWith(' ') ? text.slice(1) : text),
+  });
 }
