@@ -76,8 +76,8 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
   if (v.model !== undefined) origin = { kind: 'model', path: v.model };
   else if (v.endpoint !== undefined) {
     if (!/^https?:\/\//.test(v.endpoint)) throw bad(`--endpoint must be an http(s) URL ending in /v1, got "${v.endpoint}".`, 'e.g. --endpoint http://127.0.0.1:8000/v1 --model-name my-model');
-    if (v['model-name'] === undefined) throw bad('--endpoint needs --model-name (the model the endpoint should use).', 'e.g. --model-name qwen2.5-coder-7b-instruct');
-    origin = { kind: 'endpoint', url: v.endpoint.replace(/\/+$/, ''), model: v['model-name'] };
+    // Without --model-name the endpoint's only model (from /v1/models) is used.
+    origin = { kind: 'endpoint', url: v.endpoint.replace(/\/+$/, ''), model: v['model-name'] ?? '' };
   } else origin = { kind: 'samples', path: v['from-samples']! };
   const n = number('n', v.n, { int: true, min: 1 });
   if (n === undefined && origin.kind !== 'samples') throw bad('-n N is required: how many samples to draw.', 'e.g. -n 16');

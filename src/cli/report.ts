@@ -22,6 +22,7 @@ export function formatReport(result: SolveResult): string {
     ...(result.groups.length ? lines : ['no candidate applied']),
     `${notApplied} of ${result.candidates.length} samples did not apply${result.stoppedEarly ? ' · stopped early' : ''}`,
     result.coverage.line,
+    ...(result.samplingFailed ? [`sampling failed: ${result.samplingFailed.message}`] : []),
   ];
   const best = result.groups[0];
   if (result.prediction && best) out.push('', `best patch (group ${best.id}, samples ${best.members.join(',')}):`, result.prediction.model_patch.trimEnd());

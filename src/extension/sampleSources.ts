@@ -15,7 +15,8 @@ export async function createSampleSource(settings: Settings, server: ServerManag
   }
   return new OpenAiCompatibleSource({
     baseUrl: settings.endpoint.replace(/\/+$/, ''),
-    model: settings.endpointModel || 'default',
+    // Empty: the client asks the endpoint's /v1/models and uses its only model.
+    model: settings.endpointModel,
     apiKey: (await secrets.get(ENDPOINT_KEY)) || undefined,
     endpoint: settings.endpointApi,
   });

@@ -30,6 +30,14 @@ export interface ApiServer {
 /** Messages up to this many times the limit are read and answered with `message_too_large`; larger ones close the connection. */
 const hardLimitFactor = 4;
 
+export const defaultLimits: ApiLimits = {
+  maxMessageBytes: wireLimits.maxMessageBytes,
+  maxJobsPerConnection: 64,
+  maxConnections: 256,
+  headersTimeoutMs: 10_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+};
+
 function refuseUpgrade(socket: Duplex, err: HydrapatchError): void {
   const status = statusOf(err.code);
   const body = JSON.stringify(openAiErrorBody(err.toData()));
@@ -40,11 +48,25 @@ function refuseUpgrade(socket: Duplex, err: HydrapatchError): void {
 }
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const limits: ApiLimits = { maxMessageBytes: wireLimits.maxMessageBytes, maxJobsPerConnection: 64, ...options.limits };
+  const limits: ApiLimits = { ...defaultLimits, ...options.limits };
   const ctx: ApiContext = { token: options.token, port: 0, models: options.models, jobs: new JobTracker(), limits, connections: 0 };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes * hardLimitFactor });
 
-  const server: Server = createServer((req, res) => {
+  // A client that opens sockets and never finishes its headers (or goes idle between requests) must
+  // not hold file handles: headers, whole requests and idle keep-alive sockets are all timed out, and
+  // the number of sockets is capped. WebSocket sessions and streamed replies are not idle timeouts' business.
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(limits.headersTimeoutMs, 60_000),
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
+  // Node times out slow headers only once a request has begun: a socket that connects and sends
+  // nothing, or too little, is given the same time for its first request's headers here.
+  const firstHeaders = new WeakMap<Duplex, NodeJS.Timeout>();
+  const headersArrived = (socket: Duplex) => clearTimeout(firstHeaders.get(socket));
+  const server: Server = createServer(serverOptions, (req, res) => {
+    headersArrived(req.socket);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     try {
       checkAccess(req, ctx.token, ctx.port);
@@ -55,7 +77,13 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     void handleOpenAi(ctx, req, res, path);
   });
 
+  server.on('connection', (socket: Duplex) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    firstHeaders.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    headersArrived(socket);
     socket.on('error', () => socket.destroy());
     try {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -71,6 +99,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       new WsSession(ctx, ws);
     });
   });
+  server.maxConnections = limits.maxConnections;
   // A malformed request line or header is the client's problem, never the server's.
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -8,6 +8,15 @@ export interface ApiLimits {
   maxMessageBytes: number;
   /** Jobs one WebSocket connection may have running at once. */
   maxJobsPerConnection: number;
+  /** Open sockets at once (every client has the one token, so this is also the cap per token). */
+  maxConnections: number;
+  /** A socket must send its complete request headers within this time, or it is closed. */
+  headersTimeoutMs: number;
+  /**
+   * Replies queued for a WebSocket client that does not read them: past a sixteenth of this the
+   * server stops reading that client's messages until it catches up; past all of it, it drops the client.
+   */
+  maxQueuedBytes: number;
 }
 
 export interface ApiContext {

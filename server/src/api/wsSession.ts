@@ -16,6 +16,8 @@ export class WsSession {
   /** The model this client loaded last; its samples go there unless they name another. */
   private modelPath: string | undefined;
   private closed = false;
+  /** Waiting for the client to read what is queued before its next message is read. */
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ApiContext,
@@ -29,6 +31,39 @@ export class WsSession {
   private send(message: ServerMessage): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     this.socket.send(JSON.stringify(message));
+    this.applyBackPressure();
+  }
+
+  /**
+   * A client that sends but does not read would make the server queue replies without bound. Past a
+   * sixteenth of the limit its messages are no longer read until it catches up; a client whose jobs
+   * still overflow the whole limit is dropped (close code 1008, with the reason) and its jobs cancelled.
+   */
+  private applyBackPressure(): void {
+    const queued = this.socket.bufferedAmount;
+    const max = this.ctx.limits.maxQueuedBytes;
+    if (queued > max) {
+      const reason = `the client does not read its replies (${queued} bytes queued)`;
+      process.stderr.write(`hydrapatch-server: dropping a WebSocket client: ${reason}\n`);
+      this.dispose();
+      this.socket.close(1008, reason);
+      // The close frame waits behind the unread data: the socket goes after a grace period regardless.
+      setTimeout(() => this.socket.terminate(), 1000).unref();
+      return;
+    }
+    if (queued > max / 16 && this.drainTimer === undefined) {
+      this.socket.pause();
+      const check = () => {
+        if (this.closed) return;
+        if (this.socket.bufferedAmount > max / 64) {
+          this.drainTimer = setTimeout(check, 20);
+          return;
+        }
+        this.drainTimer = undefined;
+        this.socket.resume();
+      };
+      this.drainTimer = setTimeout(check, 20);
+    }
   }
 
   private sendError(err: unknown, id?: string): void {
@@ -147,6 +182,7 @@ export class WsSession {
   private dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.drainTimer);
     for (const job of this.jobs.values()) job.abort(new Error('the client disconnected'));
   }
 }

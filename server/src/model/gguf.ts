@@ -4,8 +4,9 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ggmlTypeInfo, ggmlTypeName } from './ggmlTypes';
-import { modelError } from './modelError';
-import { openModelFile } from './openModelFile';
+import { ggufLimits } from './modelBounds';
+import { excerpt, modelError } from './modelError';
+import { modelOpenFlags, openModelFile } from './openModelFile';
 
 export type GgufValue = number | boolean | string | GgufValue[];
 
@@ -79,8 +80,9 @@ class Cursor {
   }
   i64(what: string): number { const at = this.need(8, what); return Number(this.buf.readBigInt64LE(at)); }
 
-  string(what: string): string {
+  string(what: string, maxBytes = Number.MAX_SAFE_INTEGER): string {
     const len = this.u64(`length of ${what}`);
+    if (len > maxBytes) throw modelError('model_bad_header', this.path, `${what} at byte ${this.pos} claims ${len} bytes; the limit is ${maxBytes}`);
     if (this.pos + len > this.size) {
       throw modelError('model_truncated', this.path, `${what} at byte ${this.pos} claims ${len} bytes but the file ends at byte ${this.size}`);
     }
@@ -89,7 +91,7 @@ class Cursor {
   }
 }
 
-function readValue(c: Cursor, type: number, key: string): GgufValue {
+function readValue(c: Cursor, type: number, key: string, depth = 0): GgufValue {
   switch (type) {
     case VT.U8: return c.u8(key);
     case VT.I8: return c.i8(key);
@@ -104,6 +106,8 @@ function readValue(c: Cursor, type: number, key: string): GgufValue {
     case VT.I64: return c.i64(key);
     case VT.F64: return c.f64(key);
     case VT.ARRAY: {
+      // Nesting is bounded so that a file of nested arrays cannot exhaust the stack.
+      if (depth >= ggufLimits.arrayDepth) throw modelError('model_bad_header', c.path, `${key} nests arrays deeper than ${ggufLimits.arrayDepth} levels`);
       const itemType = c.u32(`item type of ${key}`);
       const count = c.u64(`length of ${key}`);
       // Every item takes at least one byte: a larger count is a lie, caught before allocating.
@@ -111,11 +115,11 @@ function readValue(c: Cursor, type: number, key: string): GgufValue {
         throw modelError('model_truncated', c.path, `array ${key} claims ${count} items but only ${c.size - c.pos} bytes remain`);
       }
       const out: GgufValue[] = new Array(count);
-      for (let i = 0; i < count; i++) out[i] = readValue(c, itemType, key);
+      for (let i = 0; i < count; i++) out[i] = readValue(c, itemType, key, depth + 1);
       return out;
     }
     default:
-      throw modelError('model_bad_header', c.path, `metadata key ${key} has unknown value type ${type}`);
+      throw modelError('model_bad_header', c.path, `${key} has unknown value type ${type}`);
   }
 }
 
@@ -138,8 +142,10 @@ export function readGguf(path: string): GgufFile {
     }
     const metadata = new Map<string, GgufValue>();
     for (let i = 0; i < kvCount; i++) {
-      const key = c.string(`metadata key #${i}`);
-      metadata.set(key, readValue(c, c.u32(`type of ${key}`), key));
+      // Keys (and names below) appear in error messages: only a short, escaped excerpt of them.
+      const key = c.string(`metadata key #${i}`, ggufLimits.keyBytes);
+      const what = `metadata ${excerpt(key)}`;
+      metadata.set(key, readValue(c, c.u32(`type of ${what}`), what));
     }
     const alignment = metadata.get('general.alignment') ?? 32;
     if (typeof alignment !== 'number' || alignment <= 0 || (alignment & (alignment - 1)) !== 0) {
@@ -147,12 +153,12 @@ export function readGguf(path: string): GgufFile {
     }
     const infos: { name: string; dims: number[]; type: number; rel: number }[] = [];
     for (let i = 0; i < tensorCount; i++) {
-      const name = c.string(`tensor name #${i}`);
-      const nDims = c.u32(`rank of ${name}`);
-      if (nDims < 1 || nDims > 4) throw modelError('model_bad_header', path, `tensor ${name} has rank ${nDims} (expected 1 to 4)`);
+      const name = c.string(`tensor name #${i}`, ggufLimits.nameBytes);
+      const nDims = c.u32(`rank of ${excerpt(name)}`);
+      if (nDims < 1 || nDims > 4) throw modelError('model_bad_header', path, `tensor ${excerpt(name)} has rank ${nDims} (expected 1 to 4)`);
       const dims: number[] = [];
-      for (let d = 0; d < nDims; d++) dims.push(c.u64(`dimension ${d} of ${name}`));
-      infos.push({ name, dims, type: c.u32(`type of ${name}`), rel: c.u64(`offset of ${name}`) });
+      for (let d = 0; d < nDims; d++) dims.push(c.u64(`dimension ${d} of ${excerpt(name)}`));
+      infos.push({ name, dims, type: c.u32(`type of ${excerpt(name)}`), rel: c.u64(`offset of ${excerpt(name)}`) });
     }
     const dataOffset = Math.ceil(c.pos / alignment) * alignment;
     const tensors = infos.map(({ name, dims, type, rel }): GgufTensorInfo => {
@@ -183,7 +189,7 @@ export function readGguf(path: string): GgufFile {
 /** Reads the raw bytes of some tensors, one read per tensor. */
 export async function readGgufTensorData(file: GgufFile, tensors: GgufTensorInfo[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  const fh = await open(file.path, 'r');
+  const fh = await open(file.path, modelOpenFlags);
   try {
     for (const t of tensors) {
       const data = new Uint8Array(t.byteSize);

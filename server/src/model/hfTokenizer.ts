@@ -1,16 +1,18 @@
 // tokenizer.json (+ tokenizer_config.json) of a Hugging Face folder through @huggingface/tokenizers.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { chatTemplateRenderer } from './chatTemplate';
 import { modelError } from './modelError';
+import { readModelText } from './openModelFile';
 import type { Tokenizer } from './types';
 
 type TokenSpec = string | { content?: string } | null | undefined;
 
 function readJson(path: string): Record<string, unknown> {
+  const text = readModelText(path);
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw modelError('model_bad_tokenizer', path, `cannot read JSON: ${(err as Error).message}`);
   }
@@ -33,7 +35,7 @@ function chatTemplateSource(dir: string, fromConfig: unknown): { source: string;
     if (typeof named?.template === 'string') return { source: named.template, path: cfgPath };
   }
   const jinja = join(dir, 'chat_template.jinja');
-  return existsSync(jinja) ? { source: readFileSync(jinja, 'utf8'), path: jinja } : undefined;
+  return existsSync(jinja) ? { source: readModelText(jinja), path: jinja } : undefined;
 }
 
 export function hfTokenizer(dir: string, modelConfig: Record<string, unknown>): Tokenizer {

@@ -12,6 +12,7 @@ export type ModelErrorCode =
   | 'model_unsupported_tensor_type'
   | 'model_missing_tensor'
   | 'model_bad_shape'
+  | 'model_bad_weights'
   | 'model_misaligned'
   | 'model_vocab_mismatch'
   | 'model_bad_config'
@@ -28,6 +29,7 @@ const defaultHints: Record<ModelErrorCode, string> = {
   model_unsupported_tensor_type: 'Use a model quantised as F32, F16 or Q8_0.',
   model_missing_tensor: 'The checkpoint is incomplete or of another architecture: convert it again.',
   model_bad_shape: 'The weights do not fit the model config: convert the model again.',
+  model_bad_weights: 'The weights are damaged: download or convert the model again.',
   model_misaligned: 'The file does not follow the GGUF alignment rules: convert it again with llama.cpp.',
   model_vocab_mismatch: 'The tokenizer and the embedding table disagree: use the tokenizer that belongs to this model.',
   model_bad_config: 'Fix config.json (or the GGUF metadata), or convert the model again.',
@@ -37,4 +39,10 @@ const defaultHints: Record<ModelErrorCode, string> = {
 
 export function modelError(code: ModelErrorCode, file: string, problem: string, hint?: string): HydrapatchError {
   return new HydrapatchError(code, `${file}: ${problem}`, hint ?? defaultHints[code]);
+}
+
+/** A name or value from a file, quoted for an error message: escaped, and cut short whatever its length. */
+export function excerpt(value: string, max = 80): string {
+  if (/^[\w.:/+-]*$/.test(value) && value.length <= max) return value;
+  return value.length <= max ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, max))}… (${value.length} characters)`;
 }

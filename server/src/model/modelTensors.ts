@@ -1,6 +1,7 @@
 // The tensors a config implies, with their canonical shapes ([rows, cols] = [out, in]), and the check
 // that a loaded set has exactly those: both loaders end here, so both formats fail the same way.
 import type { ModelConfig, Tensor } from './types';
+import { checkConfigBounds, checkFiniteWeights } from './modelBounds';
 import { modelError } from './modelError';
 
 export function expectedTensorShapes(c: ModelConfig): Map<string, number[]> {
@@ -32,6 +33,7 @@ export function expectedTensorShapes(c: ModelConfig): Map<string, number[]> {
 
 /** Checks the config's own consistency before any tensor is read. */
 export function checkConfig(c: ModelConfig, file: string): void {
+  checkConfigBounds(c, file);
   const positive: (keyof ModelConfig)[] = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'headDim', 'contextLength'];
   for (const k of positive) {
     const v = c[k];
@@ -58,4 +60,5 @@ export function checkTensors(c: ModelConfig, tensors: Map<string, Tensor>, file:
       throw modelError('model_bad_shape', file, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
   }
+  checkFiniteWeights(tensors, file);
 }

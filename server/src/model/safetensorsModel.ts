@@ -1,13 +1,14 @@
 // A Hugging Face folder (config.json, model.safetensors or a sharded index, tokenizer.json) as a
 // LoadedModel in the canonical GGUF form: GGUF names, llama Q/K rows permuted for adjacent-pair RoPE,
 // BF16 widened to F32 (F32 and F16 kept as stored).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { bf16BitsToF32 } from './f16';
 import { hfToGgufName } from './hfNames';
 import { hfTokenizer } from './hfTokenizer';
-import { modelError } from './modelError';
+import { excerpt, modelError } from './modelError';
+import { modelOpenFlags, readModelText } from './openModelFile';
 import { checkConfig, checkTensors } from './modelTensors';
 import { hfToGgufRopeRows } from './ropePermute';
 import { type SafetensorsEntry, type SafetensorsFile, readSafetensorsData, readSafetensorsHeader } from './safetensors';
@@ -16,8 +17,9 @@ import type { LoadedModel, ModelConfig, Tensor } from './types';
 function readConfig(dir: string): Record<string, unknown> {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw modelError('model_not_found', dir, 'has no config.json');
+  const text = readModelText(path);
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw modelError('model_bad_config', path, `is not valid JSON: ${(err as Error).message}`);
   }
@@ -61,18 +63,36 @@ export function hfConfig(raw: Record<string, unknown>, path: string): ModelConfi
   return config;
 }
 
+/**
+ * A shard the index names, as a path inside the model folder: names that climb out of it (`../`, an
+ * absolute path, or a symlink pointing elsewhere) are refused, so an index cannot make the server read
+ * arbitrary files.
+ */
+function shardPath(dir: string, index: string, name: unknown): string {
+  const refuse = (why: string) => modelError('model_bad_header', index, `weight_map names ${excerpt(String(name))}, ${why}`, 'An index may only name .safetensors files inside the model folder: fix the index or download the model again.');
+  if (typeof name !== 'string' || name === '' || isAbsolute(name)) throw refuse('which is not a file name inside the model folder');
+  const inside = (root: string, p: string) => {
+    const rel = relative(root, p);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  };
+  const path = join(dir, name);
+  if (!inside(dir, path)) throw refuse('a path outside the model folder');
+  if (existsSync(path) && !inside(realpathSync(dir), realpathSync(path))) throw refuse('a link that leads outside the model folder');
+  return path;
+}
+
 /** The .safetensors files of a folder: the index's shards, model.safetensors, or every *.safetensors. */
 function weightFiles(dir: string): string[] {
   const index = join(dir, 'model.safetensors.index.json');
   if (existsSync(index)) {
     let map: Record<string, string>;
     try {
-      map = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+      map = (JSON.parse(readModelText(index)) as { weight_map: Record<string, string> }).weight_map;
     } catch (err) {
       throw modelError('model_bad_header', index, `is not a valid index: ${(err as Error).message}`);
     }
     if (typeof map !== 'object' || map === null) throw modelError('model_bad_header', index, 'has no weight_map');
-    return [...new Set(Object.values(map))].map((f) => join(dir, f));
+    return [...new Set(Object.values(map))].map((f) => shardPath(dir, index, f));
   }
   if (existsSync(join(dir, 'model.safetensors'))) return [join(dir, 'model.safetensors')];
   const all = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
@@ -88,7 +108,7 @@ function widenBf16(data: Uint8Array): Uint8Array {
 }
 
 async function readTensor(file: SafetensorsFile, entry: SafetensorsEntry, ggufName: string, config: ModelConfig): Promise<Tensor> {
-  const fh = await open(file.path, 'r');
+  const fh = await open(file.path, modelOpenFlags);
   let data: Uint8Array;
   try {
     data = await readSafetensorsData(fh, file, entry);

@@ -3,6 +3,10 @@
 // of at most maxNPerRequest), streamed with server-sent events. Transient failures (connection
 // errors, 408/429/5xx, a stream cut short) are retried with backoff, asking only for the samples
 // that had not arrived. Aborting the signal stops every request and resolves with what arrived.
+// Servers that ignore `n` (Ollama answers one choice whatever n asks) are detected by the first reply
+// that brings fewer finished choices than asked: the rest is drawn as n=1 requests with distinct
+// seeds, as many at once as maxConcurrentRequests allows. An empty model name is resolved through
+// /v1/models when the endpoint serves exactly one model.
 import { Agent, request, type Dispatcher } from 'undici';
 import { HydrapatchError } from '../../protocol/errors';
 import { completionResponseSchema, type CompletionResponse } from '../../protocol/openai';
@@ -16,6 +20,7 @@ import { sseData } from './sseLines';
 export interface OpenAiClientOptions {
   /** Up to and including /v1, e.g. http://127.0.0.1:8000/v1. */
   baseUrl: string;
+  /** Empty: the one model /v1/models lists (an error names them when there are several). */
   model: string;
   apiKey?: string;
   /** `completions` sends the flattened prompt as is; `chat` sends it as one user message. */
@@ -64,19 +69,55 @@ export class OpenAiCompatibleSource implements SampleSource {
   private readonly retry: RetryPolicy;
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: boolean;
+  /** Learned from a reply with fewer choices than asked: every later request asks for one. */
+  private ignoresN = false;
+  private model: Promise<string> | undefined;
 
   constructor(private readonly options: OpenAiClientOptions) {
-    this.description = `openai-compatible ${options.baseUrl} (${options.model})`;
+    this.description = `openai-compatible ${options.baseUrl} (${options.model || 'its only model'})`;
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.ownDispatcher = options.dispatcher === undefined;
     // Sampling many long completions takes minutes: no body timeout between streamed events.
     this.dispatcher = options.dispatcher ?? new Agent({ bodyTimeout: 0, headersTimeout: 0 });
   }
 
-  private body(chunk: Chunk, n: number, params: SampleParams): Record<string, unknown> {
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    return headers;
+  }
+
+  /** The model to name in requests: the one given, else the only one the endpoint lists. */
+  private resolveModel(signal: AbortSignal): Promise<string> {
+    if (this.options.model) return Promise.resolve(this.options.model);
+    this.model ??= (async () => {
+      const url = `${this.options.baseUrl.replace(/\/+$/, '')}/models`;
+      const hint = 'Set the model name (hydrapatch.endpointModel, or --model-name) to one the endpoint serves.';
+      let ids: string[];
+      try {
+        const res = await request(url, { method: 'GET', headers: this.headers(), signal, dispatcher: this.dispatcher });
+        const text = await res.body.text();
+        if (res.statusCode >= 400) throw errorFromBody(res.statusCode, text, url);
+        const data = (JSON.parse(text) as { data?: { id?: unknown }[] }).data;
+        ids = Array.isArray(data) ? data.flatMap((m) => (typeof m?.id === 'string' ? [m.id] : [])) : [];
+      } catch (err) {
+        this.model = undefined;
+        if (err instanceof HydrapatchError) throw err;
+        throw new HydrapatchError('no_model_name', `no model name is set, and ${url} could not list the models: ${(err as Error).message}`, hint, { cause: err });
+      }
+      if (ids.length === 1) return ids[0]!;
+      this.model = undefined;
+      if (ids.length === 0) throw new HydrapatchError('no_model_name', `no model name is set, and ${url} lists no models`, hint);
+      const shown = ids.slice(0, 20).join(', ') + (ids.length > 20 ? `, … (${ids.length} in all)` : '');
+      throw new HydrapatchError('no_model_name', `no model name is set, and ${url} serves ${ids.length} models: ${shown}`, hint);
+    })();
+    return this.model;
+  }
+
+  private body(chunk: Chunk, n: number, params: SampleParams, model: string): Record<string, unknown> {
     const chat = this.options.endpoint === 'chat';
     const body: Record<string, unknown> = {
-      model: this.options.model,
+      model,
       n,
       temperature: params.temperature,
       top_p: params.topP,
@@ -99,8 +140,11 @@ export class OpenAiCompatibleSource implements SampleSource {
     return body;
   }
 
-  /** Runs one chunk to completion, retrying transient failures for the samples still missing. */
-  private async runChunk(chunk: Chunk, params: SampleParams, onSample: (s: SampleResult) => void, usage: Usage, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs one chunk to completion, retrying transient failures for the samples still missing. Returns
+   * the chunk's samples left to draw one per request when the server turned out to ignore `n`.
+   */
+  private async runChunk(chunk: Chunk, params: SampleParams, model: string, onSample: (s: SampleResult) => void, usage: Usage, signal: AbortSignal): Promise<Chunk[]> {
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/${this.options.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
     const delivered = new Set<number>();
     let attempt = 0;
@@ -111,13 +155,12 @@ export class OpenAiCompatibleSource implements SampleSource {
     while (delivered.size < chunk.n && !signal.aborted) {
       // The choices of this attempt map, in order, onto the samples not delivered yet.
       const missing = Array.from({ length: chunk.n }, (_, i) => i).filter((i) => !delivered.has(i));
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
-      if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: 'POST', headers, body: JSON.stringify(this.body(chunk, missing.length, params)), signal, dispatcher: this.dispatcher });
+        const body = JSON.stringify(this.body(chunk, missing.length, params, model));
+        res = await request(url, { method: 'POST', headers: this.headers(), body, signal, dispatcher: this.dispatcher });
       } catch (err) {
-        if (signal.aborted) return;
+        if (signal.aborted) return [];
         if (!isTransientError(err)) throw new HydrapatchError('request_failed', `${url}: ${(err as Error).message}`, 'Check the base URL and that the server is reachable.', { cause: err });
         await retryLater(new HydrapatchError('server_unreachable', `${url}: ${(err as Error).message} (after ${attempt} retries)`, 'Is the server running and reachable?', { cause: err }));
         continue;
@@ -130,6 +173,7 @@ export class OpenAiCompatibleSource implements SampleSource {
         continue;
       }
       const state = new Map<number, { text: string; tokens: number; logprob: number; extra?: { token_count: number; logprob: number } }>();
+      let finishedNow = 0;
       const take = (response: CompletionResponse) => {
         if (response.usage) {
           usage.promptTokens += response.usage.prompt_tokens;
@@ -148,6 +192,7 @@ export class OpenAiCompatibleSource implements SampleSource {
           if (choice.hydrapatch) s.extra = choice.hydrapatch;
           if (choice.finish_reason) {
             delivered.add(target);
+            finishedNow++;
             onSample({
               index: chunk.flat.firstIndex + chunk.offset + target,
               leaf: chunk.flat.leaf,
@@ -172,25 +217,34 @@ export class OpenAiCompatibleSource implements SampleSource {
           }
         }
       } catch (err) {
-        if (signal.aborted) return;
+        if (signal.aborted) return [];
         if (err instanceof HydrapatchError) throw err;
         await retryLater(new HydrapatchError('stream_failed', `${url}: the response stream failed: ${(err as Error).message}`, 'The server or the network dropped the connection.', { cause: err }));
         continue;
       } finally {
         res.body.destroy();
       }
+      // A complete reply with fewer choices than asked, every one finished: the server ignores n.
+      if (missing.length > 1 && finishedNow > 0 && finishedNow < missing.length && state.size === finishedNow) {
+        this.ignoresN = true;
+        return Array.from({ length: chunk.n }, (_, i) => i)
+          .filter((i) => !delivered.has(i))
+          .map((i) => ({ flat: chunk.flat, offset: chunk.offset + i, n: 1 }));
+      }
       if (delivered.size < chunk.n && !signal.aborted) {
         await retryLater(new HydrapatchError('incomplete_response', `${url}: the response ended with ${chunk.n - delivered.size} samples unfinished`, 'The server stopped early; try fewer samples per request (maxNPerRequest).'));
       }
     }
+    return [];
   }
 
   async draw(tree: PromptTree, params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<Partial<JobTotals>> {
-    const perRequest = Math.max(1, this.options.maxNPerRequest ?? 128);
-    const chunks: Chunk[] = [];
+    const perRequest = this.ignoresN ? 1 : Math.max(1, this.options.maxNPerRequest ?? 128);
+    const queue: Chunk[] = [];
     for (const flat of flattenTree(tree)) {
-      for (let offset = 0; offset < flat.n; offset += perRequest) chunks.push({ flat, offset, n: Math.min(perRequest, flat.n - offset) });
+      for (let offset = 0; offset < flat.n; offset += perRequest) queue.push({ flat, offset, n: Math.min(perRequest, flat.n - offset) });
     }
+    const samplesTotal = queue.reduce((t, c) => t + c.n, 0);
     // One failing chunk stops the others; the caller's abort stops them all.
     const inner = new AbortController();
     const onAbort = () => inner.abort(signal.reason);
@@ -205,25 +259,45 @@ export class OpenAiCompatibleSource implements SampleSource {
       tokens += s.tokenCount;
       handlers.onSample(s);
       const seconds = (performance.now() - started) / 1000;
-      handlers.onProgress?.({ tokens, samplesDone: samples, samplesTotal: chunks.reduce((t, c) => t + c.n, 0), tokensPerSecond: seconds > 0 ? tokens / seconds : 0 });
+      handlers.onProgress?.({ tokens, samplesDone: samples, samplesTotal, tokensPerSecond: seconds > 0 ? tokens / seconds : 0 });
     };
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length && !inner.signal.aborted) {
-        const chunk = chunks[next++]!;
-        await this.runChunk(chunk, params, onSample, usage, inner.signal);
-      }
-    };
+    const concurrency = Math.max(1, this.options.maxConcurrentRequests ?? 4);
+    let failure: unknown;
     try {
-      const workers = Array.from({ length: Math.min(chunks.length, Math.max(1, this.options.maxConcurrentRequests ?? 4)) }, worker);
-      const results = await Promise.allSettled(workers.map((w) => w.catch((err) => {
-        inner.abort(err);
-        throw err;
-      })));
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed && !signal.aborted) throw HydrapatchError.from((failed as PromiseRejectedResult).reason, 'request_failed');
+      const model = await this.resolveModel(inner.signal);
+      // A pool of at most `concurrency` requests; a chunk a server answered with one choice comes
+      // back as n=1 chunks, which join the queue.
+      await new Promise<void>((resolve) => {
+        let active = 0;
+        const launch = () => {
+          while (active < concurrency && queue.length > 0 && !inner.signal.aborted) {
+            const chunk = queue.shift()!;
+            active++;
+            this.runChunk(chunk, params, model, onSample, usage, inner.signal).then(
+              (rest) => queue.push(...rest),
+              (err: unknown) => {
+                failure ??= err;
+                inner.abort(err);
+              },
+            ).finally(() => {
+              active--;
+              launch();
+            });
+          }
+          if (active === 0) resolve();
+        };
+        launch();
+      });
+    } catch (err) {
+      failure ??= err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+    if (failure !== undefined && !signal.aborted) {
+      const err = HydrapatchError.from(failure, 'request_failed');
+      if (samples === 0) throw err;
+      // Samples already drawn are the caller's to keep: it learns why the rest is missing.
+      throw new HydrapatchError(err.code, `sampling stopped after ${samples} of ${samplesTotal} samples: ${err.message}`, err.hint, { cause: err });
     }
     return { samples, promptTokens: usage.promptTokens, generatedTokens: usage.generatedTokens || tokens };
   }

@@ -1,12 +1,32 @@
-// Starts the bundled inference server as a child process and watches it. The server reads its token
-// from a private file (never from argv, which other users can see), prints one ready line, and exits
-// when its stdin closes, so it never outlives the extension host that started it.
+// Starts the bundled inference server as a child process and watches it. The server gets its token
+// through its own environment (never argv, which other users can see, and no file that a killed
+// parent would leave behind), prints one ready line, and exits when its stdin closes, so it never
+// outlives the process that started it; a parent that exits normally kills its servers' process groups too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
+
+/** The variable the server reads its token from (and removes from its environment at once). */
+export const serverTokenEnv = 'HYDRAPATCH_SERVER_TOKEN';
+
+/** Process groups of servers still running, killed when this process exits however it exits normally. */
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function killOnExit(pid: number): void {
+  running.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of running) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
 
 export interface ServerProcessOptions {
   /** bin/hydrapatch-server.js, the bundled dist/server.js, or server/src/main.ts with nodeArgs ['--import', 'tsx']. */
@@ -54,16 +74,13 @@ const tailLines = 40;
 
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const token = randomBytes(24).toString('base64url');
-  const dir = mkdtempSync(join(tmpdir(), 'hydrapatch-'));
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, token, { mode: 0o600 });
-  const args = [...(options.nodeArgs ?? []), options.serverScript, 'serve', '--port', '0', '--token-file', tokenFile, '--exit-on-stdin-close'];
+  const args = [...(options.nodeArgs ?? []), options.serverScript, 'serve', '--port', '0', '--exit-on-stdin-close'];
   if (options.model !== undefined) args.push('--model', options.model);
   if (options.kvBudgetBytes !== undefined) args.push('--kv-budget', String(options.kvBudgetBytes));
   args.push(...(options.serveArgs ?? []));
 
   const child: ChildProcess = spawn(options.nodePath ?? process.execPath, args, {
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...options.env },
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...options.env, [serverTokenEnv]: token },
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so that stop() also reaches what a wrapper script starts in turn.
     detached: process.platform !== 'win32',
@@ -78,9 +95,11 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   };
   const tail: string[] = [];
   let requested = false;
+  const detached = process.platform !== 'win32' && child.pid !== undefined;
+  if (detached) killOnExit(child.pid!);
   const exited = new Promise<ServerExit>((resolve) => {
     child.on('exit', (code, signal) => {
-      rmSync(dir, { recursive: true, force: true });
+      if (detached) running.delete(child.pid!);
       resolve({ code, signal, requested, stderrTail: tail.join('\n') });
     });
   });

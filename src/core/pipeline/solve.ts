@@ -182,7 +182,16 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       emitProgress();
       inFlight.push(processSample(sample));
     };
-    await options.source.draw(tree, options.sampleParams, { onSample }, stop.signal);
+    let samplingFailed: ErrorData | undefined;
+    try {
+      await options.source.draw(tree, options.sampleParams, { onSample }, stop.signal);
+    } catch (err) {
+      // A backend that dies mid-run (a killed server) loses nothing already drawn: those samples are
+      // verified and reported, with the reason the rest is missing.
+      if (progress.sampled === 0) throw err;
+      samplingFailed = HydrapatchError.from(err).toData();
+      events.onWarning?.(samplingFailed);
+    }
     events.onPhase?.('verifying');
     const settled = await Promise.allSettled(inFlight);
     const baseline = await baselineDone;
@@ -208,6 +217,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       sandbox: baseline.run.sandbox,
       source: options.source.description,
       stoppedEarly: stop.signal.aborted || candidates.length < options.n,
+      ...(samplingFailed ? { samplingFailed } : {}),
       durationMs: Math.round(performance.now() - started),
     };
     events.onPhase?.('done', result.coverage.line);

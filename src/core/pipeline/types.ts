@@ -189,6 +189,8 @@ export interface SolveResult {
   source: string;
   /** True when it stopped before all samples were drawn or tested (stopAfterVerified or abort). */
   stoppedEarly: boolean;
+  /** Why sampling stopped before all samples were drawn (the backend failed); the drawn ones are in `candidates`. */
+  samplingFailed?: ErrorData;
   durationMs: number;
 }
 

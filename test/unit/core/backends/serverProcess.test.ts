@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../../../../src/core/backends/serverProcess';
@@ -24,12 +24,11 @@ test('a first line that is not the ready line is refused', async () => {
   await assert.rejects(startServerProcess({ serverScript }), { code: 'server_start_failed' });
 });
 
-test('the token is passed in a private file, env reaches the child, and stop() ends it', async () => {
+test('the token is passed in the child\'s environment (no file, not argv), env reaches the child, and stop() ends it', async () => {
   const serverScript = script(
     'ready.js',
-    `const fs = require('fs'); const a = process.argv; const tok = fs.readFileSync(a[a.indexOf('--token-file') + 1], 'utf8');
-     const mode = fs.statSync(a[a.indexOf('--token-file') + 1]).mode & 0o777;
-     console.log(JSON.stringify({ ready: true, port: 4242 })); console.error(JSON.stringify({ tok, mode, env: process.env.HP_TEST_ENV, argv: a.slice(2) }));
+    `const a = process.argv; const tok = process.env.HYDRAPATCH_SERVER_TOKEN;
+     console.log(JSON.stringify({ ready: true, port: 4242 })); console.error(JSON.stringify({ tok, env: process.env.HP_TEST_ENV, argv: a.slice(2) }));
      setInterval(() => {}, 1000);`,
   );
   const lines: string[] = [];
@@ -37,9 +36,10 @@ test('the token is passed in a private file, env reaches the child, and stop() e
   assert.equal(p.port, 4242);
   assert.equal(p.wsUrl, 'ws://127.0.0.1:4242/ws');
   await new Promise((r) => setTimeout(r, 200));
-  const seen = JSON.parse(lines[0]!) as { tok: string; mode: number; env: string; argv: string[] };
+  const seen = JSON.parse(lines[0]!) as { tok: string; env: string; argv: string[] };
   assert.equal(seen.tok, p.token);
-  assert.equal(seen.mode, 0o600);
+  assert.ok(p.token.length >= 32);
+  assert.equal(process.env.HYDRAPATCH_SERVER_TOKEN, undefined, 'the token stays out of this process\'s own environment');
   assert.equal(seen.env, 'yes');
   assert.ok(!seen.argv.includes(p.token), 'the token must not appear on the command line');
   assert.deepEqual(seen.argv.slice(seen.argv.indexOf('--model'), seen.argv.indexOf('--model') + 2), ['--model', '/m.gguf']);
@@ -48,13 +48,15 @@ test('the token is passed in a private file, env reaches the child, and stop() e
   assert.equal(exit.signal, 'SIGTERM');
 });
 
-test('when the parent is killed, the server exits too instead of living on as an orphan', async () => {
+test('when the parent is killed (SIGKILL), the server exits too and nothing of the launch is left in the temp folder', async () => {
+  // The parent's own temp folder, so that what it leaves behind can be told from other tests' files.
+  const parentTmp = mkdtempSync(join(tmpdir(), 'hp-parent-tmp-'));
   const serverScript = script('lifeline.js', `console.log(JSON.stringify({ ready: true, port: 1 })); process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`);
   const launcher = join(__dirname, '..', '..', '..', '..', 'src', 'core', 'backends', 'serverProcess.ts');
   const parentScript = script('parent.ts', `import { startServerProcess } from ${JSON.stringify(launcher)};
     startServerProcess({ serverScript: ${JSON.stringify(serverScript)} }).then((p) => console.log(p.pid));
     setInterval(() => {}, 1000);`);
-  const parent = spawn(process.execPath, ['--import', 'tsx', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(process.execPath, ['--import', 'tsx', parentScript], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: parentTmp } });
   const childPid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   const alive = (pid: number) => {
     try {
@@ -69,4 +71,6 @@ test('when the parent is killed, the server exits too instead of living on as an
   const deadline = Date.now() + 10_000;
   while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(alive(childPid), false, 'the server outlived its parent');
+  assert.deepEqual(readdirSync(parentTmp).filter((f) => f.startsWith('hydrapatch-')), [], 'a token folder was left behind');
+  rmSync(parentTmp, { recursive: true, force: true });
 });
