@@ -29,6 +29,8 @@ export type TestWeightType = WeightType | 'q4_k_m' | 'q5_k_m';
 export interface TestModelSpec
   extends Pick<ModelConfig, 'arch' | 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'contextLength'> {
   weightType: TestWeightType;
+  /** Storage types of single tensors (GGUF names), over weightType: any per-tensor mix. */
+  typeOverrides?: Record<string, WeightType>;
   vocab: 'gpt2' | 'spm';
   tied: boolean;
   seed: number;
@@ -82,11 +84,11 @@ function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> 
 interface Stored { ggml: GgufWriteTensor; hf: SafetensorsWriteTensor }
 
 /** The storage type of matrix `name` with rows of `cols` values in a file of `spec`. */
-export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied'>, name: string, cols: number): WeightType {
+export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied' | 'typeOverrides'>, name: string, cols: number): WeightType {
   const w = spec.weightType;
-  let type: WeightType = w === 'q4_k_m' ? 'q4_k' : w === 'q5_k_m' ? 'q5_k' : w;
+  let type: WeightType = spec.typeOverrides?.[name] ?? (w === 'q4_k_m' ? 'q4_k' : w === 'q5_k_m' ? 'q5_k' : w);
   const head = name === 'output.weight' || (spec.tied && name === 'token_embd.weight');
-  if ((w === 'q4_k_m' || w === 'q5_k_m') && (head || name === 'blk.0.attn_v.weight' || name === 'blk.0.ffn_down.weight')) type = 'q6_k';
+  if ((w === 'q4_k_m' || w === 'q5_k_m') && !spec.typeOverrides?.[name] && (head || name === 'blk.0.attn_v.weight' || name === 'blk.0.ffn_down.weight')) type = 'q6_k';
   if ((type === 'q4_k' || type === 'q5_k' || type === 'q6_k') && cols % QK_K !== 0) type = 'q8_0';
   return type;
 }

@@ -5,6 +5,7 @@ import { loadModel } from '../../../server/src/model/load';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import { Prng } from '../../../scripts/testModels/prng';
+import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
 
 function randomTokens(n: number, vocab: number, seed: number): number[] {
   const rng = new Prng(seed);
@@ -86,3 +87,60 @@ test('one token per llama.cpp evaluation (its decode path) gives the same logits
     assert.ok(diff <= 5e-4, `${JSON.stringify(spec)}: ${diff}`);
   }
 });
+
+// K-quants. For a matmul with K-quant weights llama.cpp quantises the activations to Q8_K (256 values,
+// an f32 scale) and takes integer dot products; cpuForward mimics it. One K-quant matrix in an
+// otherwise F32 model isolates that matmul: the LM head (input: the final norm) and ffn_down (two
+// super-blocks per row, input: SwiGLU). Mimicked, llama.cpp's logits are matched to ~2e-6 (the Q8_0
+// standard), except at a position where an activation lies on a Q8_K rounding boundary and the last
+// bits of two engines' f32/f64 arithmetic round it differently (seen: 1 position in 16 at ~6e-3 for
+// ffn_down, none for the head). Without the mimicry every position is off by ~1e-2 or more.
+const kBase = { hiddenSize: 256, intermediateSize: 512, numHeads: 4, numKvHeads: 2, headDim: 64, numLayers: 1 };
+const isolated: Partial<TestModelSpec>[] = [
+  { ...kBase, typeOverrides: { 'output.weight': 'q4_k' as const } },
+  { ...kBase, typeOverrides: { 'output.weight': 'q5_k' as const } },
+  { ...kBase, typeOverrides: { 'output.weight': 'q6_k' as const } },
+  { ...kBase, typeOverrides: { 'blk.0.ffn_down.weight': 'q4_k' as const } },
+];
+
+for (const spec of isolated) {
+  test(`one K-quant matmul equals llama.cpp's with its Q8_K activations mimicked: ${JSON.stringify(spec.typeOverrides)}`, async (t) => {
+    const m = testModel(spec);
+    const model = await loadModel(m.gguf);
+    const tokens = randomTokens(24, model.config.vocabSize, 13);
+    const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize);
+    const perPosition = cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax).map((row, i) => maxAbsDiff([row], [theirs[i]]));
+    const flips = perPosition.filter((d) => d > 1e-5).length;
+    const plain = cpuForward(model, tokens).map(logSoftmax).map((row, i) => maxAbsDiff([row], [theirs[i]]));
+    t.diagnostic(`mimicked: max ${Math.max(...perPosition).toExponential(2)}, ${flips} of 24 positions above 1e-5; f32 activations: min ${Math.min(...plain).toExponential(2)}`);
+    assert.ok(flips <= 2 && Math.max(...perPosition) <= 2e-2, `max |Δ log-softmax| ${Math.max(...perPosition)}, ${flips} positions above 1e-5`);
+    assert.ok(Math.min(...plain) > 1e-4, 'f32 activations come as close as the mimicry: the comparison cannot tell them apart');
+  });
+}
+
+// Whole K-quant files, uniform and mixed like llama.cpp's Q4_K_M/Q5_K_M (Q6_K head, attn_v and
+// ffn_down of layer 0; a tied Q6_K embedding). Measured here, mimicked: every position matches to
+// ~3e-6 up to some position (none, 23, 26 of 32 in three files), and from it on all positions differ
+// by 4e-2 to 0.13, which is of the order of the activation rounding itself (0.13 unmimicked); in one
+// 64-token run of a Q4_K file, from position 0. The isolated matmuls above match exactly, so it is an
+// interaction we have not pinned down (a Q8_K rounding-boundary flip in one position's keys/values
+// reaching later positions would explain the onsets, not the run off from position 0). So this
+// test proves less than the one above: every tensor of every type in a mixed file loads, and the
+// logits stay within 0.2 of llama.cpp's, where a misread scale, min or quant bit would move them by units.
+const kFiles = [
+  { ...kBase, numLayers: 2, weightType: 'q4_k_m' as const },
+  { ...kBase, numLayers: 2, weightType: 'q6_k' as const, vocab: 'spm' as const },
+  { ...kBase, numLayers: 2, arch: 'qwen2' as const, weightType: 'q5_k_m' as const, tied: true },
+];
+
+for (const spec of kFiles) {
+  test(`K-quant file logits are llama.cpp's within the activation rounding: ${JSON.stringify(spec)}`, async (t) => {
+    const m = testModel(spec);
+    const model = await loadModel(m.gguf);
+    const tokens = randomTokens(32, model.config.vocabSize, 17);
+    const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize);
+    const diff = maxAbsDiff(cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax), theirs);
+    t.diagnostic(`types: ${[...new Set([...model.tensors.values()].map((x) => x.type))].join(', ')}; max |Δ log-softmax| mimicked: ${diff.toExponential(2)}`);
+    assert.ok(diff <= 0.2, `max |Δ log-softmax| vs llama.cpp = ${diff}`);
+  });
+}
