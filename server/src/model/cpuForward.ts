@@ -4,9 +4,12 @@
 //
 // `mimicLlamaCpp` reproduces the rounding llama.cpp's CPU backend adds beyond the weights' own:
 // before a matmul with Q8_0 weights the activations are quantised to Q8_0 blocks and multiplied as
-// integers; before one with K-quant weights, to Q8_K super-blocks (kQuants.ts). F16 weights, as measured against node-llama-cpp 3.21.1 here: matrices whose row count is
-// a multiple of 32 are multiplied with f32 activations (rounding them would give 4e-3), others (an LM
-// head of vocabulary 520, 600, 777, …) with activations rounded to f16 (not rounding gives 1e-3).
+// integers; before one with K-quant weights, to Q8_K super-blocks (kQuants.ts). F16 weights depend
+// on the CPU variant of ggml that llama.cpp loaded (`f16Activations`), as measured against
+// node-llama-cpp 3.21.1: its AVX2 kernels multiply matrices whose row count is a multiple of 32 with
+// f32 activations (rounding them would give 4e-3) and others (an LM head of vocabulary 520, 600,
+// 777, …) with activations rounded to f16 (not rounding gives 1e-3): 'unaligned'. Its AVX-512
+// kernels round the activations of every F16 matmul to f16, prefill and decode alike: 'all'.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, roundToF16 } from './f16';
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
@@ -16,6 +19,8 @@ import type { LoadedModel, Tensor } from './types';
 
 export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
+  /** F16 matmuls given f16-rounded activations when mimicking (default 'unaligned', the AVX2 kernels'). */
+  f16Activations?: 'unaligned' | 'all';
 }
 
 type Model = Pick<LoadedModel, 'config' | 'tensors'>;
@@ -112,7 +117,10 @@ function roundHalfEven(x: number): number {
 }
 
 /** y = W x for one activation vector, with llama.cpp's activation rounding when asked. */
-function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
+/** false: plain f64 products; else llama.cpp's rounding, with its rule for f16 activations. */
+type Mimic = false | 'unaligned' | 'all';
+
+function matVec(w: Matrix, x: Float64Array, mimic: Mimic): Float64Array {
   if (mimic && w.k) return matVecK(w, w.k, x);
   const y = new Float64Array(w.rows);
   const { cols, values } = w;
@@ -142,7 +150,7 @@ function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
     }
     return y;
   }
-  const xs = mimic && w.f16 && w.rows % 32 !== 0 ? x.map(roundToF16) : x;
+  const xs = mimic && w.f16 && (mimic === 'all' || w.rows % 32 !== 0) ? x.map(roundToF16) : x;
   for (let r = 0; r < w.rows; r++) {
     let acc = 0;
     const o = r * cols;
@@ -225,7 +233,7 @@ export class CpuSequence {
   append(tokens: number[]): Float64Array[] {
     const { model } = this;
     const c = model.config;
-    const mimic = this.options.mimicLlamaCpp ?? false;
+    const mimic: Mimic = this.options.mimicLlamaCpp ? (this.options.f16Activations ?? 'unaligned') : false;
     const t = (name: string): Tensor => {
       const tensor = model.tensors.get(name);
       if (!tensor) throw new HydrapatchError('model_missing_tensor', `cpuForward: tensor ${name} is missing`, 'Load the model with loadModel, which checks every tensor.');

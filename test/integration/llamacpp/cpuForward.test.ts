@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
-import { llamaCppLogProbs } from '../../helpers/llamacpp';
+import { llamaCppF16Activations, llamaCppLogProbs, llamaCppSystemInfo } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import { Prng } from '../../../scripts/testModels/prng';
 import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
@@ -47,9 +47,31 @@ for (const shape of shapes) {
 }
 
 // llama.cpp quantises activations to Q8_0 before Q8_0 matmuls, and rounds them to f16 before F16
-// matmuls whose row count is not a multiple of 32 (see cpuForward.ts); with that mimicked the match
-// is as close as for F32, except where an activation sits on a rounding boundary and the last-bit
-// difference between two f32/f64 engines rounds it the other way (seen: ~1e-4 at a few positions).
+// matmuls — which ones depends on the ggml CPU variant it loaded (cpuForward.ts: its AVX2 kernels
+// where the row count is not a multiple of 32, its AVX-512 kernels always), read from its system
+// info. With that mimicked the match is as close as for F32 (~1e-6), until an activation sits on a
+// rounding boundary and the last-bit difference between two f32/f64 engines rounds it the other
+// way: ~1e-4 at that position, and when the flip is in a key or value, ~1e-3 at every later position
+// through attention (seen with the AVX-512 kernels: from position 4-10 of 64 on, up to 2e-3). So the
+// first LEAD positions are held to 5e-4 and the rest to 5e-3; without the mimicry the lead positions
+// are off by the activation rounding itself (1e-3 to 1e-2): proof that the comparison tells them apart.
+const LEAD = 4;
+
+interface MimicResult { lead: number; all: number; plainLead: number }
+
+async function mimicDiffs(model: Awaited<ReturnType<typeof loadModel>>, path: string, tokens: number[], chunk?: number): Promise<MimicResult> {
+  const theirs = await llamaCppLogProbs(path, tokens, model.config.vocabSize, { chunk });
+  const f16Activations = await llamaCppF16Activations();
+  const perPosition = (ours: Float64Array[]) => ours.map(logSoftmax).map((row, i) => maxAbsDiff([row], [theirs[i]]));
+  const mimicked = perPosition(cpuForward(model, tokens, { mimicLlamaCpp: true, f16Activations }));
+  const plain = perPosition(cpuForward(model, tokens));
+  return { lead: Math.max(...mimicked.slice(0, LEAD)), all: Math.max(...mimicked), plainLead: Math.max(...plain.slice(0, LEAD)) };
+}
+
+function checkMimicked(r: MimicResult, what: string): void {
+  assert.ok(r.lead <= 5e-4 && r.all <= 5e-3, `${what}: max |Δ log-softmax| vs llama.cpp ${r.lead} over the first ${LEAD} positions, ${r.all} over all`);
+}
+
 const quantised = [
   { arch: 'llama' as const, weightType: 'f16' as const },
   { arch: 'qwen2' as const, weightType: 'f16' as const, vocabSize: 777 },
@@ -61,17 +83,12 @@ for (const spec of quantised) {
   test(`${spec.weightType} logits equal llama.cpp's with its activation rounding mimicked: ${JSON.stringify(spec)}`, async (t) => {
     const m = testModel(spec);
     const model = await loadModel(m.gguf);
-    const tokens = randomTokens(64, model.config.vocabSize, 11);
-    const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize);
-    const mimicked = maxAbsDiff(cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax), theirs);
-    t.diagnostic(`max |Δ log-softmax| vs llama.cpp, mimicked: ${mimicked.toExponential(2)}`);
-    assert.ok(mimicked <= 5e-4, `max |Δ log-softmax| vs llama.cpp = ${mimicked}`);
-    if (spec.weightType === 'q8_0' || spec.vocabSize === 777) {
-      // Without the mimicry the difference is the activation rounding error, far above that:
-      // proof that the comparison can tell the two apart.
-      const plain = maxAbsDiff(cpuForward(model, tokens).map(logSoftmax), theirs);
-      t.diagnostic(`max |Δ log-softmax| vs llama.cpp, f32 activations: ${plain.toExponential(2)}`);
-      assert.ok(plain > Math.max(5e-4, 3 * mimicked), `unexpectedly close without mimicry: ${plain}`);
+    const r = await mimicDiffs(model, m.gguf, randomTokens(64, model.config.vocabSize, 11));
+    t.diagnostic(`${await llamaCppSystemInfo()}\nmax |Δ log-softmax| vs llama.cpp, mimicked: ${r.lead.toExponential(2)} (first ${LEAD} positions), ${r.all.toExponential(2)} (all); f32 activations: ${r.plainLead.toExponential(2)} (first ${LEAD})`);
+    checkMimicked(r, JSON.stringify(spec));
+    // On the AVX2 kernels an F16 file of vocabulary 512 has no f16-rounded matmul: nothing to tell apart.
+    if (spec.weightType === 'q8_0' || spec.vocabSize === 777 || (await llamaCppF16Activations()) === 'all') {
+      assert.ok(r.plainLead > Math.max(5e-4, 3 * r.lead), `unexpectedly close without mimicry: ${r.plainLead}`);
     }
   });
 }
@@ -80,11 +97,9 @@ test('one token per llama.cpp evaluation (its decode path) gives the same logits
   for (const spec of [{ weightType: 'f16' as const, vocabSize: 777 }, { weightType: 'q8_0' as const, arch: 'qwen2' as const }]) {
     const m = testModel(spec);
     const model = await loadModel(m.gguf);
-    const tokens = randomTokens(12, model.config.vocabSize, 5);
-    const theirs = await llamaCppLogProbs(m.gguf, tokens, model.config.vocabSize, { chunk: 1 });
-    const diff = maxAbsDiff(cpuForward(model, tokens, { mimicLlamaCpp: true }).map(logSoftmax), theirs);
-    t.diagnostic(`${spec.weightType}: max |Δ log-softmax| vs llama.cpp decode: ${diff.toExponential(2)}`);
-    assert.ok(diff <= 5e-4, `${JSON.stringify(spec)}: ${diff}`);
+    const r = await mimicDiffs(model, m.gguf, randomTokens(12, model.config.vocabSize, 5), 1);
+    t.diagnostic(`${spec.weightType}: max |Δ log-softmax| vs llama.cpp decode: ${r.lead.toExponential(2)} (first ${LEAD}), ${r.all.toExponential(2)} (all)`);
+    checkMimicked(r, JSON.stringify(spec));
   }
 });
 
