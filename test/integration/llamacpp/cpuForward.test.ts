@@ -140,8 +140,9 @@ for (const spec of isolated) {
 // a whole Q8_K step (~1% of the block's largest value), and in a key or value it reaches every later
 // position through attention. That is of the order of the activation rounding itself (0.13
 // unmimicked), so this test proves less than the isolated one above: every tensor of every type in
-// a mixed file loads, and the logits stay within 0.2 of llama.cpp's, where a misread scale, min or
-// quant bit would move them by units.
+// a mixed file loads, and the logits stay within 0.2 of llama.cpp's, where a misread block moves
+// them by units (measured: swapping the nibbles, or dropping sub-blocks 4-7's high scale bits, of
+// one Q4_K tensor of the Q4_K_M file moves them by 3.4 and 3.2).
 const kFiles = [
   { ...kBase, numLayers: 2, weightType: 'q4_k_m' as const },
   { ...kBase, numLayers: 2, weightType: 'q6_k' as const, vocab: 'spm' as const },
