@@ -10,7 +10,8 @@
 //
 // The set, from the sources (server/src/gpu, runner.ts, kvCacheAttention.ts, treeAttention.ts):
 // embedding per weight type; rmsNorm; rope (llama's adjacent pairs and neox's halves are one
-// pipeline, the mode a uniform); swiglu; toQ8 (activations of Q8_0 matmuls); per weight type the
+// pipeline, the mode a uniform); swiglu; toQ8 (activations of Q8_0 matmuls); per weight type (f32, f16,
+// Q8_0, Q4_K, Q5_K, Q6_K) the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
 // `noSubgroups`), R=4 portable (2..15 rows, and Q8_0 beyond), broadcast (≥16 rows with subgroups, f32/f16); causalAttention
 // (single-sequence KV cache); and the tree-attention kernels, whose WGSL depends on head_dim (and
@@ -97,7 +98,7 @@ async function asyncKernel(device: GPUDevice, label: string, code: string, kinds
   return { label, pipeline, layout };
 }
 
-const WEIGHT_TYPES: WeightType[] = ['f32', 'f16', 'q8_0'];
+const WEIGHT_TYPES: WeightType[] = ['f32', 'f16', 'q8_0', 'q4_k', 'q5_k', 'q6_k'];
 
 /** The matmul variants runner.ts chooses from (lanes 8), by the rows of a forward. */
 const MATMUL_VARIANTS: { label: string; rows: number; variant: Omit<MatmulVariant, 'type'> }[] = [
@@ -116,9 +117,11 @@ function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case
       const kernel = createMatmulKernel(device, v);
       const M = m.rows;
       const N = 8;
-      const K = 64;
+      const kQuant = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
+      // K-quant rows are whole super-blocks of 256 (at most 212 bytes each on the GPU).
+      const K = kQuant ? 256 : 64;
       const q8 = type === 'q8_0';
-      const wBytes = type === 'f32' ? N * K * 4 : type === 'f16' ? N * K * 2 : N * K;
+      const wBytes = kQuant ? N * 212 : type === 'f32' ? N * K * 4 : type === 'f16' ? N * K * 2 : N * K;
       const args: MatmulArgs = {
         M,
         N,

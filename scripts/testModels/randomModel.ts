@@ -1,15 +1,17 @@
-// A tiny random-weight llama/qwen2 model written twice: as a GGUF file (F32, F16 or Q8_0) and as a
-// Hugging Face folder (config.json, safetensors, tokenizer.json) holding exactly the same weights.
+// A tiny random-weight llama/qwen2 model written twice: as a GGUF file (F32, F16, Q8_0, a K-quant, or
+// a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
+// holding exactly the same weights.
 // Weights are scaled so that every matmul keeps activations near unit variance and logits stay
 // spread over a few units: nothing saturates, so comparisons between engines are meaningful.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../src/protocol/errors';
 import { f32ToF16Bits } from '../../server/src/model/f16';
-import { GGML_F16, GGML_F32, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
+import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
 import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../../server/src/model/ggufWriter';
 import { ggufToHfName } from '../../server/src/model/hfNames';
 import { expectedTensorShapes } from '../../server/src/model/modelTensors';
+import { type KQuantType, QK_K, dequantizeK, quantizeK } from '../../server/src/model/kQuants';
 import { dequantizeQ8_0, quantizeQ8_0 } from '../../server/src/model/q8';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
 import { type SafetensorsWriteTensor, writeSafetensors } from '../../server/src/model/safetensorsWriter';
@@ -17,9 +19,18 @@ import type { ModelConfig, WeightType } from '../../server/src/model/types';
 import { Prng } from './prng';
 import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
 
+/**
+ * One storage type for every matrix, or a mix like llama.cpp's: `q4_k_m`/`q5_k_m` store most matrices
+ * in Q4_K/Q5_K and output.weight (or a tied embedding), attn_v and ffn_down of layer 0 in Q6_K.
+ * As in llama.cpp, a matrix whose rows are not whole 256-value super-blocks falls back to Q8_0.
+ */
+export type TestWeightType = WeightType | 'q4_k_m' | 'q5_k_m';
+
 export interface TestModelSpec
   extends Pick<ModelConfig, 'arch' | 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'contextLength'> {
-  weightType: WeightType;
+  weightType: TestWeightType;
+  /** Storage types of single tensors (GGUF names), over weightType: any per-tensor mix. */
+  typeOverrides?: Record<string, WeightType>;
   vocab: 'gpt2' | 'spm';
   tied: boolean;
   seed: number;
@@ -72,7 +83,19 @@ function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> 
 
 interface Stored { ggml: GgufWriteTensor; hf: SafetensorsWriteTensor }
 
-/** Rounds a tensor to its storage type; the HF copy holds the same values (Q8_0 dequantised to F32). */
+/** The storage type of matrix `name` with rows of `cols` values in a file of `spec`. */
+export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied' | 'typeOverrides'>, name: string, cols: number): WeightType {
+  const w = spec.weightType;
+  let type: WeightType = spec.typeOverrides?.[name] ?? (w === 'q4_k_m' ? 'q4_k' : w === 'q5_k_m' ? 'q5_k' : w);
+  const head = name === 'output.weight' || (spec.tied && name === 'token_embd.weight');
+  if ((w === 'q4_k_m' || w === 'q5_k_m') && !spec.typeOverrides?.[name] && (head || name === 'blk.0.attn_v.weight' || name === 'blk.0.ffn_down.weight')) type = 'q6_k';
+  if ((type === 'q4_k' || type === 'q5_k' || type === 'q6_k') && cols % QK_K !== 0) type = 'q8_0';
+  return type;
+}
+
+const kGgml: Record<KQuantType, number> = { q4_k: GGML_Q4_K, q5_k: GGML_Q5_K, q6_k: GGML_Q6_K };
+
+/** Rounds a tensor to its storage type; the HF copy holds the same values (quantised ones dequantised to F32). */
 function store(name: string, shape: number[], v: Float32Array, type: WeightType): Stored {
   const dims = [...shape].reverse();
   if (shape.length === 1 || type === 'f32') {
@@ -85,9 +108,14 @@ function store(name: string, shape: number[], v: Float32Array, type: WeightType)
     const bytes = new Uint8Array(h.buffer);
     return { ggml: { name, dims, type: GGML_F16, data: bytes }, hf: { name, dtype: 'F16', shape, data: bytes } };
   }
-  const q = quantizeQ8_0(v);
-  const deq = dequantizeQ8_0(q, v.length);
-  return { ggml: { name, dims, type: GGML_Q8_0, data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
+  if (type === 'q8_0') {
+    const q = quantizeQ8_0(v);
+    const deq = dequantizeQ8_0(q, v.length);
+    return { ggml: { name, dims, type: GGML_Q8_0, data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
+  }
+  const q = quantizeK(type, v);
+  const deq = dequantizeK(type, q, v.length);
+  return { ggml: { name, dims, type: kGgml[type], data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
 }
 
 function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): Record<string, GgufMetaValue> {
@@ -97,7 +125,8 @@ function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
   const m: Record<string, GgufMetaValue> = {
     'general.architecture': { type: 'string', value: a },
     'general.name': { type: 'string', value: `hydrapatch-test-${a}` },
-    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7 }[s.weightType]),
+    // llama_ftype: Q4_K_S 14, Q4_K_M 15, Q5_K_S 16, Q5_K_M 17, Q6_K 18.
+    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7, q4_k: 14, q4_k_m: 15, q5_k: 16, q5_k_m: 17, q6_k: 18 }[s.weightType]),
     [`${a}.context_length`]: u32(c.contextLength),
     [`${a}.embedding_length`]: u32(c.hiddenSize),
     [`${a}.block_count`]: u32(c.numLayers),
@@ -168,7 +197,10 @@ function buildModel(spec: TestModelSpec): { config: ModelConfig; vocab: Generate
   const config = specConfig(spec);
   const vocab = spec.vocab === 'gpt2' ? gpt2Vocab(spec.vocabSize) : spmVocab(spec.vocabSize);
   const shapes = expectedTensorShapes(config);
-  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => store(name, shapes.get(name)!, v, spec.weightType));
+  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => {
+    const shape = shapes.get(name)!;
+    return store(name, shape, v, matrixType(spec, name, shape[shape.length - 1]));
+  });
   return { config, vocab, stored };
 }
 

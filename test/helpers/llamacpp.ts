@@ -14,6 +14,19 @@ async function llama(): Promise<Llama> {
   return llamaPromise;
 }
 
+/**
+ * The CPU features of the ggml CPU variant node-llama-cpp loaded (its system info, e.g. "AVX2 = 1 |
+ * AVX512 = 1 | …"): ggml ships one build per CPU family and loads the best one the machine runs.
+ */
+export async function llamaCppSystemInfo(): Promise<string> {
+  return (await llama()).systemInfo;
+}
+
+/** Which F16 matmuls that variant feeds f16-rounded activations (cpuForward's `f16Activations`). */
+export async function llamaCppF16Activations(): Promise<'all' | 'unaligned'> {
+  return /\bAVX512 = 1\b/.test(await llamaCppSystemInfo()) ? 'all' : 'unaligned';
+}
+
 async function withModel<T>(modelPath: string, fn: (model: LlamaModel) => Promise<T>): Promise<T> {
   const model = await (await llama()).loadModel({ modelPath, gpuLayers: 0, useMmap: false });
   try {

@@ -1,8 +1,9 @@
-// Token embedding: rows of the embedding matrix (f32, f16 or Q8_0) gathered by token id, as f32.
+// Token embedding: rows of the embedding matrix (f32, f16, Q8_0 or a K-quant) gathered by token id, as f32.
 import type { Tensor, WeightType } from '../model/types';
 import { dequantize } from './gpuWeight';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { grid } from './activationQuant';
+import { kValueWgsl } from './kQuantWgsl';
 
 const wg = 64;
 
@@ -10,6 +11,9 @@ const element: Record<WeightType, string> = {
   f32: 'return bitcast<f32>(w[i]);',
   f16: 'return unpack2x16float(w[i / 2u])[i % 2u];',
   q8_0: 'let q = bitcast<i32>(w[i / 4u] << (24u - 8u * (i % 4u))) >> 24u; return f32(q) * scales[i / 32u];',
+  q4_k: 'return kValue(i);',
+  q5_k: 'return kValue(i);',
+  q6_k: 'return kValue(i);',
 };
 
 export function embeddingSource(type: WeightType): string {
@@ -21,7 +25,7 @@ struct P { rows: u32, dim: u32, rowStart: u32, partRows: u32 }
 @group(0) @binding(2) var<storage, read> w: array<u32>;
 @group(0) @binding(3) var<storage, read> scales: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
-fn load(i: u32) -> f32 { ${element[type]} }
+fn load(i: u32) -> f32 { ${element[type]} }${type === 'q4_k' || type === 'q5_k' || type === 'q6_k' ? kValueWgsl(type) : ''}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * ${wg}u;

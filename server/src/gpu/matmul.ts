@@ -1,5 +1,5 @@
-// Y[M,N] (+)= X[M,K] · Wᵀ (+ bias), W stored [N,K] row-major as f32, f16 or Q8_0, dequantised in the
-// kernel. Activations are f32, except for Q8_0 weights: then they arrive as Q8_0 blocks
+// Y[M,N] (+)= X[M,K] · Wᵀ (+ bias), W stored [N,K] row-major as f32, f16, Q8_0 or a K-quant,
+// dequantised in the kernel. Activations are f32, except for Q8_0 weights: then they arrive as Q8_0 blocks
 // (activationQuant.ts), multiplied as integers as llama.cpp does.
 //
 // Why this shape on lavapipe: every load instruction costs about the same whether its 8 lanes read one
@@ -19,6 +19,7 @@
 import { dequantize, unitOf } from './gpuWeight';
 import type { Tensor, WeightType } from '../model/types';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
 export const matmulCols = 8;
@@ -40,6 +41,60 @@ export const BROADCAST_COLS = 8;
 const BROADCAST_CHUNK = 8;
 /** X rows from which the runner uses the broadcast variant (below, most of its rows would idle). */
 export const BROADCAST_MIN_ROWS = 16;
+
+// K-quants: a unit is 8 consecutive values of one sub-block (32 units per super-block, a row being
+// whole super-blocks), read from the raw blocks (layouts in model/kQuants.ts; u32 offsets below) and
+// multiplied with f32 activations: scale·Σ x·q − min·Σ x, with the block's f16 d, dmin applied to the
+// integer scales first, as ggml's dequantisation does.
+const K_COMMON = `
+struct X8 { a: vec4<f32>, b: vec4<f32> }
+alias XU = X8;
+fn loadX(i: u32) -> XU { return X8(x[2u * i], x[2u * i + 1u]); }
+fn loadXz(i: u32, ok: bool) -> XU { return X8(select(vec4<f32>(0.0), x[2u * i], ok), select(vec4<f32>(0.0), x[2u * i + 1u], ok)); }
+${BYTE_AT_WGSL}
+// The four bytes of v, each shifted right by sh and masked, as f32.
+fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
+fn sum8(a: XU) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> w: array<u32>;`;
+
+function kQuantCode(type: 'q4_k' | 'q5_k' | 'q6_k'): string {
+  if (type === 'q6_k') {
+    return `${K_COMMON}
+struct WU { ql: vec2<u32>, qh: vec2<u32>, lsh: u32, hsh: u32, s: f32 }
+// 53 u32 per (padded) block: ql at 0, qh at 32, scales at byte 192, d at u32 52.
+fn loadW(g: u32) -> WU {
+  let base = (g >> 5u) * ${kBlockWords.q6_k}u;
+  let e = (g & 31u) * 8u;
+  let n = e >> 7u;
+  let t = (e >> 5u) & 3u;
+  let l = e & 31u;
+  let li = base + 16u * n + 8u * (t & 1u) + l / 4u;
+  let hi = base + 32u + 8u * n + l / 4u;
+  let sc = f32(bitcast<i32>(byteAt(base, 192u + 8u * n + l / 16u + 2u * t) << 24u) >> 24u);
+  return WU(vec2<u32>(w[li], w[li + 1u]), vec2<u32>(w[hi], w[hi + 1u]), (t >> 1u) * 4u, 2u * t, unpack2x16float(w[base + 52u]).x * sc);
+}
+fn q6(lo: u32, hi: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(lo, b.lsh, 0xfu) | (bits4(hi, b.hsh, 3u) << vec4<u32>(4u))) - vec4<f32>(32.0); }
+fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, q6(b.ql.x, b.qh.x, b)) + dot(a.b, q6(b.ql.y, b.qh.y, b))); }`;
+  }
+  const q5 = type === 'q5_k';
+  // Q5_K: 44 u32 per block, qh (32 bytes) at u32 4, qs at u32 12. Q4_K: 36 u32, qs at u32 4.
+  return `${K_COMMON}${K4_SCALES_WGSL}
+struct WU { q: vec2<u32>, h: vec2<u32>, sh: u32, hb: u32, s: f32, m: f32 }
+fn loadW(g: u32) -> WU {
+  let base = (g >> 5u) * ${kBlockWords[type]}u;
+  let v = g & 31u;
+  let j = v >> 2u;
+  let o = (v & 3u) * 8u;
+  let qi = base + ${q5 ? 12 : 4}u + 8u * (j >> 1u) + o / 4u;
+  let dm = unpack2x16float(w[base]);
+  let sm = scaleMin(base, j);
+  ${q5 ? 'let h = vec2<u32>(w[base + 4u + o / 4u], w[base + 5u + o / 4u]);' : 'let h = vec2<u32>(0u);'}
+  return WU(vec2<u32>(w[qi], w[qi + 1u]), h, (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
+}
+fn qv(q: u32, h: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(q, b.sh, 0xfu)${q5 ? ' | (bits4(h, b.hb, 1u) << vec4<u32>(4u))' : ''}); }
+fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, qv(b.q.x, b.h.x, b)) + dot(a.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a); }`;
+}
 
 const typeCode: Record<WeightType, string> = {
   f32: `
@@ -80,6 +135,9 @@ fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a
 @group(0) @binding(2) var<storage, read> xd: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+  q4_k: kQuantCode('q4_k'),
+  q5_k: kQuantCode('q5_k'),
+  q6_k: kQuantCode('q6_k'),
 };
 
 const STORE_WGSL = `fn store(m: u32, n: u32, s: f32) {

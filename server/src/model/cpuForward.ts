@@ -4,17 +4,23 @@
 //
 // `mimicLlamaCpp` reproduces the rounding llama.cpp's CPU backend adds beyond the weights' own:
 // before a matmul with Q8_0 weights the activations are quantised to Q8_0 blocks and multiplied as
-// integers. F16 weights, as measured against node-llama-cpp 3.21.1 here: matrices whose row count is
-// a multiple of 32 are multiplied with f32 activations (rounding them would give 4e-3), others (an LM
-// head of vocabulary 520, 600, 777, …) with activations rounded to f16 (not rounding gives 1e-3).
+// integers; before one with K-quant weights, to Q8_K super-blocks (kQuants.ts). F16 weights depend
+// on the CPU variant of ggml that llama.cpp loaded (`f16Activations`), as measured against
+// node-llama-cpp 3.21.1: its AVX2 kernels multiply matrices whose row count is a multiple of 32 with
+// f32 activations (rounding them would give 4e-3) and others (an LM head of vocabulary 520, 600,
+// 777, …) with activations rounded to f16 (not rounding gives 1e-3): 'unaligned'. Its AVX-512
+// kernels round the activations of every F16 matmul to f16, prefill and decode alike: 'all'.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, roundToF16 } from './f16';
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from './q8';
+import { QK_K, type KBlockInts, type KQuantType, dequantizeK, kBlockInts, quantizeQ8K } from './kQuants';
 import type { LoadedModel, Tensor } from './types';
 
 
 export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
+  /** F16 matmuls given f16-rounded activations when mimicking (default 'unaligned', the AVX2 kernels'). */
+  f16Activations?: 'unaligned' | 'all';
 }
 
 type Model = Pick<LoadedModel, 'config' | 'tensors'>;
@@ -26,6 +32,8 @@ interface Matrix {
   values: Float32Array;
   /** Q8_0 only: per row and block, the f16 scale as f32, and the int8 values. */
   q8?: { scales: Float32Array; quants: Int8Array };
+  /** K-quants only: every super-block's integers, row-major. */
+  k?: KBlockInts[];
   f16: boolean;
 }
 
@@ -35,6 +43,7 @@ function tensorValues(t: Tensor): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (t.type === 'f32') return new Float32Array(t.data.slice().buffer, 0, n);
   if (t.type === 'q8_0') return dequantizeQ8_0(t.data, n);
+  if (isKQuant(t.type)) return dequantizeK(t.type, t.data, n);
   const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = f16BitsToF32(view.getUint16(2 * i, true));
@@ -59,8 +68,47 @@ function matrix(t: Tensor): Matrix {
     }
     m.q8 = { scales, quants };
   }
+  if (isKQuant(t.type)) {
+    const type = t.type;
+    m.k = Array.from({ length: values.length / QK_K }, (_, b) => kBlockInts(type, t.data, b));
+  }
   matrixCache.set(t, m);
   return m;
+}
+
+function isKQuant(type: Tensor['type']): type is KQuantType {
+  return type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
+}
+
+/**
+ * y = W x as llama.cpp's CPU backend computes it for K-quant weights: x quantised to Q8_K, and per
+ * super-block x.d·(d·Σ sc·Σ q·q8 − dmin·Σ m·Σ q8) over its sub-blocks (integer sums exact).
+ */
+function matVecK(w: Matrix, blocks: KBlockInts[], x: Float64Array): Float64Array {
+  const y = new Float64Array(w.rows);
+  const { q: xq, d: xd } = quantizeQ8K(x);
+  const perRow = w.cols / QK_K;
+  for (let r = 0; r < w.rows; r++) {
+    let acc = 0;
+    for (let b = 0; b < perRow; b++) {
+      const k = blocks[r * perRow + b];
+      let scaled = 0;
+      let mins = 0;
+      for (let s = 0; s < QK_K / k.sub; s++) {
+        let dot = 0;
+        let sum = 0;
+        for (let i = s * k.sub; i < (s + 1) * k.sub; i++) {
+          dot += k.q[i] * xq[b * QK_K + i];
+          sum += xq[b * QK_K + i];
+        }
+        scaled += k.sc[s] * dot;
+        mins += k.m[s] * sum;
+      }
+      acc += xd[b] * (k.d * scaled - k.dmin * mins);
+    }
+    y[r] = acc;
+  }
+  return y;
 }
 
 function roundHalfEven(x: number): number {
@@ -69,7 +117,11 @@ function roundHalfEven(x: number): number {
 }
 
 /** y = W x for one activation vector, with llama.cpp's activation rounding when asked. */
-function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
+/** false: plain f64 products; else llama.cpp's rounding, with its rule for f16 activations. */
+type Mimic = false | 'unaligned' | 'all';
+
+function matVec(w: Matrix, x: Float64Array, mimic: Mimic): Float64Array {
+  if (mimic && w.k) return matVecK(w, w.k, x);
   const y = new Float64Array(w.rows);
   const { cols, values } = w;
   if (mimic && w.q8) {
@@ -98,7 +150,7 @@ function matVec(w: Matrix, x: Float64Array, mimic: boolean): Float64Array {
     }
     return y;
   }
-  const xs = mimic && w.f16 && w.rows % 32 !== 0 ? x.map(roundToF16) : x;
+  const xs = mimic && w.f16 && (mimic === 'all' || w.rows % 32 !== 0) ? x.map(roundToF16) : x;
   for (let r = 0; r < w.rows; r++) {
     let acc = 0;
     const o = r * cols;
@@ -181,7 +233,7 @@ export class CpuSequence {
   append(tokens: number[]): Float64Array[] {
     const { model } = this;
     const c = model.config;
-    const mimic = this.options.mimicLlamaCpp ?? false;
+    const mimic: Mimic = this.options.mimicLlamaCpp ? (this.options.f16Activations ?? 'unaligned') : false;
     const t = (name: string): Tensor => {
       const tensor = model.tensors.get(name);
       if (!tensor) throw new HydrapatchError('model_missing_tensor', `cpuForward: tensor ${name} is missing`, 'Load the model with loadModel, which checks every tensor.');

@@ -1,9 +1,13 @@
-// ggml tensor type ids and their block layout (elements per block, bytes per block). Only F32, F16 and
-// Q8_0 are loaded; the others are known so that their sizes can be checked and errors can name them.
+// ggml tensor type ids and their block layout (elements per block, bytes per block). F32, F16, Q8_0,
+// Q4_K, Q5_K and Q6_K are loaded; the others are known so that their sizes can be checked and errors
+// can name them.
 
 export const GGML_F32 = 0;
 export const GGML_F16 = 1;
 export const GGML_Q8_0 = 8;
+export const GGML_Q4_K = 12;
+export const GGML_Q5_K = 13;
+export const GGML_Q6_K = 14;
 
 interface GgmlTypeInfo {
   name: string;

@@ -1,13 +1,21 @@
-// A GGUF file as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0 tensors as stored
+// A GGUF file as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored
 // (GGUF is already the canonical form), tokenizer from the `tokenizer.ggml.*` metadata.
 import { type GgufFile, type GgufValue, readGguf, readGgufTensorData } from './gguf';
-import { GGML_F16, GGML_F32, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
 import { checkConfig, checkTensors, expectedTensorShapes } from './modelTensors';
 import type { Arch, LoadedModel, ModelConfig, Tensor, WeightType } from './types';
 
-const weightTypes: Record<number, WeightType> = { [GGML_F32]: 'f32', [GGML_F16]: 'f16', [GGML_Q8_0]: 'q8_0' };
+// Any mix of these per tensor loads (a Q4_K_M file holds Q4_K, Q6_K and F32 tensors).
+const weightTypes: Record<number, WeightType> = {
+  [GGML_F32]: 'f32',
+  [GGML_F16]: 'f16',
+  [GGML_Q8_0]: 'q8_0',
+  [GGML_Q4_K]: 'q4_k',
+  [GGML_Q5_K]: 'q5_k',
+  [GGML_Q6_K]: 'q6_k',
+};
 
 function num(file: GgufFile, key: string, fallback?: number): number {
   const v = file.metadata.get(key);
@@ -80,7 +88,7 @@ export async function loadGgufModel(path: string): Promise<LoadedModel> {
       throw modelError(
         'model_unsupported_tensor_type',
         path,
-        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: F32, F16, Q8_0; Q4_K is planned`,
+        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: ${Object.keys(weightTypes).map((id) => ggmlTypeName(Number(id))).join(', ')}. Use a file quantised to one of these (e.g. Q4_K_M, Q5_K_M, Q6_K, Q8_0)`,
       );
     }
   }

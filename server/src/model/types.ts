@@ -3,7 +3,7 @@
 // for adjacent-pair RoPE exactly as llama.cpp's converter does; `qwen2` uses NEOX RoPE, unpermuted).
 
 export type Arch = 'llama' | 'qwen2';
-export type WeightType = 'f32' | 'f16' | 'q8_0';
+export type WeightType = 'f32' | 'f16' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
 export type RopeMode = 'norm' | 'neox';
 
 export interface ModelConfig {
@@ -28,7 +28,7 @@ export interface ModelConfig {
 /**
  * One weight. `shape` is [rows, cols] = [out, in] for matrices (GGUF's ne reversed), [n] for vectors.
  * `data` holds the raw bytes in `type`: f32/f16 little-endian, row-major; q8_0 as 34-byte blocks
- * (f16 scale + 32 int8) along each row.
+ * (f16 scale + 32 int8) along each row; q4_k/q5_k/q6_k as ggml's 256-value super-blocks (kQuants.ts).
  */
 export interface Tensor {
   name: string;

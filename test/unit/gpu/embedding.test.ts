@@ -7,16 +7,17 @@ import { createEmbeddingKernel, embeddingRef, embeddingUniform, encodeEmbedding 
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, randomF32 } from './randomTensors';
 
-test('embedding gathers f32/f16/q8_0 rows exactly as the CPU dequantiser does', async () => {
+test('embedding gathers f32/f16/q8_0/K-quant rows exactly as the CPU dequantiser does', async () => {
   const { device } = await getGpu();
   const arena = new UniformArena(device);
   const dummy = createStorage(device, 'dummy', 16);
-  for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
-    for (const [vocab, dim] of [[37, 32], [301, 96]]) {
+  for (const type of ['f32', 'f16', 'q8_0', 'q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
+    const k = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
+    for (const [vocab, dim] of k ? [[37, 256], [61, 512]] : [[37, 32], [301, 96]]) {
       const table = encodeTensor('token_embd.weight', type, [vocab, dim], randomF32(vocab * dim, vocab + dim, 1.5));
       const tokens = Uint32Array.from([0, vocab - 1, 5, 5, 17, 2, 30]);
       // In parts of 10 rows: tables larger than one storage binding are split by rows.
-      const w = uploadWeight(device, table, 10 * (table.data.byteLength / vocab));
+      const w = uploadWeight(device, table, 10 * (table.data.byteLength / vocab + (type === 'q6_k' ? (2 * dim) / 256 : 0)));
       assert.ok(w.parts.length > 1);
       const out = createStorage(device, 'out', tokens.length * dim * 4);
       arena.reset();

@@ -94,3 +94,51 @@ for (const subgroups of [true, false]) {
     }
   });
 }
+
+// K-quant weights: f32 activations, the raw super-blocks dequantised in the kernel. Row lengths of
+// 1-3 super-blocks; N past a block of 8 columns; parts split by rows as for large matrices.
+const kShapes: [number, number, number][] = [
+  [1, 13, 256],
+  [5, 37, 512],
+  [4, 8, 768],
+];
+
+for (const subgroups of [true, false]) {
+  test(`matmul q4_k/q5_k/q6_k equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
+    const gpu = await getGpu();
+    const { device } = gpu;
+    if (subgroups && !gpu.subgroups) return;
+    const arena = new UniformArena(device);
+    const dummy = createStorage(device, 'dummy', 16);
+    for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
+      // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
+      // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
+      for (const rows of subgroups ? [1] : type === 'q5_k' ? [1, 4] : [4]) {
+        const v: MatmulVariant = { type, rows, subgroups, lanes: 8 };
+        const kernel = createMatmulKernel(device, v);
+        for (const [M, N, K] of kShapes) {
+          const seed = M * 1000 + N * 10 + K;
+          const x = randomF32(M * K, seed, 2);
+          const wt = encodeTensor('w', type, [N, K], randomF32(N * K, seed + 1, 0.5));
+          const bias = randomF32(N, seed + 2);
+          const prior = randomF32(M * N, seed + 3);
+          const w = uploadWeight(device, wt, Math.ceil(N / 3) * (wt.data.byteLength / N + (type === 'q6_k' ? (2 * K) / 256 : 0)));
+          assert.ok(w.parts.length > 1);
+          const y = uploadStorage(device, 'y', prior);
+          const xb = uploadStorage(device, 'x', x);
+          const biasBuf = uploadStorage(device, 'bias', bias);
+          arena.reset();
+          const enc = device.createCommandEncoder();
+          for (const part of w.parts) {
+            const args = { M, N: part.rows, K, x: xb, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
+            encodeMatmul(enc, device, kernel, v, arena.alloc(matmulUniform(type, args)), args, dummy);
+          }
+          arena.flush();
+          device.queue.submit([enc.finish()]);
+          const err = maxRelDiff(await readF32(device, y, M * N), matmulRef(x, M, wt, bias, prior));
+          assert.ok(err < 2e-6, `${type} rows=${rows} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+        }
+      }
+    }
+  });
+}

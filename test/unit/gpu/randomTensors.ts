@@ -2,6 +2,7 @@
 // (written here independently of the engine's upload code, which the tests then exercise).
 import type { Tensor, WeightType } from '../../../server/src/model/types';
 import { f32ToF16Bits } from '../../../server/src/model/f16';
+import { quantizeK } from '../../../server/src/model/kQuants';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -18,7 +19,7 @@ export function randomF32(n: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => r() * scale);
 }
 
-/** GGUF bytes of `values` in `type` (Q8_0 as llama.cpp's reference quantiser writes it). */
+/** GGUF bytes of `values` in `type` (Q8_0 as llama.cpp's reference quantiser writes it; K-quants by kQuants.ts). */
 export function encodeTensor(name: string, type: WeightType, shape: number[], values: Float32Array): Tensor {
   const n = values.length;
   if (type === 'f32') return { name, type, shape, data: new Uint8Array(values.slice().buffer) };
@@ -27,6 +28,7 @@ export function encodeTensor(name: string, type: WeightType, shape: number[], va
     for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(values[i]);
     return { name, type, shape, data: new Uint8Array(h.buffer) };
   }
+  if (type === 'q4_k' || type === 'q5_k' || type === 'q6_k') return { name, type, shape, data: quantizeK(type, values) };
   const data = new Uint8Array((n / 32) * 34);
   const view = new DataView(data.buffer);
   for (let b = 0; b < n / 32; b++) {

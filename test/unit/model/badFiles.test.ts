@@ -104,16 +104,16 @@ test('model features that would be silently wrong are refused: RoPE factors, sca
 });
 
 test('unsupported tensor type names the type and the supported ones', async () => {
-  const p = altered('q4k.gguf', (parts) => {
+  const p = altered('q2k.gguf', (parts) => {
     const i = parts.tensors.findIndex((t) => t.name === 'blk.0.ffn_up.weight');
     const [cols, rows] = parts.tensors[i].dims;
-    // Q4_K: 256 values per 144-byte block; the row length 64 is not a whole block, so use one
+    // Q2_K: 256 values per 84-byte block; the row length 64 is not a whole block, so use one
     // 256-wide row per 4 rows of the original shape to keep the byte count consistent.
     const dims = [256, (cols * rows) / 256];
-    const q4k: GgufWriteTensor = { name: parts.tensors[i].name, dims, type: 12, data: new Uint8Array((dims[0] * dims[1] / 256) * 144) };
-    parts.tensors[i] = q4k;
+    const q2k: GgufWriteTensor = { name: parts.tensors[i].name, dims, type: 10, data: new Uint8Array((dims[0] * dims[1] / 256) * 84) };
+    parts.tensors[i] = q2k;
   });
-  await rejects(p, 'model_unsupported_tensor_type', /unsupported tensor type Q4_K .*supported: F32, F16, Q8_0; Q4_K is planned/);
+  await rejects(p, 'model_unsupported_tensor_type', /unsupported tensor type Q2_K \(tensor blk\.0\.ffn_up\.weight\); supported: F32, F16, Q8_0, Q4_K, Q5_K, Q6_K/);
 });
 
 test('missing tensor', async () => {
