@@ -18,10 +18,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   // Scripts and launchers run in Node as they are (ES modules in scripts/, CommonJS in bin/).
   {
-    files: ['**/*.mjs', 'bin/**/*.js'],
+    files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: nodeGlobals },
   },
-  { files: ['bin/**/*.js'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['bin/**/*.js', 'test/helpers/**/*.js'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
