@@ -1,4 +1,4 @@
-// A GGUF file as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0 tensors as stored
+// A GGUF file (llama, qwen2, qwen3) as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0 tensors as stored
 // (GGUF is already the canonical form), tokenizer from the `tokenizer.ggml.*` metadata.
 import { type GgufFile, type GgufValue, readGguf, readGgufTensorData } from './gguf';
 import { GGML_F16, GGML_F32, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
@@ -23,10 +23,20 @@ function tokenCount(file: GgufFile): number | undefined {
   return Array.isArray(tokens) ? tokens.length : undefined;
 }
 
+/**
+ * The context the engine can honour. A sliding attention window (Mistral 7B v0.1 carries one) equals
+ * full attention over contexts no longer than the window, so the context is capped there.
+ */
+function contextLength(file: GgufFile, p: string): number {
+  const context = num(file, `${p}context_length`);
+  const window = num(file, `${p}attention.sliding_window`, 0);
+  return window > 0 ? Math.min(context, window) : context;
+}
+
 export function ggufConfig(file: GgufFile): ModelConfig {
   const arch = file.metadata.get('general.architecture');
-  if (arch !== 'llama' && arch !== 'qwen2') {
-    throw modelError('model_unsupported_arch', file.path, `architecture ${JSON.stringify(arch ?? null)} is not supported (supported: llama, qwen2)`);
+  if (arch !== 'llama' && arch !== 'qwen2' && arch !== 'qwen3') {
+    throw modelError('model_unsupported_arch', file.path, `architecture ${JSON.stringify(arch ?? null)} is not supported (supported: llama, qwen2, qwen3)`);
   }
   const p = `${arch}.`;
   const scaling = file.metadata.get(`${p}rope.scaling.type`);
@@ -44,9 +54,10 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   if (valueLength !== headDim) {
     throw modelError('model_bad_config', file.path, `key length ${headDim} differs from value length ${valueLength}; that is not supported`);
   }
-  // Llama 3.1-style per-dimension RoPE factors would be silently ignored: refuse them instead.
-  if (file.tensors.some((t) => t.name === 'rope_freqs.weight')) {
-    throw modelError('model_bad_config', file.path, 'has rope_freqs.weight (RoPE frequency factors), which is not supported yet', 'Use a model without rope scaling.');
+  // Mixtral-style files use the llama architecture with expert tensors; the engine has no MoE layer.
+  const experts = num(file, `${p}expert_count`, 0);
+  if (experts > 0) {
+    throw modelError('model_unsupported_arch', file.path, `is a mixture-of-experts model (${experts} experts), which is not supported`, 'Use a dense llama, qwen2 or qwen3 model.');
   }
   const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
   const vocabSize = tokenCount(file) ?? num(file, `${p}vocab_size`, embd?.dims[1] ?? 0);
@@ -60,11 +71,13 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     numKvHeads: num(file, `${p}attention.head_count_kv`, numHeads),
     headDim,
     ropeTheta: num(file, `${p}rope.freq_base`, 10000),
-    ropeMode: arch === 'qwen2' ? 'neox' : 'norm',
+    ropeMode: arch === 'llama' ? 'norm' : 'neox',
     rmsNormEps: num(file, `${p}attention.layer_norm_rms_epsilon`),
-    contextLength: num(file, `${p}context_length`),
+    contextLength: contextLength(file, p),
     tiedEmbeddings: !file.tensors.some((t) => t.name === 'output.weight'),
     qkvBias: file.tensors.some((t) => t.name === 'blk.0.attn_q.bias'),
+    qkNorm: arch === 'qwen3',
+    ropeFreqs: file.tensors.some((t) => t.name === 'rope_freqs.weight'),
   };
   checkConfig(config, file.path);
   return config;

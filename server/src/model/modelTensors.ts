@@ -8,6 +8,7 @@ export function expectedTensorShapes(c: ModelConfig): Map<string, number[]> {
   const kv = c.numKvHeads * c.headDim;
   const m = new Map<string, number[]>();
   m.set('token_embd.weight', [c.vocabSize, c.hiddenSize]);
+  if (c.ropeFreqs) m.set('rope_freqs.weight', [c.headDim / 2]);
   for (let i = 0; i < c.numLayers; i++) {
     const b = `blk.${i}.`;
     m.set(`${b}attn_norm.weight`, [c.hiddenSize]);
@@ -19,6 +20,10 @@ export function expectedTensorShapes(c: ModelConfig): Map<string, number[]> {
       m.set(`${b}attn_q.bias`, [q]);
       m.set(`${b}attn_k.bias`, [kv]);
       m.set(`${b}attn_v.bias`, [kv]);
+    }
+    if (c.qkNorm) {
+      m.set(`${b}attn_q_norm.weight`, [c.headDim]);
+      m.set(`${b}attn_k_norm.weight`, [c.headDim]);
     }
     m.set(`${b}ffn_norm.weight`, [c.hiddenSize]);
     m.set(`${b}ffn_gate.weight`, [c.intermediateSize, c.hiddenSize]);
@@ -58,4 +63,14 @@ export function checkTensors(c: ModelConfig, tensors: Map<string, Tensor>, file:
       throw modelError('model_bad_shape', file, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
   }
+  const freqs = tensors.get('rope_freqs.weight');
+  if (c.ropeFreqs && freqs) checkRopeFreqs(freqs, file);
+}
+
+/** RoPE factors divide angles: each must be a positive finite f32. */
+function checkRopeFreqs(t: Tensor, file: string): void {
+  if (t.type !== 'f32') throw modelError('model_bad_config', file, `rope_freqs.weight is ${t.type.toUpperCase()}, expected F32`);
+  const v = new Float32Array(t.data.slice().buffer);
+  const bad = v.findIndex((x) => !(x > 0 && Number.isFinite(x)));
+  if (bad >= 0) throw modelError('model_bad_config', file, `rope_freqs.weight[${bad}] is ${v[bad]}, expected a positive factor`);
 }
