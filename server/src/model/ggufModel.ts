@@ -1,11 +1,11 @@
 // A GGUF file (llama, qwen2, qwen3) as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0 tensors as stored
 // (GGUF is already the canonical form), tokenizer from the `tokenizer.ggml.*` metadata.
-import { type GgufFile, type GgufValue, readGguf, readGgufTensorData } from './gguf';
+import { type GgufFile, type GgufTensorInfo, type GgufValue, readGguf, readGgufTensorData } from './gguf';
 import { GGML_F16, GGML_F32, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
-import { checkConfig, checkTensors, expectedTensorShapes } from './modelTensors';
-import type { Arch, LoadedModel, ModelConfig, Tensor, WeightType } from './types';
+import { checkConfig, checkTensorShapes, checkTensors, expectedTensorShapes } from './modelTensors';
+import type { Arch, LoadedModel, ModelConfig, Tensor, Tokenizer, WeightType } from './types';
 
 const weightTypes: Record<number, WeightType> = { [GGML_F32]: 'f32', [GGML_F16]: 'f16', [GGML_Q8_0]: 'q8_0' };
 
@@ -83,8 +83,12 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   return config;
 }
 
-export async function loadGgufModel(path: string): Promise<LoadedModel> {
-  const file = readGguf(path);
+/**
+ * Every check the loader makes before reading tensor data, from the header alone: config, tensor
+ * types and shapes, tokenizer. `hydrapatch-server models` reports loadability with exactly these.
+ */
+export function checkGgufHeader(file: GgufFile): { config: ModelConfig; infos: GgufTensorInfo[]; tokenizer: Tokenizer } {
+  const path = file.path;
   const config = ggufConfig(file);
   const wanted = expectedTensorShapes(config);
   const infos = file.tensors.filter((t) => wanted.has(t.name));
@@ -97,15 +101,22 @@ export async function loadGgufModel(path: string): Promise<LoadedModel> {
       );
     }
   }
+  checkTensorShapes(config, new Map(infos.map((t) => [t.name, [...t.dims].reverse()])), path);
+  const tokenizer = ggufTokenizer(file);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw modelError('model_vocab_mismatch', path, `the tokenizer has ${tokenizer.vocabSize} tokens but the model has ${config.vocabSize}`);
+  }
+  return { config, infos, tokenizer };
+}
+
+export async function loadGgufModel(path: string): Promise<LoadedModel> {
+  const file = readGguf(path);
+  const { config, infos, tokenizer } = checkGgufHeader(file);
   const data = await readGgufTensorData(file, infos);
   const tensors = new Map<string, Tensor>();
   for (const t of infos) {
     tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: data.get(t.name)! });
   }
   checkTensors(config, tensors, path);
-  const tokenizer = ggufTokenizer(file);
-  if (tokenizer.vocabSize !== config.vocabSize) {
-    throw modelError('model_vocab_mismatch', path, `the tokenizer has ${tokenizer.vocabSize} tokens but the model has ${config.vocabSize}`);
-  }
   return { config, tensors, tokenizer, source: { path, format: 'gguf' } };
 }

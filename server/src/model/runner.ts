@@ -14,6 +14,7 @@ import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rop
 import { createSwigluKernel, encodeSwiglu } from '../gpu/swiglu';
 import { dequantize } from '../gpu/gpuWeight';
 import type { AttentionShape, AttentionStep } from './attentionStep';
+import { checkRunnable } from './modelTensors';
 import type { LoadedModel, ModelConfig, Tensor, WeightType } from './types';
 
 export interface ForwardBatch {
@@ -108,7 +109,7 @@ export class ModelRunner implements AttentionShape {
     const gpu = await getGpu();
     const { device } = gpu;
     const c = model.config;
-    checkConfig(c, model.source.path);
+    checkRunnable(c, model.source.path);
     const tensor = (name: string): Tensor => {
       const t = model.tensors.get(name);
       if (!t) throw new HydrapatchError('missing_tensor', `${model.source.path}: tensor ${name} is missing`, 'The model file is incomplete or not a llama/qwen2 model.');
@@ -357,11 +358,4 @@ export class ModelRunner implements AttentionShape {
     }
     return this.logitsBuffer;
   }
-}
-
-function checkConfig(c: ModelConfig, path: string): void {
-  const bad = (what: string) => new HydrapatchError('unsupported_model', `${path}: ${what}`, 'The engine runs llama/qwen2/qwen3 models with head_dim a multiple of 16 up to 256.');
-  if (c.headDim % 16 !== 0 || c.headDim > 256 || c.headDim <= 0) throw bad(`head_dim ${c.headDim} is not a multiple of 16 in 16..256`);
-  if (c.numKvHeads <= 0 || c.numHeads % c.numKvHeads !== 0) throw bad(`${c.numHeads} heads are not a multiple of ${c.numKvHeads} kv heads`);
-  if (c.hiddenSize % 4 !== 0) throw bad(`hidden size ${c.hiddenSize} is not a multiple of 4`);
 }
