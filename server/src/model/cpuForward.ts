@@ -15,6 +15,8 @@ import type { LoadedModel, Tensor } from './types';
 
 export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
+  /** Keys and values rounded to f16 as they enter the cache (an f16 KV cache). */
+  kvF16?: boolean;
 }
 
 type Model = Pick<LoadedModel, 'config' | 'tensors'>;
@@ -235,8 +237,14 @@ export class CpuSequence {
         }
         rope(q, c.numHeads, hd, neox, angles[i]);
         rope(k, c.numKvHeads, hd, neox, angles[i]);
-        ks.push(k);
-        vs.push(v);
+        if (this.options.kvF16) {
+          // Rounded from f32, as the GPU's kv store rounds its f32 k/v.
+          ks.push(k.map((x) => roundToF16(Math.fround(x))));
+          vs.push(v.map((x) => roundToF16(Math.fround(x))));
+        } else {
+          ks.push(k);
+          vs.push(v);
+        }
         return q;
       });
       xs.forEach((x, i) => {

@@ -12,6 +12,7 @@ import type { ModelConfig, Tokenizer } from '../model/types';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
 import { compileTreeAttention, TreeAttention } from '../gpu/treeAttention';
+import { kvBytesPerValue, type KvType } from '../gpu/kvFormat';
 import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 import { checkJobFits, jobKvNeed, kvCapacity } from './kvBudget';
 import { KvSlots } from './kvPool';
@@ -32,6 +33,8 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Prompt tokens per prefill forward (default 256). */
   prefillChunk?: number;
+  /** KV cache element type: default f16 where the device has shader-f16 (half the memory), else f32. */
+  kvType?: KvType;
 }
 
 export interface EngineModelInfo {
@@ -53,6 +56,7 @@ export interface EngineStats {
   kvBudgetBytes: number;
   /** Bytes of K and V of one token over all layers. */
   kvBytesPerToken: number;
+  kvType: KvType;
   attention: AttentionMode;
   pathCost?: PathCost;
   jobs: EngineJobStats[];
@@ -148,8 +152,9 @@ export class SamplingEngine {
     const c = model.config;
     const shape: AttentionShape = { numLayers: c.numLayers, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim };
     const device = runner.gpu.device;
-    const kernels = await compileTreeAttention(device, shape);
-    const rowBytes = c.numKvHeads * c.headDim * 4;
+    const kvType = options.kvType ?? (runner.gpu.shaderF16 ? 'f16' : 'f32');
+    const kernels = await compileTreeAttention(device, shape, kvType);
+    const rowBytes = c.numKvHeads * c.headDim * kvBytesPerValue(kvType);
     const capacity = kvCapacity({
       bytesPerToken: 2 * c.numLayers * rowBytes,
       bytesPerLayerRow: rowBytes,
@@ -179,6 +184,7 @@ export class SamplingEngine {
       kvBytesInUse: this.slots.inUse * per,
       kvBudgetBytes: this.slots.capacity * per,
       kvBytesPerToken: per,
+      kvType: this.attention.kvType,
       attention: this.mode,
       pathCost: this.pathCost,
       jobs: this.jobs.map((j) => ({
