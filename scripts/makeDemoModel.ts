@@ -144,6 +144,8 @@ export function buildDemoModel(): DemoModel {
     contextLength: 16384,
     tiedEmbeddings: false,
     qkvBias: false,
+    qkNorm: false,
+    ropeFreqs: false,
   };
   const V = config.vocabSize;
   const d = config.hiddenSize;

@@ -1,5 +1,5 @@
-// A tiny random-weight llama/qwen2 model written twice: as a GGUF file (F32, F16, Q8_0, a K-quant, or
-// a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
+// A tiny random-weight llama/qwen2/qwen3 model written twice: as a GGUF file (F32, F16, Q8_0, a K-quant,
+// or a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
 // holding exactly the same weights.
 // Weights are scaled so that every matmul keeps activations near unit variance and logits stay
 // spread over a few units: nothing saturates, so comparisons between engines are meaningful.
@@ -13,6 +13,7 @@ import { ggufToHfName } from '../../server/src/model/hfNames';
 import { expectedTensorShapes } from '../../server/src/model/modelTensors';
 import { type KQuantType, QK_K, dequantizeK, quantizeK } from '../../server/src/model/kQuants';
 import { dequantizeQ8_0, quantizeQ8_0 } from '../../server/src/model/q8';
+import { type Llama3RopeScaling, llama3RopeFreqs } from '../../server/src/model/ropeFreqs';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
 import { type SafetensorsWriteTensor, writeSafetensors } from '../../server/src/model/safetensorsWriter';
 import type { ModelConfig, WeightType } from '../../server/src/model/types';
@@ -36,6 +37,8 @@ export interface TestModelSpec
   seed: number;
   /** Number of safetensors shards in the HF folder (>1 writes model.safetensors.index.json). */
   hfShards: number;
+  /** llama only: Llama 3 rope scaling (config.json `rope_scaling`, GGUF `rope_freqs.weight`). */
+  ropeScaling?: Llama3RopeScaling;
 }
 
 export interface TestModelFiles {
@@ -54,20 +57,26 @@ export function specConfig(s: TestModelSpec): ModelConfig {
     numKvHeads: s.numKvHeads,
     headDim: s.headDim,
     // Values exactly representable in f32, so GGUF's f32 metadata and config.json agree bit for bit.
-    ropeTheta: s.arch === 'qwen2' ? 1000000 : 10000,
-    ropeMode: s.arch === 'qwen2' ? 'neox' : 'norm',
-    rmsNormEps: Math.fround(s.arch === 'qwen2' ? 1e-6 : 1e-5),
+    ropeTheta: s.arch === 'llama' ? 10000 : 1000000,
+    ropeMode: s.arch === 'llama' ? 'norm' : 'neox',
+    rmsNormEps: Math.fround(s.arch === 'llama' ? 1e-5 : 1e-6),
     contextLength: s.contextLength,
     tiedEmbeddings: s.tied,
     qkvBias: s.arch === 'qwen2',
+    qkNorm: s.arch === 'qwen3',
+    ropeFreqs: s.ropeScaling !== undefined,
   };
 }
 
 /** Canonical (GGUF layout) f32 values of every tensor, before storage rounding. */
-function randomWeights(c: ModelConfig, seed: number): Map<string, Float32Array> {
-  const rng = new Prng(seed);
+function randomWeights(c: ModelConfig, s: TestModelSpec): Map<string, Float32Array> {
+  const rng = new Prng(s.seed);
   const out = new Map<string, Float32Array>();
   for (const [name, shape] of expectedTensorShapes(c)) {
+    if (name === 'rope_freqs.weight') {
+      out.set(name, llama3RopeFreqs(s.ropeScaling!, c.headDim, c.ropeTheta));
+      continue;
+    }
     const n = shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(n);
     const isNorm = name.endsWith('norm.weight');
@@ -162,7 +171,7 @@ function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
 
 function hfConfigJson(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): Record<string, unknown> {
   return {
-    architectures: [c.arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
+    architectures: [{ llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[c.arch]],
     model_type: c.arch,
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
@@ -175,7 +184,15 @@ function hfConfigJson(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
     max_position_embeddings: c.contextLength,
     rms_norm_eps: c.rmsNormEps,
     rope_theta: c.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: s.ropeScaling
+      ? {
+          rope_type: 'llama3',
+          factor: s.ropeScaling.factor,
+          low_freq_factor: s.ropeScaling.lowFreqFactor,
+          high_freq_factor: s.ropeScaling.highFreqFactor,
+          original_max_position_embeddings: s.ropeScaling.originalMaxPositionEmbeddings,
+        }
+      : null,
     tie_word_embeddings: c.tiedEmbeddings,
     attention_bias: false,
     torch_dtype: s.weightType === 'f16' ? 'float16' : 'float32',
@@ -189,6 +206,7 @@ function checkSpec(s: TestModelSpec): void {
   if (s.hiddenSize % 32 || s.intermediateSize % 32 || (s.numHeads * s.headDim) % 32) problems.push('hidden, intermediate and heads×headDim sizes must be multiples of 32 (Q8_0 blocks)');
   if (s.headDim % 16) problems.push('headDim must be a multiple of 16');
   if (s.numHeads % s.numKvHeads) problems.push('numHeads must be a multiple of numKvHeads');
+  if (s.ropeScaling && s.arch !== 'llama') problems.push('ropeScaling is for llama only');
   if (problems.length) throw new HydrapatchError('bad_test_model_spec', `bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`, 'Change the spec as the message says.');
 }
 
@@ -197,7 +215,7 @@ function buildModel(spec: TestModelSpec): { config: ModelConfig; vocab: Generate
   const config = specConfig(spec);
   const vocab = spec.vocab === 'gpt2' ? gpt2Vocab(spec.vocabSize) : spmVocab(spec.vocabSize);
   const shapes = expectedTensorShapes(config);
-  const stored = [...randomWeights(config, spec.seed)].map(([name, v]) => {
+  const stored = [...randomWeights(config, spec)].map(([name, v]) => {
     const shape = shapes.get(name)!;
     return store(name, shape, v, matrixType(spec, name, shape[shape.length - 1]));
   });
@@ -218,7 +236,8 @@ export function writeTestModel(spec: TestModelSpec, dir: string): TestModelFiles
 
   const hfDir = join(dir, 'hf');
   mkdirSync(hfDir, { recursive: true });
-  const hfTensors = stored.map(({ hf }): SafetensorsWriteTensor => {
+  // rope_freqs.weight has no Hugging Face tensor: config.json's rope_scaling stands for it.
+  const hfTensors = stored.filter(({ hf }) => hf.name !== 'rope_freqs.weight').map(({ hf }): SafetensorsWriteTensor => {
     const isRope = config.arch === 'llama' && (hf.name.endsWith('attn_q.weight') || hf.name.endsWith('attn_k.weight'));
     const data = isRope ? ggufToHfRopeRows(hf.data, hf.shape[0] / config.headDim, config.headDim) : hf.data;
     return { ...hf, name: ggufToHfName(hf.name), data };

@@ -5,13 +5,15 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   logits: () => import('./commands/logits'),
   generate: () => import('./commands/generate'),
   serve: () => import('./commands/serve'),
+  models: () => import('./commands/models'),
 };
 
 const usage = `usage: hydrapatch-server <command> [options]
 commands:
   logits    --model PATH --tokens 1,2,3          raw last-position logits as JSON
   generate  --model PATH --prompt TEXT [-n N]    sample text (see generate --help)
-  serve     --model PATH [--port 0]              WebSocket + OpenAI-compatible HTTP API on 127.0.0.1`;
+  serve     --model PATH [--port 0]              WebSocket + OpenAI-compatible HTTP API on 127.0.0.1
+  models    [--json] [--dir DIR]...              GGUF files already here (Ollama, downloads) and whether they load`;
 
 async function main(): Promise<number> {
   const [name, ...argv] = process.argv.slice(2);

@@ -20,7 +20,7 @@ export interface OpenedSource {
 }
 
 /** bin/hydrapatch-server.js of this installation, found upwards from this file (source or bundle). */
-function serverScript(): string {
+export function serverScript(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, 'bin', 'hydrapatch-server.js');
     if (existsSync(candidate)) return candidate;

@@ -1,4 +1,4 @@
-// The CLI's one entry point: `hydrapatch solve …`. Exit code 0 when a verified patch was found, 1
+// The CLI's one entry point: `hydrapatch solve …` (and `hydrapatch models`, see models.ts). Exit code 0 when a verified patch was found, 1
 // when none was, 2 for errors (bad arguments, no repository, a backend that fails), each printed as a
 // message and a hint.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { HydrapatchError, formatError } from '../protocol/errors';
 import { defaultSampleParams } from '../protocol/sampling';
 import { solve } from '../core/pipeline/solve';
 import { parseSolveArgs, usage } from './args';
+import { modelsUsage, runModels } from './models';
 import { openSource } from './openSource';
 import { progressView } from './progressView';
 import { formatReport, jsonReport } from './report';
@@ -34,11 +35,12 @@ async function readIssue(path: string, stdin: NodeJS.ReadableStream): Promise<st
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    (command === undefined ? io.stderr : io.stdout).write(`${usage}\n`);
+    (command === undefined ? io.stderr : io.stdout).write(`${usage}\n${modelsUsage}\n`);
     return command === undefined ? 2 : 0;
   }
   try {
-    if (command !== 'solve') throw new HydrapatchError('bad-arguments', `unknown command "${command}".`, usage);
+    if (command === 'models') return await runModels(rest, io);
+    if (command !== 'solve') throw new HydrapatchError('bad-arguments', `unknown command "${command}".`, `${usage}\n${modelsUsage}`);
     const args = parseSolveArgs(rest);
     const issueText = await readIssue(args.issue, io.stdin);
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));

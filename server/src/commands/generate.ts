@@ -16,7 +16,7 @@ import type { PromptTree } from '../../../src/protocol/promptTree';
 
 const usage = `usage: hydrapatch-server generate --model PATH --prompt TEXT [--max-tokens N] [--temperature T]
        [--top-p P] [--top-k K] [--min-p P] [--seed S] [--chat] [--stats]
-       [-n N | --tree FILE] [--attention auto|hydragen|baseline] [--stop STR]... [--kv-budget-mb M] [--max-batch B]
+       [-n N | --tree FILE] [--attention auto|hydragen|baseline] [--stop STR]... [--kv-budget-mb M] [--kv-type f16|f32] [--max-batch B]
   -n / --tree: one JSON line per sample {index, leaf, label, text, finishReason, tokenCount, logprob};
   --tree FILE: a JSON prompt tree {"root": {"text"|"tokens", "children"|"n"}, "bos"?}.`;
 
@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       attention: { type: 'string' },
       stop: { type: 'string', multiple: true },
       'kv-budget-mb': { type: 'string' },
+      'kv-type': { type: 'string' },
       'max-batch': { type: 'string' },
     },
   });
@@ -127,6 +128,7 @@ interface ManyOptions {
   tree?: string;
   attention?: string;
   'kv-budget-mb'?: string;
+  'kv-type'?: string;
   'max-batch'?: string;
 }
 
@@ -153,7 +155,9 @@ async function generateMany(modelPath: string, o: ManyOptions, params: SamplePar
   if (o.tree === undefined && (!Number.isInteger(n) || n < 1)) throw new HydrapatchError('bad_arguments', `-n must be a whole number >= 1, got "${o.n}"`, usage);
   const budgetMb = o['kv-budget-mb'] === undefined ? undefined : numberOption('kv-budget-mb', o['kv-budget-mb'], 0);
   const maxBatch = o['max-batch'] === undefined ? undefined : numberOption('max-batch', o['max-batch'], 0);
-  const engine = await SamplingEngine.load(modelPath, { attention, maxBatch, kvBudgetBytes: budgetMb === undefined ? undefined : budgetMb * 1024 * 1024 });
+  const kvType = o['kv-type'];
+  if (kvType !== undefined && kvType !== 'f16' && kvType !== 'f32') throw new HydrapatchError('bad_arguments', `--kv-type must be f16 or f32, got "${kvType}"`, usage);
+  const engine = await SamplingEngine.load(modelPath, { attention, maxBatch, kvType, kvBudgetBytes: budgetMb === undefined ? undefined : budgetMb * 1024 * 1024 });
   try {
     let tree: PromptTree;
     if (o.tree !== undefined) tree = readTree(o.tree);

@@ -5,8 +5,10 @@
 // of a key/value row (one load instruction serves a whole row), the partial dot products of 4 keys
 // are reduced with one subgroupAdd, the GQA heads sharing a kv head reuse each loaded row, and the
 // context is split across workgroups (flash-decoding) so that one long sequence still fills the CPU.
+// K/V are read as stored (f32 or packed f16, see kvFormat.ts) and accumulated in f32.
 // Output: per (row, head, split) an f32 partial (normalised output + log-sum-exp) for mergeByLse.
 import { checkHeadDim, EMPTY_MAX, LANES, MASKED_SCORE, vec4PerLane } from './hydragenAttention';
+import { kvRead, type KvType } from './kvFormat';
 
 /** Uniform layout of perSequenceAttention. */
 export const PER_SEQUENCE_PARAM_WORDS = 8;
@@ -19,7 +21,7 @@ export const SEGMENT_HEADER_WORDS = 2;
  * rowSegs[row * segStride ..] = slotBase, n, (start, length) * n in KV-pool token slots; split s
  * covers positions [s * splitLen, (s + 1) * splitLen) of the concatenated segments.
  */
-export function perSequenceAttentionWgsl(headDim: number, group: number): string {
+export function perSequenceAttentionWgsl(headDim: number, group: number, kvType: KvType = 'f32'): string {
   checkHeadDim(headDim);
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
@@ -27,14 +29,15 @@ export function perSequenceAttentionWgsl(headDim: number, group: number): string
   // Lanes past the head's end hold zero queries (their partial dots vanish) and load clamped rows.
   const at = (i: number) => `min(lane * ${lv}u + ${i}u, ${dv - 1}u)`;
   const live = (i: number) => `lane * ${lv}u + ${i}u < ${dv}u`;
+  const kv = kvRead(kvType);
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
   emit(`enable subgroups;
-struct Params { numHeads: u32, numKvHeads: u32, splitLen: u32, segStride: u32, maxSlots: u32, scale: f32, _p0: u32, _p1: u32 }
+${kv.helpers}struct Params { numHeads: u32, numKvHeads: u32, splitLen: u32, segStride: u32, maxSlots: u32, scale: f32, _p0: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> kPool: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> vPool: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> kPool: array<${kv.elem}>;
+@group(0) @binding(3) var<storage, read> vPool: array<${kv.elem}>;
 @group(0) @binding(4) var<storage, read> rowSegs: array<u32>;
 @group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> partLse: array<f32>;
@@ -66,7 +69,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     emit(`      let kb${k} = ((st + min(t + ${k}u, b - 1u) - vpos) * P.numKvHeads + kvh) * ${dv}u;`);
   }
   emit(`      let live = vec4<bool>(true, t + 1u < b, t + 2u < b, t + 3u < b);`);
-  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let k${k}_${i} = kPool[kb${k} + ${at(i)}];`);
+  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let k${k}_${i} = ${kv.load(`kPool[kb${k} + ${at(i)}]`)};`);
   for (let g = 0; g < G; g++) {
     const dots = [0, 1, 2, 3].map((k) => Array.from({ length: lv }, (_, i) => `dot(q${g}_${i}, k${k}_${i})`).join(' + '));
     emit(`      let s${g} = select(vec4<f32>(${MASKED_SCORE}), subgroupAdd(vec4<f32>(${dots.join(', ')})), live);
@@ -76,7 +79,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
       m${g} = mn${g};
       l${g} = l${g} * cr${g} + p${g}.x + p${g}.y + p${g}.z + p${g}.w;`);
   }
-  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let v${k}_${i} = vPool[kb${k} + ${at(i)}];`);
+  for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let v${k}_${i} = ${kv.load(`vPool[kb${k} + ${at(i)}]`)};`);
   const comp = ['x', 'y', 'z', 'w'];
   for (let g = 0; g < G; g++) {
     for (let i = 0; i < lv; i++) {

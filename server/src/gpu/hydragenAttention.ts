@@ -10,6 +10,8 @@
 // 8 * QPL queries. GQA needs nothing special: the queries of all heads sharing a kv head are simply
 // more queries in the same list. The key range is split across workgroups for parallelism.
 
+import { kvRead, type KvType } from './kvFormat';
+
 /** Lanes per workgroup: one subgroup on lavapipe's 256-bit vectors. */
 export const LANES = 8;
 
@@ -70,7 +72,7 @@ export function vec4PerLane(headDim: number): number {
  * (row = rows[qi / group], head = kvHead * group + qi % group). Causal mode (prefill of a node over
  * itself) lets list entry i see keys [0, causalBase + i] of the segment.
  */
-export function prefixAttentionWgsl(headDim: number, queriesPerLane: number): string {
+export function prefixAttentionWgsl(headDim: number, queriesPerLane: number, kvType: KvType = 'f32'): string {
   checkHeadDim(headDim);
   if (!(PREFIX_VARIANTS as readonly number[]).includes(queriesPerLane) || queriesPerLane > maxQueriesPerLane(headDim)) {
     throw new Error(`prefixAttention has no variant with ${queriesPerLane} queries per lane at head_dim ${headDim}`);
@@ -79,10 +81,11 @@ export function prefixAttentionWgsl(headDim: number, queriesPerLane: number): st
   const lv = vec4PerLane(headDim);
   const Q = queriesPerLane;
   const QPW = LANES * Q;
+  const kv = kvRead(kvType);
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
   emit(`enable subgroups;
-struct Params {
+${kv.helpers}struct Params {
   numQueries: u32, group: u32, numHeads: u32, numKvHeads: u32,
   segStart: u32, segLen: u32, splitLen: u32, slotBase: u32,
   maxSlots: u32, causal: u32, causalBase: u32, scale: f32,
@@ -90,8 +93,8 @@ struct Params {
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> kPool: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> vPool: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> kPool: array<${kv.elem}>;
+@group(0) @binding(3) var<storage, read> vPool: array<${kv.elem}>;
 @group(0) @binding(4) var<storage, read> rows: array<u32>;
 @group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> partLse: array<f32>;
@@ -129,7 +132,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   }
   for (var t = t0; t < t1; t++) {
     let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u;`);
-  for (let i = 0; i < lv; i++) emit(`    let k${i} = kPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
+  for (let i = 0; i < lv; i++) emit(`    let k${i} = ${kv.load(`kPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)]`)};`);
   // Each query's score is kept as a vec4 of partial sums (4 independent add chains) and summed once.
   for (let j = 0; j < Q; j++) emit(`    var sv${j} = vec4<f32>(0.0);`);
   for (let c = 0; c < dv; c++) {
@@ -137,7 +140,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     for (let j = 0; j < Q; j++) emit(`      sv${j} += q${j}_${c} * kc;`);
     emit(`    }`);
   }
-  for (let i = 0; i < lv; i++) emit(`    let v${i} = vPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)];`);
+  for (let i = 0; i < lv; i++) emit(`    let v${i} = ${kv.load(`vPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)]`)};`);
   for (let j = 0; j < Q; j++) {
     emit(`    let s${j} = select((sv${j}.x + sv${j}.y) + (sv${j}.z + sv${j}.w), ${MASKED_SCORE}, t > lim${j});
     let mn${j} = max(m${j}, s${j});

@@ -2,7 +2,8 @@
 // Modes: `norm` rotates adjacent pairs (x[2i], x[2i+1]) (llama.cpp's llama, GGUF-permuted Q/K),
 // `neox` rotates halves (x[i], x[i+headDim/2]) (qwen2). The angles come from a cos/sin table built on
 // the CPU exactly as llama.cpp builds its cache (θ = pos·base^(-2i/headDim) by repeated f32
-// multiplication, then cosf/sinf): WGSL's cos/sin are only required to be accurate to ~2^-11.
+// multiplication, divided by the pair's frequency factor where the model has them (Llama 3.1+), then
+// cosf/sinf): WGSL's cos/sin are only required to be accurate to ~2^-11.
 import type { RopeMode } from '../model/types';
 import { createKernel, createStorage, dispatch, type Binding, type Kernel } from './kernel';
 import { grid } from './activationQuant';
@@ -39,15 +40,16 @@ export function createRopeKernel(device: GPUDevice): Kernel {
 }
 
 /** [positions, headDim/2] of (cos, sin), computed as llama.cpp's rope cache does. */
-export function ropeAngles(positions: number, headDim: number, base: number): Float32Array {
+export function ropeAngles(positions: number, headDim: number, base: number, freqFactors?: Float32Array): Float32Array {
   const half = headDim / 2;
   const out = new Float32Array(positions * half * 2);
   const scale = Math.fround(Math.pow(base, -2 / headDim));
   for (let p = 0; p < positions; p++) {
     let theta = Math.fround(p);
     for (let i = 0; i < half; i++) {
-      out[(p * half + i) * 2] = Math.cos(theta);
-      out[(p * half + i) * 2 + 1] = Math.sin(theta);
+      const angle = freqFactors ? Math.fround(theta / freqFactors[i]) : theta;
+      out[(p * half + i) * 2] = Math.cos(angle);
+      out[(p * half + i) * 2 + 1] = Math.sin(angle);
       theta = Math.fround(theta * scale);
     }
   }
@@ -63,6 +65,7 @@ export class RopeTable {
     private readonly device: GPUDevice,
     private readonly headDim: number,
     private readonly base: number,
+    private readonly freqFactors?: Float32Array,
   ) {}
 
   /** A buffer covering positions [0, maxPosition]. */
@@ -70,7 +73,7 @@ export class RopeTable {
     if (!this.buffer || maxPosition >= this.capacity) {
       this.capacity = Math.max(256, 2 ** Math.ceil(Math.log2(maxPosition + 1)));
       this.buffer?.destroy();
-      const angles = ropeAngles(this.capacity, this.headDim, this.base);
+      const angles = ropeAngles(this.capacity, this.headDim, this.base, this.freqFactors);
       this.buffer = createStorage(this.device, 'ropeTable', angles.byteLength);
       this.device.queue.writeBuffer(this.buffer, 0, angles);
     }
@@ -86,15 +89,15 @@ export function encodeRope(encoder: GPUCommandEncoder, device: GPUDevice, kernel
   dispatch(encoder, device, kernel, [uniform, positions, table, x], ...grid(device, (rows * heads * headDim) / 2, wg));
 }
 
-/** CPU reference, with angles from an independent f64 computation (θ = pos·base^(-2i/headDim)). */
-export function ropeRef(x: Float32Array, positions: ArrayLike<number>, heads: number, headDim: number, base: number, mode: RopeMode): Float32Array {
+/** CPU reference, with angles from an independent f64 computation (θ = pos·base^(-2i/headDim) / factor_i). */
+export function ropeRef(x: Float32Array, positions: ArrayLike<number>, heads: number, headDim: number, base: number, mode: RopeMode, freqFactors?: Float32Array): Float32Array {
   const y = x.slice();
   const half = headDim / 2;
   for (let r = 0; r < positions.length; r++) {
     for (let h = 0; h < heads; h++) {
       const o = (r * heads + h) * headDim;
       for (let i = 0; i < half; i++) {
-        const theta = positions[r] * Math.pow(base, (-2 * i) / headDim);
+        const theta = (positions[r] * Math.pow(base, (-2 * i) / headDim)) / (freqFactors?.[i] ?? 1);
         const [a, b] = mode === 'neox' ? [o + i, o + i + half] : [o + 2 * i, o + 2 * i + 1];
         y[a] = x[a] * Math.cos(theta) - x[b] * Math.sin(theta);
         y[b] = x[a] * Math.sin(theta) + x[b] * Math.cos(theta);

@@ -1,9 +1,10 @@
 // The attention step of the sampling engine: it owns the KV pool (per layer, token slots of
-// [numKvHeads, headDim] f32 for K and V), stores each forward row's new k/v at the slot the plan
-// names, and runs the dispatches of an AttentionPlan: prefixAttention over shared prompt-tree nodes,
-// perSequenceAttention over what each row attends alone, then mergeByLse. Which node goes which way
+// [numKvHeads, headDim] f32 or f16 for K and V, see kvFormat.ts), stores each forward row's new k/v
+// at the slot the plan names, and runs the dispatches of an AttentionPlan: prefixAttention over shared
+// prompt-tree nodes, perSequenceAttention over what each row attends alone, then mergeByLse. Which node goes which way
 // is the planner's business (server/src/sampling); this file only executes plans.
 import { bindGroupFor } from './kernel';
+import { KV_PACK_WGSL, kvBytesPerValue, type KvType } from './kvFormat';
 import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from '../model/attentionStep';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS, SEGMENT_HEADER_WORDS } from './baselineAttention';
@@ -43,13 +44,16 @@ export interface AttentionPlan {
 
 const UNIFORM_STRIDE = 256;
 const LIST_ALIGN_WORDS = 64;
-const STORE_WGSL = `struct Params { rows: u32, rowVec4: u32, _p0: u32, _p1: u32 }
+/** The kv store: each forward row's new k/v (f32) into its pool slot, rounded once when the pool is f16. */
+function storeWgsl(kvType: KvType): string {
+  const f16 = kvType === 'f16';
+  return `${f16 ? KV_PACK_WGSL : ''}struct Params { rows: u32, rowVec4: u32, _p0: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> dest: array<u32>;
-@group(0) @binding(4) var<storage, read_write> kPool: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> vPool: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> kPool: array<${f16 ? 'vec2<u32>' : 'vec4<f32>'}>;
+@group(0) @binding(5) var<storage, read_write> vPool: array<${f16 ? 'vec2<u32>' : 'vec4<f32>'}>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
@@ -58,9 +62,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let d = dest[r];
   if (d == 0xffffffffu) { return; }
   let c = i % P.rowVec4;
-  kPool[d * P.rowVec4 + c] = k[i];
-  vPool[d * P.rowVec4 + c] = v[i];
+  kPool[d * P.rowVec4 + c] = ${f16 ? 'kvPack(k[i])' : 'k[i]'};
+  vPool[d * P.rowVec4 + c] = ${f16 ? 'kvPack(v[i])' : 'v[i]'};
 }`;
+}
 
 type Kind = 'uniform' | 'read' | 'storage';
 
@@ -91,6 +96,7 @@ async function kernel(device: GPUDevice, label: string, code: string, kinds: Kin
 }
 
 export interface TreeAttentionKernels {
+  kvType: KvType;
   /** prefixAttention by queries per lane (every variant the head size allows). */
   prefix: Map<number, Kernel>;
   perSequence: Kernel;
@@ -102,17 +108,17 @@ export interface TreeAttentionKernels {
  * Compiles the pipelines for one model shape; the first dispatch of each pays the JIT (lavapipe compiles
  * lazily, so a prefixAttention variant no plan uses costs nothing there).
  */
-export async function compileTreeAttention(device: GPUDevice, shape: AttentionShape): Promise<TreeAttentionKernels> {
+export async function compileTreeAttention(device: GPUDevice, shape: AttentionShape, kvType: KvType = 'f32'): Promise<TreeAttentionKernels> {
   const group = shape.numHeads / shape.numKvHeads;
   const variants = PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(shape.headDim));
   const attentionKinds: Kind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'];
   const [perSequence, merge, store, ...prefix] = await Promise.all([
-    kernel(device, 'perSequenceAttention', perSequenceAttentionWgsl(shape.headDim, group), attentionKinds),
+    kernel(device, 'perSequenceAttention', perSequenceAttentionWgsl(shape.headDim, group, kvType), attentionKinds),
     kernel(device, 'mergeByLse', mergeByLseWgsl(shape.headDim), ['uniform', 'read', 'read', 'read', 'storage']),
-    kernel(device, 'kvStore', STORE_WGSL, ['uniform', 'read', 'read', 'read', 'storage', 'storage']),
-    ...variants.map((q) => kernel(device, `prefixAttention${q}`, prefixAttentionWgsl(shape.headDim, q), attentionKinds)),
+    kernel(device, 'kvStore', storeWgsl(kvType), ['uniform', 'read', 'read', 'read', 'storage', 'storage']),
+    ...variants.map((q) => kernel(device, `prefixAttention${q}`, prefixAttentionWgsl(shape.headDim, q, kvType), attentionKinds)),
   ]);
-  return { prefix: new Map(variants.map((q, i) => [q, prefix[i]])), perSequence, merge, store };
+  return { kvType, prefix: new Map(variants.map((q, i) => [q, prefix[i]])), perSequence, merge, store };
 }
 
 /** A storage buffer that grows (never shrinks) to the size asked. */
@@ -138,6 +144,7 @@ export class TreeAttention implements AttentionStep {
   readonly kPools: GPUBuffer[];
   readonly vPools: GPUBuffer[];
   readonly bytesPerSlot: number;
+  readonly kvType: KvType;
   private plan: AttentionPlan | undefined;
   private maxSlots = 1;
   private readonly uniforms: GrowBuffer;
@@ -157,7 +164,8 @@ export class TreeAttention implements AttentionStep {
     /** Token slots of the pool; every layer has this many. */
     readonly capacity: number,
   ) {
-    const rowBytes = shape.numKvHeads * shape.headDim * 4;
+    this.kvType = kernels.kvType;
+    const rowBytes = shape.numKvHeads * shape.headDim * kvBytesPerValue(kernels.kvType);
     this.bytesPerSlot = rowBytes * 2 * shape.numLayers;
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     if (capacity * rowBytes > maxBinding) {

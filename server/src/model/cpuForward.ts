@@ -1,4 +1,4 @@
-// The plain-TypeScript reference forward pass of the Llama family (llama, qwen2): the whole sequence
+// The plain-TypeScript reference forward pass of the Llama family (llama, qwen2, qwen3): the whole sequence
 // at once, logits at every position, in f64 arithmetic over the stored weights. It is the independent
 // reference the GPU engine is tested against, and is itself tested against llama.cpp.
 //
@@ -21,6 +21,8 @@ export interface CpuForwardOptions {
   mimicLlamaCpp?: boolean;
   /** F16 matmuls given f16-rounded activations when mimicking (default 'unaligned', the AVX2 kernels'). */
   f16Activations?: 'unaligned' | 'all';
+  /** Keys and values rounded to f16 as they enter the cache (an f16 KV cache). */
+  kvF16?: boolean;
 }
 
 type Model = Pick<LoadedModel, 'config' | 'tensors'>;
@@ -167,16 +169,23 @@ function rmsNorm(x: Float64Array, weight: Float32Array, eps: number): Float64Arr
   return x.map((v, i) => v * scale * weight[i]);
 }
 
-/** cos/sin of each pair's angle, as llama.cpp computes them: θ_i = p·base^(-2i/d) by repeated f32 products. */
-function ropeTable(position: number, headDim: number, base: number): { cos: Float64Array; sin: Float64Array } {
+/** RMSNorm of each head of v in place (qwen3's q/k norms). */
+function headNorm(v: Float64Array, weight: Float32Array, eps: number): void {
+  const hd = weight.length;
+  for (let o = 0; o < v.length; o += hd) v.set(rmsNorm(v.subarray(o, o + hd), weight, eps), o);
+}
+
+/** cos/sin of each pair's angle, as llama.cpp computes them: θ_i = p·base^(-2i/d) by repeated f32 products, / factor_i. */
+function ropeTable(position: number, headDim: number, base: number, freqFactors?: Float32Array): { cos: Float64Array; sin: Float64Array } {
   const half = headDim / 2;
   const cos = new Float64Array(half);
   const sin = new Float64Array(half);
   const scale = Math.fround(Math.pow(base, -2 / headDim));
   let theta = Math.fround(position);
   for (let i = 0; i < half; i++) {
-    cos[i] = Math.cos(theta);
-    sin[i] = Math.sin(theta);
+    const angle = freqFactors ? Math.fround(theta / freqFactors[i]) : theta;
+    cos[i] = Math.cos(angle);
+    sin[i] = Math.sin(angle);
     theta = Math.fround(theta * scale);
   }
   return { cos, sin };
@@ -252,7 +261,8 @@ export class CpuSequence {
       }
       return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
     });
-    const angles = tokens.map((_, i) => ropeTable(start + i, hd, c.ropeTheta));
+    const freqs = c.ropeFreqs ? vec('rope_freqs.weight') : undefined;
+    const angles = tokens.map((_, i) => ropeTable(start + i, hd, c.ropeTheta, freqs));
     const scale = 1 / Math.sqrt(hd);
 
     for (let l = 0; l < c.numLayers; l++) {
@@ -273,10 +283,20 @@ export class CpuSequence {
           addInPlace(k, vec(`${b}attn_k.bias`));
           addInPlace(v, vec(`${b}attn_v.bias`));
         }
+        if (c.qkNorm) {
+          headNorm(q, vec(`${b}attn_q_norm.weight`), c.rmsNormEps);
+          headNorm(k, vec(`${b}attn_k_norm.weight`), c.rmsNormEps);
+        }
         rope(q, c.numHeads, hd, neox, angles[i]);
         rope(k, c.numKvHeads, hd, neox, angles[i]);
-        ks.push(k);
-        vs.push(v);
+        if (this.options.kvF16) {
+          // Rounded from f32, as the GPU's kv store rounds its f32 k/v.
+          ks.push(k.map((x) => roundToF16(Math.fround(x))));
+          vs.push(v.map((x) => roundToF16(Math.fround(x))));
+        } else {
+          ks.push(k);
+          vs.push(v);
+        }
         return q;
       });
       xs.forEach((x, i) => {

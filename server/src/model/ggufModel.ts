@@ -1,11 +1,12 @@
-// A GGUF file as a LoadedModel: config from the `<arch>.*` metadata, F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored
-// (GGUF is already the canonical form), tokenizer from the `tokenizer.ggml.*` metadata.
-import { type GgufFile, type GgufValue, readGguf, readGgufTensorData } from './gguf';
+// A GGUF file (llama, qwen2, qwen3) as a LoadedModel: config from the `<arch>.*` metadata,
+// F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored (GGUF is already the canonical form), tokenizer from
+// the `tokenizer.ggml.*` metadata.
+import { type GgufFile, type GgufTensorInfo, type GgufValue, readGguf, readGgufTensorData } from './gguf';
 import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
-import { checkConfig, checkTensors, expectedTensorShapes } from './modelTensors';
-import type { Arch, LoadedModel, ModelConfig, Tensor, WeightType } from './types';
+import { checkConfig, checkTensorShapes, checkTensors, expectedTensorShapes } from './modelTensors';
+import type { Arch, LoadedModel, ModelConfig, Tensor, Tokenizer, WeightType } from './types';
 
 // Any mix of these per tensor loads (a Q4_K_M file holds Q4_K, Q6_K and F32 tensors).
 const weightTypes: Record<number, WeightType> = {
@@ -31,10 +32,20 @@ function tokenCount(file: GgufFile): number | undefined {
   return Array.isArray(tokens) ? tokens.length : undefined;
 }
 
+/**
+ * The context the engine can honour. A sliding attention window (Mistral 7B v0.1 carries one) equals
+ * full attention over contexts no longer than the window, so the context is capped there.
+ */
+function contextLength(file: GgufFile, p: string): number {
+  const context = num(file, `${p}context_length`);
+  const window = num(file, `${p}attention.sliding_window`, 0);
+  return window > 0 ? Math.min(context, window) : context;
+}
+
 export function ggufConfig(file: GgufFile): ModelConfig {
   const arch = file.metadata.get('general.architecture');
-  if (arch !== 'llama' && arch !== 'qwen2') {
-    throw modelError('model_unsupported_arch', file.path, `architecture ${JSON.stringify(arch ?? null)} is not supported (supported: llama, qwen2)`);
+  if (arch !== 'llama' && arch !== 'qwen2' && arch !== 'qwen3') {
+    throw modelError('model_unsupported_arch', file.path, `architecture ${JSON.stringify(arch ?? null)} is not supported (supported: llama, qwen2, qwen3)`);
   }
   const p = `${arch}.`;
   const scaling = file.metadata.get(`${p}rope.scaling.type`);
@@ -52,9 +63,10 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   if (valueLength !== headDim) {
     throw modelError('model_bad_config', file.path, `key length ${headDim} differs from value length ${valueLength}; that is not supported`);
   }
-  // Llama 3.1-style per-dimension RoPE factors would be silently ignored: refuse them instead.
-  if (file.tensors.some((t) => t.name === 'rope_freqs.weight')) {
-    throw modelError('model_bad_config', file.path, 'has rope_freqs.weight (RoPE frequency factors), which is not supported yet', 'Use a model without rope scaling.');
+  // Mixtral-style files use the llama architecture with expert tensors; the engine has no MoE layer.
+  const experts = num(file, `${p}expert_count`, 0);
+  if (experts > 0) {
+    throw modelError('model_unsupported_arch', file.path, `is a mixture-of-experts model (${experts} experts), which is not supported`, 'Use a dense llama, qwen2 or qwen3 model.');
   }
   const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
   const vocabSize = tokenCount(file) ?? num(file, `${p}vocab_size`, embd?.dims[1] ?? 0);
@@ -68,18 +80,24 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     numKvHeads: num(file, `${p}attention.head_count_kv`, numHeads),
     headDim,
     ropeTheta: num(file, `${p}rope.freq_base`, 10000),
-    ropeMode: arch === 'qwen2' ? 'neox' : 'norm',
+    ropeMode: arch === 'llama' ? 'norm' : 'neox',
     rmsNormEps: num(file, `${p}attention.layer_norm_rms_epsilon`),
-    contextLength: num(file, `${p}context_length`),
+    contextLength: contextLength(file, p),
     tiedEmbeddings: !file.tensors.some((t) => t.name === 'output.weight'),
     qkvBias: file.tensors.some((t) => t.name === 'blk.0.attn_q.bias'),
+    qkNorm: arch === 'qwen3',
+    ropeFreqs: file.tensors.some((t) => t.name === 'rope_freqs.weight'),
   };
   checkConfig(config, file.path);
   return config;
 }
 
-export async function loadGgufModel(path: string): Promise<LoadedModel> {
-  const file = readGguf(path);
+/**
+ * Every check the loader makes before reading tensor data, from the header alone: config, tensor
+ * types and shapes, tokenizer. `hydrapatch-server models` reports loadability with exactly these.
+ */
+export function checkGgufHeader(file: GgufFile): { config: ModelConfig; infos: GgufTensorInfo[]; tokenizer: Tokenizer } {
+  const path = file.path;
   const config = ggufConfig(file);
   const wanted = expectedTensorShapes(config);
   const infos = file.tensors.filter((t) => wanted.has(t.name));
@@ -92,15 +110,22 @@ export async function loadGgufModel(path: string): Promise<LoadedModel> {
       );
     }
   }
+  checkTensorShapes(config, new Map(infos.map((t) => [t.name, [...t.dims].reverse()])), path);
+  const tokenizer = ggufTokenizer(file);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw modelError('model_vocab_mismatch', path, `the tokenizer has ${tokenizer.vocabSize} tokens but the model has ${config.vocabSize}`);
+  }
+  return { config, infos, tokenizer };
+}
+
+export async function loadGgufModel(path: string): Promise<LoadedModel> {
+  const file = readGguf(path);
+  const { config, infos, tokenizer } = checkGgufHeader(file);
   const data = await readGgufTensorData(file, infos);
   const tensors = new Map<string, Tensor>();
   for (const t of infos) {
     tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: data.get(t.name)! });
   }
   checkTensors(config, tensors, path);
-  const tokenizer = ggufTokenizer(file);
-  if (tokenizer.vocabSize !== config.vocabSize) {
-    throw modelError('model_vocab_mismatch', path, `the tokenizer has ${tokenizer.vocabSize} tokens but the model has ${config.vocabSize}`);
-  }
   return { config, tensors, tokenizer, source: { path, format: 'gguf' } };
 }

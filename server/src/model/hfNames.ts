@@ -1,4 +1,4 @@
-// Hugging Face llama/qwen2 tensor names → canonical GGUF names (as llama.cpp's converter maps them).
+// Hugging Face llama/qwen2/qwen3 tensor names → canonical GGUF names (as llama.cpp's converter maps them).
 import { HydrapatchError } from '../../../src/protocol/errors';
 
 const layerNames: Record<string, string> = {
@@ -10,6 +10,8 @@ const layerNames: Record<string, string> = {
   'self_attn.q_proj.bias': 'attn_q.bias',
   'self_attn.k_proj.bias': 'attn_k.bias',
   'self_attn.v_proj.bias': 'attn_v.bias',
+  'self_attn.q_norm.weight': 'attn_q_norm.weight',
+  'self_attn.k_norm.weight': 'attn_k_norm.weight',
   'post_attention_layernorm.weight': 'ffn_norm.weight',
   'mlp.gate_proj.weight': 'ffn_gate.weight',
   'mlp.up_proj.weight': 'ffn_up.weight',

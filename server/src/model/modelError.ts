@@ -25,7 +25,7 @@ const defaultHints: Record<ModelErrorCode, string> = {
   model_bad_magic: 'This is not a GGUF file: give a .gguf file or a Hugging Face safetensors folder.',
   model_unsupported_version: 'Convert the model again with a recent llama.cpp (GGUF v3).',
   model_bad_header: 'The file header is damaged: download or convert the model again.',
-  model_unsupported_arch: 'Supported architectures are llama and qwen2; pick a model of one of those families.',
+  model_unsupported_arch: 'Supported architectures are llama, qwen2 and qwen3; pick a model of one of those families.',
   model_unsupported_tensor_type: 'Use a model quantised as F32, F16 or Q8_0.',
   model_missing_tensor: 'The checkpoint is incomplete or of another architecture: convert it again.',
   model_bad_shape: 'The weights do not fit the model config: convert the model again.',

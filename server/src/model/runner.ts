@@ -1,4 +1,4 @@
-// The GPU forward pass of a Llama-family model (llama, qwen2). Weights are uploaded once; a forward
+// The GPU forward pass of a Llama-family model (llama, qwen2, qwen3). Weights are uploaded once; a forward
 // runs a batch of token rows — each row with its own position, rows of any sequences in any order —
 // through every layer in one command encoder, with attention delegated to an AttentionStep (see
 // attentionStep.ts), and returns the logits of the rows asked for.
@@ -14,6 +14,7 @@ import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rop
 import { createSwigluKernel, encodeSwiglu } from '../gpu/swiglu';
 import { dequantize } from '../gpu/gpuWeight';
 import type { AttentionShape, AttentionStep } from './attentionStep';
+import { checkRunnable } from './modelTensors';
 import type { LoadedModel, ModelConfig, Tensor, WeightType } from './types';
 
 export interface ForwardBatch {
@@ -34,6 +35,8 @@ interface LayerWeights {
   qBias?: GPUBuffer;
   kBias?: GPUBuffer;
   vBias?: GPUBuffer;
+  qNorm?: GPUBuffer;
+  kNorm?: GPUBuffer;
   o: GpuWeight;
   ffnNorm: GPUBuffer;
   gate: GpuWeight;
@@ -91,13 +94,14 @@ export class ModelRunner implements AttentionShape {
     private readonly output: GpuWeight,
     private readonly kernels: Kernels,
     private readonly subgroups: boolean,
+    ropeFreqs: Float32Array | undefined,
   ) {
     this.numLayers = config.numLayers;
     this.numHeads = config.numHeads;
     this.numKvHeads = config.numKvHeads;
     this.headDim = config.headDim;
     this.arena = new UniformArena(gpu.device);
-    this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta);
+    this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta, ropeFreqs);
     this.dummy = createStorage(gpu.device, 'dummy', 16);
   }
 
@@ -105,7 +109,7 @@ export class ModelRunner implements AttentionShape {
     const gpu = await getGpu();
     const { device } = gpu;
     const c = model.config;
-    checkConfig(c, model.source.path);
+    checkRunnable(c, model.source.path);
     const tensor = (name: string): Tensor => {
       const t = model.tensors.get(name);
       if (!t) throw new HydrapatchError('missing_tensor', `${model.source.path}: tensor ${name} is missing`, 'The model file is incomplete or not a llama/qwen2 model.');
@@ -129,6 +133,8 @@ export class ModelRunner implements AttentionShape {
         qBias: c.qkvBias ? vector(`${p}attn_q.bias`) : undefined,
         kBias: c.qkvBias ? vector(`${p}attn_k.bias`) : undefined,
         vBias: c.qkvBias ? vector(`${p}attn_v.bias`) : undefined,
+        qNorm: c.qkNorm ? vector(`${p}attn_q_norm.weight`) : undefined,
+        kNorm: c.qkNorm ? vector(`${p}attn_k_norm.weight`) : undefined,
         o: matrix(`${p}attn_output.weight`),
         ffnNorm: vector(`${p}ffn_norm.weight`),
         gate: matrix(`${p}ffn_gate.weight`),
@@ -150,7 +156,8 @@ export class ModelRunner implements AttentionShape {
     const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     const fixedSubgroup = info?.subgroupMinSize !== undefined && info.subgroupMinSize === info.subgroupMaxSize;
     const subgroups = gpu.subgroups && fixedSubgroup && !options.noSubgroups;
-    return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups);
+    const ropeFreqs = c.ropeFreqs ? dequantize(tensor('rope_freqs.weight')) : undefined;
+    return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups, ropeFreqs);
   }
 
   /**
@@ -192,6 +199,8 @@ export class ModelRunner implements AttentionShape {
     const normU = this.arena.alloc(rmsNormUniform(n, d, c.rmsNormEps));
     const ropeQ = this.arena.alloc(ropeUniform(n, c.numHeads, c.headDim, c.ropeMode));
     const ropeK = this.arena.alloc(ropeUniform(n, c.numKvHeads, c.headDim, c.ropeMode));
+    const qNormU = c.qkNorm ? this.arena.alloc(rmsNormUniform(n * c.numHeads, c.headDim, c.rmsNormEps)) : undefined;
+    const kNormU = c.qkNorm ? this.arena.alloc(rmsNormUniform(n * c.numKvHeads, c.headDim, c.rmsNormEps)) : undefined;
     const swigluU = this.arena.alloc([n * c.intermediateSize]);
     for (let i = 0; i < c.numLayers; i++) {
       const L = this.layers[i];
@@ -200,6 +209,13 @@ export class ModelRunner implements AttentionShape {
       this.matmul(enc, L.q, xnFor(L.q.type), n, s.q, L.qBias);
       this.matmul(enc, L.k, xnFor(L.k.type), n, s.k, L.kBias);
       this.matmul(enc, L.v, xnFor(L.v.type), n, s.v, L.vBias);
+      if (L.qNorm && L.kNorm && qNormU && kNormU) {
+        // Per-head norms (qwen3), through s.attn: it is free until attention writes it.
+        encodeRmsNorm(enc, device, this.kernels.rmsNorm, qNormU, n * c.numHeads, s.q, L.qNorm, s.attn);
+        enc.copyBufferToBuffer(s.attn, 0, s.q, 0, n * qDim * 4);
+        encodeRmsNorm(enc, device, this.kernels.rmsNorm, kNormU, n * c.numKvHeads, s.k, L.kNorm, s.attn);
+        enc.copyBufferToBuffer(s.attn, 0, s.k, 0, n * c.numKvHeads * c.headDim * 4);
+      }
       encodeRope(enc, device, this.kernels.rope, ropeQ, n, c.numHeads, c.headDim, s.positions, ropeTable, s.q);
       encodeRope(enc, device, this.kernels.rope, ropeK, n, c.numKvHeads, c.headDim, s.positions, ropeTable, s.k);
       attention.encode(enc, i, s.q, s.k, s.v, s.attn, n);
@@ -234,7 +250,7 @@ export class ModelRunner implements AttentionShape {
       }
     };
     for (const L of this.layers) {
-      for (const b of [L.attnNorm, L.ffnNorm, L.qBias, L.kBias, L.vBias]) if (b) all.add(b);
+      for (const b of [L.attnNorm, L.ffnNorm, L.qBias, L.kBias, L.vBias, L.qNorm, L.kNorm]) if (b) all.add(b);
       for (const g of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) w(g);
     }
     w(this.embedding);
@@ -342,11 +358,4 @@ export class ModelRunner implements AttentionShape {
     }
     return this.logitsBuffer;
   }
-}
-
-function checkConfig(c: ModelConfig, path: string): void {
-  const bad = (what: string) => new HydrapatchError('unsupported_model', `${path}: ${what}`, 'The engine runs llama/qwen2 models with head_dim a multiple of 16 up to 256.');
-  if (c.headDim % 16 !== 0 || c.headDim > 256 || c.headDim <= 0) throw bad(`head_dim ${c.headDim} is not a multiple of 16 in 16..256`);
-  if (c.numKvHeads <= 0 || c.numHeads % c.numKvHeads !== 0) throw bad(`${c.numHeads} heads are not a multiple of ${c.numKvHeads} kv heads`);
-  if (c.hiddenSize % 4 !== 0) throw bad(`hidden size ${c.hiddenSize} is not a multiple of 4`);
 }

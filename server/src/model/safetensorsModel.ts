@@ -1,6 +1,6 @@
 // A Hugging Face folder (config.json, model.safetensors or a sharded index, tokenizer.json) as a
 // LoadedModel in the canonical GGUF form: GGUF names, llama Q/K rows permuted for adjacent-pair RoPE,
-// BF16 widened to F32 (F32 and F16 kept as stored).
+// Llama 3 rope_scaling as rope_freqs.weight, BF16 widened to F32 (F32 and F16 kept as stored).
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
@@ -10,6 +10,7 @@ import { hfTokenizer } from './hfTokenizer';
 import { excerpt, modelError } from './modelError';
 import { modelOpenFlags, readModelText } from './openModelFile';
 import { checkConfig, checkTensors } from './modelTensors';
+import { llama3RopeFreqs, llama3RopeScaling } from './ropeFreqs';
 import { hfToGgufRopeRows } from './ropePermute';
 import { type SafetensorsEntry, type SafetensorsFile, readSafetensorsData, readSafetensorsHeader } from './safetensors';
 import type { LoadedModel, ModelConfig, Tensor } from './types';
@@ -25,16 +26,27 @@ function readConfig(dir: string): Record<string, unknown> {
   }
 }
 
+/** As for GGUF: a sliding window (Mistral) is honoured by capping the context at it. */
+function hfContextLength(raw: Record<string, unknown>, context: number): number {
+  const window = raw.sliding_window;
+  return typeof window === 'number' && window > 0 ? Math.min(context, window) : context;
+}
+
 export function hfConfig(raw: Record<string, unknown>, path: string): ModelConfig {
   const type = raw.model_type;
-  if (type !== 'llama' && type !== 'qwen2') {
-    throw modelError('model_unsupported_arch', path, `model_type ${JSON.stringify(type ?? null)} is not supported (supported: llama, qwen2)`);
+  if (type !== 'llama' && type !== 'qwen2' && type !== 'qwen3') {
+    throw modelError('model_unsupported_arch', path, `model_type ${JSON.stringify(type ?? null)} is not supported (supported: llama, qwen2, qwen3)`);
   }
-  if (raw.rope_scaling != null) {
-    throw modelError('model_bad_config', path, `rope_scaling ${JSON.stringify(raw.rope_scaling)} is not supported yet`, 'Use a model without rope scaling.');
+  // Llama 3 scaling becomes rope_freqs.weight (see ropeFreqs.ts); any other kind is refused there.
+  if (raw.rope_scaling != null && type !== 'llama') {
+    throw modelError('model_bad_config', path, `rope_scaling ${JSON.stringify(raw.rope_scaling)} is not supported for ${type}`, 'Use a model without rope scaling.');
   }
-  if (type === 'llama' && (raw.attention_bias === true || raw.mlp_bias === true)) {
-    throw modelError('model_bad_config', path, 'llama with attention_bias or mlp_bias is not supported');
+  if (type !== 'qwen2' && (raw.attention_bias === true || raw.mlp_bias === true)) {
+    throw modelError('model_bad_config', path, `${type} with attention_bias or mlp_bias is not supported`);
+  }
+  if (raw.rope_scaling != null) llama3RopeScaling(raw.rope_scaling, path);
+  if (typeof raw.num_local_experts === 'number' && raw.num_local_experts > 0) {
+    throw modelError('model_unsupported_arch', path, `is a mixture-of-experts model (${raw.num_local_experts} experts), which is not supported`, 'Use a dense llama, qwen2 or qwen3 model.');
   }
   const n = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
@@ -53,11 +65,13 @@ export function hfConfig(raw: Record<string, unknown>, path: string): ModelConfi
     numKvHeads: n('num_key_value_heads', numHeads),
     headDim: n('head_dim', Math.floor(hiddenSize / numHeads)),
     ropeTheta: n('rope_theta', 10000),
-    ropeMode: type === 'qwen2' ? 'neox' : 'norm',
+    ropeMode: type === 'llama' ? 'norm' : 'neox',
     rmsNormEps: n('rms_norm_eps', 1e-6),
-    contextLength: n('max_position_embeddings', 2048),
+    contextLength: hfContextLength(raw, n('max_position_embeddings', 2048)),
     tiedEmbeddings: raw.tie_word_embeddings === true,
     qkvBias: type === 'qwen2',
+    qkNorm: type === 'qwen3',
+    ropeFreqs: raw.rope_scaling != null,
   };
   checkConfig(config, path);
   return config;
@@ -137,6 +151,10 @@ export async function loadSafetensorsModel(dir: string): Promise<LoadedModel> {
   }
   // Some tied checkpoints still ship lm_head.weight; the canonical form has no output.weight then.
   if (config.tiedEmbeddings) tensors.delete('output.weight');
+  if (config.ropeFreqs) {
+    const factors = llama3RopeFreqs(llama3RopeScaling(raw.rope_scaling, join(dir, 'config.json')), config.headDim, config.ropeTheta);
+    tensors.set('rope_freqs.weight', { name: 'rope_freqs.weight', type: 'f32', shape: [factors.length], data: new Uint8Array(factors.buffer) });
+  }
   checkTensors(config, tensors, dir);
   const tokenizer = hfTokenizer(dir, raw);
   if (tokenizer.vocabSize > config.vocabSize) {

@@ -1,8 +1,9 @@
 // The contract between the loaders (GGUF, safetensors) and the engine. Whatever the source, a loaded
 // model is in one canonical form: GGUF tensor names and GGUF layout (for `llama`, Q/K rows permuted
-// for adjacent-pair RoPE exactly as llama.cpp's converter does; `qwen2` uses NEOX RoPE, unpermuted).
+// for adjacent-pair RoPE exactly as llama.cpp's converter does; `qwen2` and `qwen3` use NEOX RoPE,
+// unpermuted).
 
-export type Arch = 'llama' | 'qwen2';
+export type Arch = 'llama' | 'qwen2' | 'qwen3';
 export type WeightType = 'f32' | 'f16' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
 export type RopeMode = 'norm' | 'neox';
 
@@ -23,6 +24,10 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   /** q/k/v have biases (qwen2). */
   qkvBias: boolean;
+  /** Per-head RMSNorm of q and k before RoPE (qwen3): `attn_q_norm.weight`, `attn_k_norm.weight` [headDim]. */
+  qkNorm: boolean;
+  /** RoPE frequency factors (Llama 3.1+): `rope_freqs.weight` [headDim/2] divides each pair's angle. */
+  ropeFreqs: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export interface Tokenizer {
 export interface LoadedModel {
   config: ModelConfig;
   /** Canonical GGUF names: token_embd.weight, blk.{i}.attn_norm.weight, blk.{i}.attn_{q,k,v,output}.weight,
-   *  blk.{i}.attn_{q,k,v}.bias, blk.{i}.ffn_norm.weight, blk.{i}.ffn_{gate,up,down}.weight,
+   *  blk.{i}.attn_{q,k,v}.bias, blk.{i}.attn_{q,k}_norm.weight, rope_freqs.weight, blk.{i}.ffn_norm.weight, blk.{i}.ffn_{gate,up,down}.weight,
    *  output_norm.weight, output.weight (absent when tied). */
   tensors: Map<string, Tensor>;
   tokenizer: Tokenizer;

@@ -12,7 +12,9 @@ import type { ModelConfig, Tokenizer } from '../model/types';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
 import { compileTreeAttention, TreeAttention } from '../gpu/treeAttention';
+import { kvBytesPerValue, type KvType } from '../gpu/kvFormat';
 import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
+import { checkJobFits, jobKvNeed, kvCapacity } from './kvBudget';
 import { KvSlots } from './kvPool';
 import { layoutPromptTree, type PromptLayout } from './promptLayout';
 import { calibratePathCost, preferShared, type PathCost } from './pathCost';
@@ -23,13 +25,16 @@ import { findStop, nextSearchFrom } from './stopStrings';
 export type AttentionMode = 'auto' | 'hydragen' | 'baseline';
 
 export interface EngineOptions {
-  /** Upper bound on KV-cache bytes (shared nodes once + per-sequence suffixes); samples beyond it wait for a wave. */
+  /** Upper bound on KV-cache bytes (shared nodes once + per-sequence suffixes); samples beyond it wait for a wave.
+   *  Default: sized from the model and the device (see kvBudget.ts). */
   kvBudgetBytes?: number;
   attention?: AttentionMode;
   /** Most sequences decoded in one step (default 128); more samples run in waves. */
   maxBatch?: number;
   /** Prompt tokens per prefill forward (default 256). */
   prefillChunk?: number;
+  /** KV cache element type: default f16 where the device has shader-f16 (half the memory), else f32. */
+  kvType?: KvType;
 }
 
 export interface EngineModelInfo {
@@ -51,6 +56,7 @@ export interface EngineStats {
   kvBudgetBytes: number;
   /** Bytes of K and V of one token over all layers. */
   kvBytesPerToken: number;
+  kvType: KvType;
   attention: AttentionMode;
   pathCost?: PathCost;
   jobs: EngineJobStats[];
@@ -63,7 +69,6 @@ export interface SampleHandlers {
   onStep?(step: { rows: number; ms: number; sharedNodes: number }): void;
 }
 
-const DEFAULT_BUDGET = 256 * 1024 * 1024;
 /**
  * A sequence's suffix KV grows in runs of this many slots as it generates, so that samples which stop
  * early never held max_tokens of KV. When the pool runs out, the newest sequence is set back to pending
@@ -71,6 +76,7 @@ const DEFAULT_BUDGET = 256 * 1024 * 1024;
  * same) and no sequence is admitted until one finishes.
  */
 export const SUFFIX_PAGE = 64;
+const DEFAULT_MAX_BATCH = 128;
 
 interface Sequence {
   job: Job;
@@ -136,7 +142,7 @@ export class SamplingEngine {
     private readonly pathCost: PathCost | undefined,
     options: EngineOptions,
   ) {
-    this.maxBatch = options.maxBatch ?? 128;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.prefillChunk = options.prefillChunk ?? 256;
   }
 
@@ -146,14 +152,17 @@ export class SamplingEngine {
     const c = model.config;
     const shape: AttentionShape = { numLayers: c.numLayers, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim };
     const device = runner.gpu.device;
-    const kernels = await compileTreeAttention(device, shape);
-    const bytesPerToken = 2 * c.numLayers * c.numKvHeads * c.headDim * 4;
-    const budget = options.kvBudgetBytes ?? DEFAULT_BUDGET;
-    const perLayerLimit = Math.floor(device.limits.maxStorageBufferBindingSize / (c.numKvHeads * c.headDim * 4));
-    const capacity = Math.min(Math.floor(budget / bytesPerToken), perLayerLimit);
-    if (capacity < 2) {
-      throw new HydrapatchError('kv_budget', `A KV budget of ${budget} bytes holds ${capacity} tokens of this model (${bytesPerToken} bytes each).`, 'Raise kvBudgetBytes.');
-    }
+    const kvType = options.kvType ?? (runner.gpu.shaderF16 ? 'f16' : 'f32');
+    const kernels = await compileTreeAttention(device, shape, kvType);
+    const rowBytes = c.numKvHeads * c.headDim * kvBytesPerValue(kvType);
+    const capacity = kvCapacity({
+      bytesPerToken: 2 * c.numLayers * rowBytes,
+      bytesPerLayerRow: rowBytes,
+      contextLength: c.contextLength,
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      suffixPage: SUFFIX_PAGE,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    }, options.kvBudgetBytes);
     const attention = new TreeAttention(device, shape, kernels, capacity);
     const mode = options.attention ?? 'auto';
     const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads, headDim: c.headDim };
@@ -175,6 +184,7 @@ export class SamplingEngine {
       kvBytesInUse: this.slots.inUse * per,
       kvBudgetBytes: this.slots.capacity * per,
       kvBytesPerToken: per,
+      kvType: this.attention.kvType,
       attention: this.mode,
       pathCost: this.pathCost,
       jobs: this.jobs.map((j) => ({
@@ -196,6 +206,8 @@ export class SamplingEngine {
     if (this.closed) return Promise.reject(new HydrapatchError('engine_closed', 'The sampling engine was closed.', 'Load the model again.'));
     validateSampleParams(params);
     const layout = layoutPromptTree(tree, this.tokenizer, this.modelInfo.config.contextLength);
+    // A job that could never fit is refused now, not after a prefill of minutes.
+    checkJobFits(jobKvNeed(layout, params.maxTokens, this.modelInfo.config.contextLength), this.slots.capacity, this.attention.bytesPerSlot);
     const pending = layout.leaves.flatMap((leaf, li) => leaf.samples.map((sample) => ({ sample, leaf: li })));
     return new Promise<JobTotals>((resolve, reject) => {
       this.jobs.push({

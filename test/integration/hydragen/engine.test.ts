@@ -171,6 +171,30 @@ test('suffix KV grows in pages; a sequence set back for want of KV is drawn agai
   }
 });
 
+test('a job that can never fit the KV budget is refused before its prefill, with the numbers; one that just fits runs', async () => {
+  const perToken = (await engine('hydragen')).stats().kvBytesPerToken;
+  const prompt = ids(100, 4);
+  const params = { ...defaultSampleParams, temperature: 0, maxTokens: 20, stop: [] };
+  const tree: PromptTree = { bos: false, root: { tokens: prompt, n: 3 } };
+  // The prompt plus one sample's KV (every generated token but the last): 100 + 19 tokens.
+  const fits = await SamplingEngine.load(model.gguf, { attention: 'hydragen', kvBudgetBytes: 119 * perToken });
+  const short = await SamplingEngine.load(model.gguf, { attention: 'hydragen', kvBudgetBytes: 118 * perToken });
+  try {
+    assert.throws(() => short.sample(tree, params, { onSample: () => {} }, never), (err: unknown) => {
+      assert.ok(err instanceof HydrapatchError && err.code === 'kv_budget', String(err));
+      assert.match(err.message, new RegExp(`needs 119 tokens .*prompt tree 100 \\+ longest sample 19.* ${perToken} bytes per token.*holds 118 tokens`));
+      assert.match(err.hint ?? '', /at least \d+ MiB.*by 1 tokens.*max_tokens/);
+      return true;
+    });
+    assert.equal(short.stats().jobs.length, 0, 'the refused job was queued');
+    const out = await fits.sample(tree, params, { onSample: () => {} }, never);
+    assert.equal(out.samples, 3);
+    assert.ok(out.kvBytesPeak <= 119 * perToken);
+  } finally {
+    await Promise.all([fits.close(), short.close()]);
+  }
+});
+
 test('cancel stops the job within a step and frees its memory', async () => {
   const e = await engine('hydragen');
   const ac = new AbortController();

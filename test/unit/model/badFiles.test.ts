@@ -92,15 +92,29 @@ test('unknown architecture (GGUF and config.json)', async () => {
   await rejects(hf, 'model_unsupported_arch', /model_type "gpt_neox"/);
 });
 
-test('model features that would be silently wrong are refused: RoPE factors, scaling, partial RoPE', async () => {
+test('model features that would be silently wrong are refused: bad RoPE factors, scaling, partial RoPE, experts', async () => {
   const factors = altered('rope-freqs.gguf', (parts) => {
     parts.tensors.push({ name: 'rope_freqs.weight', dims: [8], type: 0, data: new Uint8Array(32) });
   });
-  await rejects(factors, 'model_bad_config', /rope_freqs\.weight/);
+  await rejects(factors, 'model_bad_config', /rope_freqs\.weight\[0\] is 0, expected a positive factor/);
+  const experts = altered('moe.gguf', (parts) => { parts.metadata['llama.expert_count'] = { type: 'u32', value: 8 }; });
+  await rejects(experts, 'model_unsupported_arch', /mixture-of-experts model \(8 experts\)/);
   const scaling = altered('rope-scaling.gguf', (parts) => { parts.metadata['llama.rope.scaling.type'] = { type: 'string', value: 'yarn' }; });
   await rejects(scaling, 'model_bad_config', /RoPE scaling "yarn"/);
   const partial = altered('rope-partial.gguf', (parts) => { parts.metadata['llama.rope.dimension_count'] = { type: 'u32', value: 8 }; });
   await rejects(partial, 'model_bad_config', /RoPE covers 8 of 16/);
+});
+
+test('a sliding attention window (Mistral) caps the context, where it equals full attention', async () => {
+  const p = altered('window.gguf', (parts) => { parts.metadata['llama.attention.sliding_window'] = { type: 'u32', value: 100 }; });
+  assert.equal((await loadModel(p)).config.contextLength, 100);
+  const hf = join(dir, 'hf-window');
+  cpSync(good.hfDir, hf, { recursive: true });
+  const config = JSON.parse(readFileSync(join(hf, 'config.json'), 'utf8'));
+  writeFileSync(join(hf, 'config.json'), JSON.stringify({ ...config, sliding_window: 100 }));
+  assert.equal((await loadModel(hf)).config.contextLength, 100);
+  writeFileSync(join(hf, 'config.json'), JSON.stringify({ ...config, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
+  await rejects(hf, 'model_bad_config', /rope_scaling .*yarn.* is not supported/);
 });
 
 test('unsupported tensor type names the type and the supported ones', async () => {
