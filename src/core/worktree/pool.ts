@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
 import { gitWithEnv } from './gitEnv';
-import { isNoSpace, noSpaceError } from './noSpace';
+import { noSpaceError, ranOutOfSpace } from './noSpace';
 import { removeTree } from './removeTree';
 
 export interface Worktree {
@@ -123,10 +123,11 @@ export class WorktreePool {
     try {
       await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'add', '--detach', '--quiet', path, this.options.commit]);
     } catch (err) {
+      const full = await ranOutOfSpace(err, this.options.runDir);
       // A half-made worktree (a checkout cut short) goes at once, with its record.
       await removeTree(path);
       await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
-      if (isNoSpace(err)) throw noSpaceError(this.options.runDir, 'creating a worktree', err);
+      if (full) throw noSpaceError(this.options.runDir, 'creating a worktree', err);
       throw new HydrapatchError('worktree-failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
     }
     const gitDir = (await simpleGit({ baseDir: path }).revparse(['--absolute-git-dir'])).trim();
