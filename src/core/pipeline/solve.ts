@@ -76,6 +76,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       // Dependencies linked into the worktree stay readable; the other worktrees and the user's checkout are hidden.
       readOnly: linkPaths.map((p) => join(snap.root, p)),
       hidden: [snap.root, runDir],
+      parallelRuns: options.parallelTests,
     });
     const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
 
