@@ -108,8 +108,12 @@ export function bwrapArgs(command: string, paths: SandboxPaths, limits: SandboxL
   m.tmp('/run', '0755', RUN_DIR_BYTES, true);
   if (!['/tmp', '/run', '/dev'].some((d) => inside(paths.home, d))) m.tmp(paths.home, own, sizes.home);
   for (const t of paths.tools) m.bind('--ro-bind', t, t);
-  for (const d of paths.hiddenDirs) m.tmp(d, '0755', MASK_BYTES, true);
-  for (const f of paths.hiddenFiles) m.bind('--ro-bind', '/dev/null', f);
+  // A mask matters only where something shown would show what it covers; elsewhere it would only
+  // make an empty folder appear.
+  const visible = [...paths.system, ...paths.tools];
+  const covered = (p: string, by: string[]) => by.some((v) => inside(p, v));
+  for (const d of paths.hiddenDirs.filter((p) => covered(p, visible))) m.tmp(d, '0755', MASK_BYTES, true);
+  for (const f of paths.hiddenFiles.filter((p) => covered(p, visible))) m.bind('--ro-bind', '/dev/null', f);
   const open = new Map(paths.openTops.map((o) => [o.dir, o.entries]));
   for (const r of paths.readOnly) {
     const entries = open.get(r);
@@ -120,8 +124,9 @@ export function bwrapArgs(command: string, paths: SandboxPaths, limits: SandboxL
     m.tmp(r, own, sizes.top);
     for (const e of entries) m.bind('--ro-bind', `${r}/${e}`, `${r}/${e}`);
   }
-  for (const d of paths.secretDirs) m.tmp(d, '0755', MASK_BYTES, true);
-  for (const f of paths.secretFiles) m.bind('--ro-bind', '/dev/null', f);
+  const shown = [...visible, ...paths.readOnly];
+  for (const d of paths.secretDirs.filter((p) => covered(p, shown))) m.tmp(d, '0755', MASK_BYTES, true);
+  for (const f of paths.secretFiles.filter((p) => covered(p, shown))) m.bind('--ro-bind', '/dev/null', f);
   for (const w of paths.writable) m.bind('--bind', w, w);
   for (const p of paths.protectedPaths) m.bind('--ro-bind', p, p);
   const args = m.finish();

@@ -177,11 +177,7 @@ export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPat
   const scratch = (p: string) => [...SCRATCH_DIRS, '/dev', '/proc'].some((d) => inside(p, d));
   const tools = unique(await toolDirs(spec.env, homes))
     .filter((t) => t !== '/' && !homes.includes(t) && !inSystem(t) && !scratch(t) && !isHidden(t) && notInsideWritable(t));
-  const visible = [...system, ...tools];
   const readOnly = unique([...shown.dirs, ...shown.files]).filter(notInsideWritable);
-  const shownSomewhere = (p: string) => [...visible, ...readOnly].some((v) => inside(p, v));
-  // Masks matter only where something shown would show what they cover.
-  const inVisible = (p: string) => visible.some((v) => inside(p, v));
   const secrets = homes.map(secretPaths);
   const secretDirs = (await existing(secrets.flatMap((x) => x.dirs))).dirs;
   const secretFiles = (await existing(secrets.flatMap((x) => x.files))).files;
@@ -195,10 +191,10 @@ export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPat
     home,
     readOnly,
     openTops,
-    hiddenDirs: unique(hidden.dirs).filter(notInsideWritable).filter(inVisible),
-    hiddenFiles: unique(hidden.files).filter(notInsideWritable).filter(inVisible),
-    secretDirs: unique(secretDirs).filter(notInsideWritable).filter(shownSomewhere),
-    secretFiles: unique(secretFiles).filter(notInsideWritable).filter(shownSomewhere),
+    hiddenDirs: unique(hidden.dirs).filter(notInsideWritable),
+    hiddenFiles: unique(hidden.files).filter(notInsideWritable),
+    secretDirs: unique(secretDirs).filter(notInsideWritable),
+    secretFiles: unique(secretFiles).filter(notInsideWritable),
     scratchDirs: unique((await existing(SCRATCH_DIRS)).dirs),
     protectedPaths: (await Promise.all(writable.map((w) => lstat(join(w, '.git')).then(() => [join(w, '.git')], () => [])))).flat(),
   };

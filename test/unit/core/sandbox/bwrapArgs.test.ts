@@ -9,13 +9,13 @@ const paths: SandboxPaths = {
   writable: ['/pool/wt-1'],
   system: ['/usr', '/etc'],
   systemLinks: [{ path: '/bin', target: 'usr/bin' }],
-  tools: ['/home/u/.nvm/versions/node/v20'],
+  tools: ['/home/u/.nvm/versions/node/v20', '/home/u/.cargo'],
   home: '/home/u',
   readOnly: ['/home/u/proj/node_modules', '/home/u/proj/.venv'],
   openTops: [{ dir: '/home/u/proj/node_modules', entries: ['dep', '.bin'] }],
-  hiddenDirs: ['/usr/src/proj'],
+  hiddenDirs: ['/usr/src/proj', '/pool'],
   hiddenFiles: ['/usr/src/proj/.env'],
-  secretDirs: ['/home/u/.nvm/keys'],
+  secretDirs: ['/home/u/.nvm/versions/node/v20/keys', '/home/u/.ssh'],
   secretFiles: ['/home/u/.cargo/credentials.toml'],
   scratchDirs: ['/tmp', '/run'],
   protectedPaths: ['/pool/wt-1/.git'],
@@ -42,7 +42,7 @@ test('mounts: only the allow-list on an empty root; scratch, home and masks befo
     mountOf(args, '--tmpfs', '/home/u/proj/node_modules'),
     mountOf(args, '--ro-bind', '/home/u/proj/node_modules/dep'),
     mountOf(args, '--ro-bind', '/home/u/proj/.venv'),
-    mountOf(args, '--tmpfs', '/home/u/.nvm/keys'),
+    mountOf(args, '--tmpfs', '/home/u/.nvm/versions/node/v20/keys'),
     mountOf(args, '--ro-bind', '/home/u/.cargo/credentials.toml'),
     mountOf(args, '--bind', '/pool/wt-1'),
     mountOf(args, '--ro-bind', '/pool/wt-1/.git'),
@@ -53,7 +53,9 @@ test('mounts: only the allow-list on an empty root; scratch, home and masks befo
   assert.equal(args[mountOf(args, '--ro-bind', '/usr/src/proj/.env') + 1], '/dev/null');
   assert.equal(args.filter((a) => a === '--bind').length, 1, 'only the worktree is writable');
   const remounted = args.flatMap((a, k) => (a === '--remount-ro' ? [args[k + 1]] : []));
-  assert.deepEqual(remounted.sort(), ['/', '/home/u/.nvm/keys', '/run', '/usr/src/proj']);
+  assert.deepEqual(remounted.sort(), ['/', '/home/u/.nvm/versions/node/v20/keys', '/run', '/usr/src/proj']);
+  // Masks only where something shown would show what they cover.
+  assert.ok(!args.some((a, k) => a === '--tmpfs' && ['/pool', '/home/u/.ssh'].includes(args[k + 1]!)));
   for (const flag of ['--unshare-net', '--unshare-pid', '--die-with-parent', '--new-session']) assert.ok(args.includes(flag), flag);
   assert.equal(args[args.indexOf('--chdir') + 1], '/pool/wt-1');
 });
@@ -65,7 +67,7 @@ test('every tmpfs has a size; the writable ones sum to at most the scratch budge
   for (const k of tmpfs) {
     const size = args.lastIndexOf('--size', k);
     assert.ok(size > args.lastIndexOf('--tmpfs', k - 1), `${args[k + 1]} has its own --size`);
-    if (!['/run', '/usr/src/proj', '/home/u/.nvm/keys'].includes(args[k + 1]!)) writable += Number(args[size + 1]);
+    if (!['/run', '/usr/src/proj', '/home/u/.nvm/versions/node/v20/keys'].includes(args[k + 1]!)) writable += Number(args[size + 1]);
   }
   assert.ok(writable <= 64 * 1024 ** 2, `${writable}`);
 });

@@ -32,12 +32,14 @@ function scene() {
   return { root, user, pool, home, worktree };
 }
 
-test('dependencies linked into the worktree and its git dir stay readable; hidden folders are masked only where something shown covers them', async (t) => {
+test('dependencies linked into the worktree and its git dir stay readable; secrets found under home', async (t) => {
   const s = scene();
   t.after(() => rmSync(s.root, { recursive: true }));
   const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [s.pool, s.user], env: { HOME: s.home } });
   assert.deepEqual(paths.writable, [s.worktree]);
-  assert.deepEqual(paths.hiddenDirs, [], 'nothing shown lies around the pool or the checkout');
+  assert.deepEqual(paths.hiddenDirs, [s.pool, s.user]);
+  assert.deepEqual(paths.secretDirs.filter((d) => d.startsWith(s.root)), [join(s.home, '.ssh')]);
+  assert.deepEqual(paths.secretFiles.filter((f) => f.startsWith(s.root)), [join(s.home, '.netrc')]);
   assert.deepEqual(paths.readOnly, [join(s.user, 'node_modules'), join(s.user, '.git', 'worktrees', 'wt-1'), join(s.user, '.git')]);
   assert.deepEqual(paths.openTops, [{ dir: join(s.user, 'node_modules'), entries: ['dep'] }]);
   assert.equal(paths.home, s.home);
@@ -46,7 +48,7 @@ test('dependencies linked into the worktree and its git dir stay readable; hidde
   assert.ok(paths.scratchDirs.includes('/tmp'));
 });
 
-test('tool folders: installs on PATH, language environments by variable and under the home; secrets inside them masked', async (t) => {
+test('tool folders: installs on PATH, language environments by variable and under the home; never the home itself or the checkout', async (t) => {
   const s = scene();
   t.after(() => rmSync(s.root, { recursive: true }));
   for (const d of ['.pyenv/shims', '.cargo/bin', '.local/bin', '.local/share/keyrings', 'venv/bin', 'other']) mkdirSync(join(s.home, d), { recursive: true });
@@ -54,8 +56,7 @@ test('tool folders: installs on PATH, language environments by variable and unde
   const env = { HOME: s.home, PATH: [join(s.home, '.pyenv/shims'), join(s.home, '.cargo/bin'), join(s.home, '.local/bin'), '/usr/bin', join(s.user, 'node_modules', '.bin')].join(':'), VIRTUAL_ENV: join(s.home, 'venv') };
   const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [s.user], env });
   assert.deepEqual(paths.tools.filter((p) => p.startsWith(s.root)).sort(), [join(s.home, '.cargo'), join(s.home, '.local/bin'), join(s.home, '.pyenv'), join(s.home, 'venv')]);
-  assert.deepEqual(paths.secretFiles.filter((p) => p.startsWith(s.root)), [join(s.home, '.cargo', 'credentials.toml')]);
-  assert.deepEqual(paths.secretDirs.filter((p) => p.startsWith(s.root)), [], '.ssh is not shown, so it needs no mask');
+  assert.ok(paths.secretFiles.includes(join(s.home, '.cargo', 'credentials.toml')));
 });
 
 test('a hidden path inside the worktree is ignored: it would hide the candidate from itself', async (t) => {
