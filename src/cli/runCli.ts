@@ -1,6 +1,6 @@
-// The CLI's one entry point: `hydrapatch solve …` (and `hydrapatch models`, see models.ts). Exit code 0 when a verified patch was found, 1
-// when none was, 2 for errors (bad arguments, no repository, a backend that fails), each printed as a
-// message and a hint.
+// The CLI's one entry point: `hydrapatch solve …` (and `hydrapatch models`, see models.ts). Exit code
+// 0 when a verified patch was found, 1 when none was, 2 for errors (bad arguments, no repository, a
+// backend that fails), 3 when the disk ran full, each printed as a message and a hint.
 import { readFile, writeFile } from 'node:fs/promises';
 import { HydrapatchError, formatError } from '../protocol/errors';
 import { defaultSampleParams } from '../protocol/sampling';
@@ -84,7 +84,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (args.json !== undefined) await writeFile(args.json, jsonReport(result));
     return result.prediction ? 0 : 1;
   } catch (err) {
-    io.stderr.write(`hydrapatch: ${formatError(HydrapatchError.from(err))}\n`);
-    return 2;
+    const error = HydrapatchError.from(err);
+    io.stderr.write(`hydrapatch: ${formatError(error)}\n`);
+    return error.code === 'disk-full' ? 3 : 2;
   }
 }

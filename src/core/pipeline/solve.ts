@@ -59,6 +59,12 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   const pool = new WorktreePool({ repoRoot: snap.root, commit: snap.commit, runDir, size: options.parallelTests + 1, linkPaths });
   const stop = new AbortController();
   const inFlight: Promise<void>[] = [];
+  // Their failures are read once drawing stops; until then a rejection must not count as unhandled
+  // (which would end the process with a stack trace).
+  const track = (p: Promise<void>) => {
+    p.catch(() => undefined);
+    inFlight.push(p);
+  };
   const onAbort = () => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) stop.abort();
@@ -70,6 +76,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       // Dependencies linked into the worktree stay readable; the other worktrees and the user's checkout are hidden.
       readOnly: linkPaths.map((p) => join(snap.root, p)),
       hidden: [snap.root, runDir],
+      parallelRuns: options.parallelTests,
     });
     const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
 
@@ -115,7 +122,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // A failed baseline stops the solve; the rejection is read after drawing stops. It is in flight
     // like the candidates, so that nothing removes its worktree while it still runs.
     baselineDone.catch(() => stop.abort());
-    inFlight.push(baselineDone.then(() => undefined));
+    track(baselineDone.then(() => undefined));
 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
@@ -180,7 +187,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       texts.set(sample.index, sample.text);
       events.onSample?.(sample);
       emitProgress();
-      inFlight.push(processSample(sample));
+      track(processSample(sample));
     };
     let samplingFailed: ErrorData | undefined;
     try {

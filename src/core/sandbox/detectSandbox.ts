@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { bwrapArgs } from './bwrapArgs';
 import { findExecutable } from './findExecutable';
 import { DEFAULT_LIMITS } from './limits';
-import type { SandboxPaths } from './sandboxPaths';
+import { resolveSandboxPaths } from './sandboxPaths';
 import type { SandboxInfo } from './types';
 
 const INSTALL_BWRAP = 'install bubblewrap (Debian/Ubuntu: sudo apt install bubblewrap; Fedora: sudo dnf install bubblewrap), or set hydrapatch.sandbox to "off" to run tests unsandboxed';
@@ -15,10 +16,6 @@ const MOUNT_BLOCKED = 'bubblewrap may not mount here (typical in a container wit
 export function throwAwayUid(): number {
   return randomInt(1_000_000_000, 2_000_000_000);
 }
-
-const PROBE_PATHS: SandboxPaths = {
-  cwd: '/', writable: [], readOnly: [], hiddenDirs: [], hiddenFiles: [], secretDirs: [], secretFiles: [], scratchDirs: [], protectedPaths: [],
-};
 
 function run(file: string, args: string[]): Promise<{ ok: boolean; stderr: string }> {
   return new Promise((resolve) => {
@@ -41,7 +38,9 @@ async function probeLinux(): Promise<SandboxInfo> {
     };
   }
   // Probe with exactly the flags a real run uses, so "available" means "a real run will start".
-  const args = bwrapArgs('exit 0', PROBE_PATHS, DEFAULT_LIMITS, { prlimit, setpriv }, runAsRoot ? { uid: throwAwayUid() } : undefined);
+  const temp = tmpdir();
+  const paths = await resolveSandboxPaths({ command: 'exit 0', cwd: temp, writable: [temp], env: process.env });
+  const args = bwrapArgs('exit 0', paths, DEFAULT_LIMITS, { prlimit, setpriv }, runAsRoot ? { uid: throwAwayUid() } : undefined);
   const probe = await run(bwrap, args);
   if (probe.ok) return { ...base, kind: 'bwrap', available: true };
   return { ...base, kind: 'none', available: false, ...explainBwrapFailure(probe.stderr) };

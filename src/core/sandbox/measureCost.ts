@@ -54,12 +54,19 @@ function median(xs: number[]): number {
 export async function measureSandboxCost(options: SandboxCostOptions): Promise<SandboxCost> {
   const runs = options.runs ?? 5;
   const env = options.env ?? process.env;
-  const wrapped = await wrapCommand(
+  const wrap = () => wrapCommand(
     { command: options.command, cwd: options.cwd, writable: [options.cwd], env, hidden: options.hidden, readOnly: options.readOnly, limits: options.limits },
     { mode: 'required', info: options.info },
   );
+  let kind = (await wrap()).kind;
   const plain = () => timeRun('/bin/sh', ['-c', options.command], options.cwd, env);
-  const sandboxed = () => timeRun(wrapped.file, wrapped.args, wrapped.cwd, wrapped.env);
+  // Wrapped afresh before each run, as the runner does: a root run hands the folder to its own uid,
+  // and files the plain run made since are the caller's again.
+  const sandboxed = async () => {
+    const wrapped = await wrap();
+    kind = wrapped.kind;
+    return timeRun(wrapped.file, wrapped.args, wrapped.cwd, wrapped.env);
+  };
   await plain();
   await sandboxed();
   const plainMs: number[] = [];
@@ -70,5 +77,5 @@ export async function measureSandboxCost(options: SandboxCostOptions): Promise<S
   }
   const plainMedianMs = median(plainMs);
   const sandboxedMedianMs = median(sandboxedMs);
-  return { kind: wrapped.kind, runs, plainMs, sandboxedMs, plainMedianMs, sandboxedMedianMs, ratio: sandboxedMedianMs / plainMedianMs };
+  return { kind, runs, plainMs, sandboxedMs, plainMedianMs, sandboxedMedianMs, ratio: sandboxedMedianMs / plainMedianMs };
 }

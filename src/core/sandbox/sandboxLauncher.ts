@@ -1,5 +1,8 @@
+import { totalmem } from 'node:os';
+import { readGitIdentity } from './gitIdentity';
+import { resolveLimits, scratchPerRun } from './limits';
 import { wrapCommand } from './wrapCommand';
-import type { ConsentRequest, SandboxLimits, SandboxPolicy, WrappedCommand } from './types';
+import type { ConsentRequest, GitIdentity, SandboxLimits, SandboxPolicy, WrappedCommand } from './types';
 
 export interface SandboxLauncherOptions {
   policy: SandboxPolicy;
@@ -7,9 +10,13 @@ export interface SandboxLauncherOptions {
   hidden?: string[];
   /** Shown read-only in every run: dependencies outside the worktree not reached by a link from it. */
   readOnly?: string[];
-  /** Whose secrets to hide; default the run's HOME. */
+  /** The home the runs see (empty but for tool folders); default the run's HOME. */
   home?: string;
   limits?: Partial<SandboxLimits>;
+  /** Runs at once: their scratch together stays under a quarter of the machine's memory. Default 1. */
+  parallelRuns?: number;
+  /** Variables passed on to the runs although not on the allow-list. */
+  passEnv?: string[];
   /** Folders a run in `cwd` may change; default [cwd] (the runner starts tests in the worktree root). */
   writableFor?: (cwd: string) => string[];
   /** macOS only: the private temp folder (which the caller creates and removes) for a run in `cwd`; default one per run, made and removed by the run. */
@@ -31,8 +38,12 @@ export function sandboxLauncher(options: SandboxLauncherOptions): {
   wrap(spec: { command: string; cwd: string; env: NodeJS.ProcessEnv }): Promise<WrappedCommand>;
 } {
   const policy: SandboxPolicy = { ...options.policy, consent: askOnce(options.policy.consent) };
+  const limits = resolveLimits(options.limits);
+  limits.scratchBytes = scratchPerRun(limits.scratchBytes, options.parallelRuns ?? 1, totalmem());
+  // Read once, from the first worktree (all share the user's repository config).
+  let identity: Promise<GitIdentity> | undefined;
   return {
-    wrap: (spec) =>
+    wrap: async (spec) =>
       wrapCommand(
         {
           command: spec.command,
@@ -42,7 +53,9 @@ export function sandboxLauncher(options: SandboxLauncherOptions): {
           readOnly: options.readOnly,
           hidden: options.hidden,
           home: options.home,
-          limits: options.limits,
+          limits,
+          passEnv: options.passEnv,
+          gitIdentity: await (identity ??= readGitIdentity(spec.cwd)),
           tempDir: options.tempDirFor?.(spec.cwd),
         },
         policy,

@@ -2,13 +2,17 @@
 // process group, time limit, output cap and kill. Every result records which sandbox ran it.
 //
 // What a run gets, by platform:
-// - Linux, bubblewrap: the whole file system read-only; fresh /tmp, /var/tmp, /run, /dev/shm; hidden
-//   folders (the pool, the user's checkout) and home secrets (~/.ssh, ~/.aws, ~/.config, …) replaced by
-//   empty tmpfs; dependencies linked into the worktree and its git dir shown read-only; the worktree
-//   writable but its .git read-only; no network but loopback; own PID, IPC and UTS namespaces; killed
-//   with its starter; CPU, data, process and file-size limits (prlimit). As real root the run drops to
-//   a throw-away uid (the kernel never limits root's process count); where that uid could not walk to
-//   the worktree (a 0700 home above it) it stays root without capabilities and without that one limit.
+// - Linux, bubblewrap: only an allow-list is visible, read-only: the system folders (/usr, /etc, /opt,
+//   …), the folders of the tools on PATH and of the language environments named in the environment
+//   (a virtualenv, GOROOT, JAVA_HOME, ~/.nvm, ~/.cargo, …), the dependencies linked into the worktree
+//   and its git dir; the rest of the file system (homes, /var, /srv, sockets anywhere) does not exist.
+//   Home secrets (~/.ssh, ~/.aws, ~/.config, …) stay hidden even inside those. Fresh, size-bounded
+//   tmpfs on /tmp (/var/tmp links to it), /dev/shm, the home, node_modules' top level (for the caches
+//   tools write there); the worktree writable but its .git read-only; no network but loopback, so no
+//   abstract sockets; own PID, IPC and UTS namespaces; killed with its starter; CPU, data, process and
+//   file-size limits (prlimit); environment by allow-list; the user's git name and email. No
+//   capabilities: as real root the run drops to a throw-away uid that owns the worktree and nothing
+//   else (the kernel never limits root's process count, and root could read /etc/shadow).
 // - macOS, sandbox-exec: a generated profile with the same allow/deny order (no network, writes only
 //   to the worktree and a private temp folder); CPU and file-size limits only (ulimit).
 // - Elsewhere, or by choice: unsandboxed, only after the user's explicit consent.
@@ -33,6 +37,11 @@ export interface SandboxLimits {
   processes: number;
   /** Largest file a process may write (RLIMIT_FSIZE). */
   fileSizeBytes: number;
+  /**
+   * RAM the run's writable tmpfs mounts (/tmp, /dev/shm, its home, node_modules' top level) may pin
+   * together, whatever its processes do; counted per run, so parallel runs multiply it.
+   */
+  scratchBytes: number;
 }
 
 export interface SandboxSpec {
@@ -46,14 +55,23 @@ export interface SandboxSpec {
   readOnly?: string[];
   /** Hidden entirely: the worktree pool (other candidates), the user's own checkout. */
   hidden?: string[];
-  /** Whose secrets (~/.ssh, ~/.aws, ~/.config, ~/.gnupg, …) to hide; default env.HOME, then the OS's. */
+  /** The home the run sees (empty but for the allow-listed tool folders); default env.HOME, then the OS's. */
   home?: string;
+  /** Variables passed on although not on the allow-list (sandboxEnv's ALLOWED): the caller's own, named. */
+  passEnv?: string[];
+  /** The user's git identity (user.name and user.email, nothing else) for git inside the run. */
+  gitIdentity?: GitIdentity;
   /** macOS only: a private, empty temp folder the caller owns and removes; without one each run makes and removes its own (Linux uses a fresh tmpfs). */
   tempDir?: string;
   /** The environment the command gets (TMPDIR and friends are overridden to the private temp). */
   env: NodeJS.ProcessEnv;
   /** Missing fields take DEFAULT_LIMITS. */
   limits?: Partial<SandboxLimits>;
+}
+
+export interface GitIdentity {
+  name?: string;
+  email?: string;
 }
 
 /** What the probe found, cached per process. `available` false comes with a reason and a hint. */

@@ -1,14 +1,18 @@
-import { realpath } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, readdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 import { bwrapArgs } from './bwrapArgs';
 import { detectSandbox, throwAwayUid } from './detectSandbox';
 import { prlimitArgs, resolveLimits, ulimitPrefix } from './limits';
-import { resolveSandboxPaths, worldTraversable, type SandboxPaths } from './sandboxPaths';
-import { sandboxEnv, trustAllRepositories } from './sandboxEnv';
+import { resolveSandboxPaths, type SandboxPaths } from './sandboxPaths';
+import { identityConfig, sandboxEnv, trustAllRepositories, unsandboxedEnv } from './sandboxEnv';
 import { seatbeltProfile, TEMP_PARAM } from './seatbeltProfile';
 import type { SandboxInfo, SandboxLimits, SandboxPolicy, SandboxSpec, WrappedCommand } from './types';
 
-const ALL_LIMITS: (keyof SandboxLimits)[] = ['cpuSeconds', 'memoryBytes', 'processes', 'fileSizeBytes'];
+const ALL_LIMITS: (keyof SandboxLimits)[] = ['cpuSeconds', 'memoryBytes', 'processes', 'fileSizeBytes', 'scratchBytes'];
+// Without a sandbox there is no private tmpfs to bound.
+const PROCESS_LIMITS = ALL_LIMITS.filter((l) => l !== 'scratchBytes');
 
 async function requireConsent(policy: SandboxPolicy, reason: string): Promise<void> {
   const agreed = policy.consent ? await policy.consent({ mode: policy.mode, reason }) : false;
@@ -24,7 +28,7 @@ async function requireConsent(policy: SandboxPolicy, reason: string): Promise<vo
 
 /** Unsandboxed, but with whatever resource limits the platform can still set; the user's own environment, whole. */
 function unsandboxed(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): WrappedCommand {
-  const env = sandboxEnv(spec.env, spec.tempDir, false);
+  const env = unsandboxedEnv(spec.env, spec.tempDir);
   const base = { cwd: spec.cwd, env, kind: 'none' as const };
   if (info.platform === 'win32') {
     return { ...base, file: spec.env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${spec.command}"`], enforcedLimits: [], windowsVerbatimArguments: true };
@@ -35,7 +39,7 @@ function unsandboxed(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo
       file: info.tools.prlimit,
       args: [...prlimitArgs(limits), '--', '/bin/sh', '-c', spec.command],
       // Real root is exempt from RLIMIT_NPROC; only a sandboxed root run switches uid.
-      enforcedLimits: info.runAsRoot ? ALL_LIMITS.filter((l) => l !== 'processes') : ALL_LIMITS,
+      enforcedLimits: info.runAsRoot ? PROCESS_LIMITS.filter((l) => l !== 'processes') : PROCESS_LIMITS,
     };
   }
   return {
@@ -46,20 +50,41 @@ function unsandboxed(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo
   };
 }
 
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => execFile(file, args, { timeout: 120_000 }, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Gives a root run's throw-away uid what it must change: everything in the writable folders but their
+ * `.git` (read-only in the run; git outside checks its owner), and the folders themselves open to all
+ * (they stay root's, which git outside also checks). Links are changed, never followed.
+ */
+async function handOver(writable: string[], uid: number): Promise<void> {
+  for (const dir of writable) {
+    const entries = (await readdir(dir)).filter((e) => e !== '.git').map((e) => join(dir, e));
+    if (entries.length > 0) await run('chown', ['-R', '-h', '-P', `${uid}:${uid}`, '--', ...entries]);
+    await chmod(dir, 0o777);
+  }
+}
+
 async function inBwrap(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo): Promise<WrappedCommand> {
   const { bwrap, prlimit, setpriv } = info.tools;
   if (!bwrap || !prlimit || !setpriv) throw new HydrapatchError('internal', 'bwrap reported available without its helper programs');
   const paths = await resolveSandboxPaths(spec);
-  // Where the throw-away uid could not reach the run's paths, root stays root inside (in its own user
-  // namespace, without capabilities), and the process limit is the one limit the kernel then skips.
-  const root = info.runAsRoot && (await worldTraversable(paths)) ? { uid: throwAwayUid() } : undefined;
+  const root = info.runAsRoot ? { uid: throwAwayUid() } : undefined;
+  if (root) {
+    await handOver(paths.writable, root.uid).catch((err: unknown) => {
+      throw new HydrapatchError('sandbox-setup-failed', `could not hand the worktree to the sandbox's uid: ${(err as Error).message}`, 'check that chown (coreutils) is installed and the worktree is on a local file system', { cause: err });
+    });
+  }
+  const env = sandboxEnv(spec.env, { home: paths.home, tempDir: '/tmp', passEnv: spec.passEnv });
   return {
     file: bwrap,
-    args: bwrapArgs(spec.command, paths, limits, { prlimit, setpriv }, root),
+    args: bwrapArgs(spec.command, paths, limits, { prlimit, setpriv }, root, { gitConfig: identityConfig(spec.gitIdentity) }),
     cwd: paths.cwd,
-    env: root ? trustAllRepositories(sandboxEnv(spec.env, '/tmp')) : sandboxEnv(spec.env, '/tmp'),
+    env: root ? trustAllRepositories(env) : env,
     kind: 'bwrap',
-    enforcedLimits: info.runAsRoot && !root ? ALL_LIMITS.filter((l) => l !== 'processes') : ALL_LIMITS,
+    enforcedLimits: ALL_LIMITS,
   };
 }
 
@@ -72,15 +97,19 @@ const SEATBELT_WITH_OWN_TEMP = [
   'rc=$?; rm -rf "$t"; exit $rc',
 ].join('\n');
 
+// macOS shows the home (secrets denied by the profile), so HOME stays the user's; without a temp
+// folder given, the wrapper makes one under the caller's TMPDIR.
+const macEnv = (spec: SandboxSpec, tempDir: string | undefined) => sandboxEnv(spec.env, { home: spec.env.HOME, tempDir: tempDir ?? spec.env.TMPDIR, passEnv: spec.passEnv });
+
 function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo, paths: SandboxPaths, tempDir: string | undefined): WrappedCommand {
   if (!info.tools.sandboxExec) throw new HydrapatchError('internal', 'sandbox-exec reported available without its path');
   const profile = seatbeltProfile(paths, tempDir);
   const limited = `${ulimitPrefix(limits)} && exec /bin/sh -c "$1"`;
   const base = { cwd: paths.cwd, kind: 'sandbox-exec' as const, enforcedLimits: ['cpuSeconds', 'fileSizeBytes'] as (keyof SandboxLimits)[] };
   if (tempDir !== undefined) {
-    return { ...base, file: info.tools.sandboxExec, args: ['-p', profile, '/bin/sh', '-c', limited, 'hydrapatch', spec.command], env: sandboxEnv(spec.env, tempDir) };
+    return { ...base, file: info.tools.sandboxExec, args: ['-p', profile, '/bin/sh', '-c', limited, 'hydrapatch', spec.command], env: macEnv(spec, tempDir) };
   }
-  return { ...base, file: '/bin/sh', args: ['-c', SEATBELT_WITH_OWN_TEMP, 'hydrapatch', info.tools.sandboxExec, profile, limited, spec.command], env: sandboxEnv(spec.env, undefined) };
+  return { ...base, file: '/bin/sh', args: ['-c', SEATBELT_WITH_OWN_TEMP, 'hydrapatch', info.tools.sandboxExec, profile, limited, spec.command], env: macEnv(spec, undefined) };
 }
 
 /**
@@ -89,6 +118,7 @@ function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo,
  * opt-out (`off`, which also asks `consent`). Throws HydrapatchError when the command must not run.
  * Spawns nothing itself: the runner spawns `file` with `args`, in `cwd`, with `env`, in its own
  * process group; killing that group kills everything in the sandbox (--die-with-parent, PID namespace).
+ * As root it hands the writable folders' files to the run's fresh uid: wrap right before each spawn.
  */
 export async function wrapCommand(spec: SandboxSpec, policy: SandboxPolicy): Promise<WrappedCommand> {
   if (spec.command.trim() === '') {

@@ -1,11 +1,14 @@
 // A pool of detached worktrees at the snapshot commit, reused between candidates: a released worktree
-// is reset to the snapshot and cleaned before the next candidate gets it. Adding and removing
-// worktrees changes the repository's worktree list, so those steps run one at a time.
-import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+// is reset to the snapshot, everything else in it removed (the dependency links too, which are then
+// made afresh), before the next candidate gets it. Adding and removing worktrees changes the
+// repository's worktree list, so those steps run one at a time.
+import { lstat, mkdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
 import { gitWithEnv } from './gitEnv';
+import { noSpaceError, ranOutOfSpace } from './noSpace';
+import { removeTree } from './removeTree';
 
 export interface Worktree {
   id: number;
@@ -87,12 +90,15 @@ export class WorktreePool {
     else this.idle.push(usable);
   }
 
-  /** Removes every worktree and the run folder; the pool cannot be used afterwards. */
+  /**
+   * Removes every worktree and the run folder; the pool cannot be used afterwards. Never fails on what
+   * the tests left: what cannot be removed now stays for the next run's pruning.
+   */
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.locked(async () => {
       for (const wt of this.all) await this.remove(wt);
-      await rm(this.options.runDir, { recursive: true, force: true });
+      await removeTree(this.options.runDir);
       // The per-repository folder goes too once no run (and no kept worktree) is left in it.
       await rmdir(dirname(this.options.runDir)).catch(() => undefined);
       await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
@@ -100,12 +106,10 @@ export class WorktreePool {
   }
 
   private async remove(wt: Worktree): Promise<void> {
+    // The folder first: git's own removal gives up on trees nested past PATH_MAX, and its record of a
+    // folder that is gone is dropped by the prune.
+    await removeTree(wt.path);
     await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'remove', '--force', '--force', wt.path]).catch(() => undefined);
-    await rm(wt.path, { recursive: true, force: true }).catch(async () => {
-      // Tests may leave read-only folders behind; make them writable so that rm can empty them.
-      await chmodTree(wt.path);
-      await rm(wt.path, { recursive: true, force: true });
-    });
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -119,6 +123,11 @@ export class WorktreePool {
     try {
       await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'add', '--detach', '--quiet', path, this.options.commit]);
     } catch (err) {
+      const full = await ranOutOfSpace(err, this.options.runDir);
+      // A half-made worktree (a checkout cut short) goes at once, with its record.
+      await removeTree(path);
+      await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
+      if (full) throw noSpaceError(this.options.runDir, 'creating a worktree', err);
       throw new HydrapatchError('worktree-failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
     }
     const gitDir = (await simpleGit({ baseDir: path }).revparse(['--absolute-git-dir'])).trim();
@@ -130,7 +139,8 @@ export class WorktreePool {
   private async link(wt: Worktree): Promise<void> {
     for (const p of this.options.linkPaths) {
       const target = join(wt.path, p);
-      // A tracked path of that name (or one the candidate left) wins; never replace files.
+      // A tracked path of that name wins; never replace files. (Nothing a candidate left is here: the
+      // reset removed it.)
       if (await lstat(target).then(() => true, () => false)) continue;
       await mkdir(dirname(target), { recursive: true });
       await symlink(join(this.options.repoRoot, p), target);
@@ -140,9 +150,9 @@ export class WorktreePool {
   private async reset(wt: Worktree): Promise<void> {
     const git = gitWithEnv(wt.path, { GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path });
     await git.raw(['reset', '--hard', '--quiet', this.options.commit]);
-    // -x also removes ignored build output; the linked dependency folders are kept.
-    const keep = this.options.linkPaths.flatMap((p) => ['-e', `/${p}`]);
-    await git.raw(['clean', '-ffdxq', ...keep]);
+    // Everything untracked goes, ignored or not, whatever its name: a dependency link too, since a
+    // candidate may have pointed it elsewhere (at the user's checkout, say). The links are made afresh.
+    await git.raw(['clean', '-ffdxq']);
     // The worktree's link to its git folder, as git wrote it, whatever a test did to it.
     const dotGit = join(wt.path, '.git');
     const wanted = `gitdir: ${wt.gitDir}\n`;
@@ -152,12 +162,4 @@ export class WorktreePool {
     }
     await this.link(wt);
   }
-}
-
-/** Gives the owner rwx on every folder under `dir` (not following symlinks), ignoring what fails. */
-async function chmodTree(dir: string): Promise<void> {
-  const st = await lstat(dir).catch(() => null);
-  if (!st || !st.isDirectory()) return;
-  await chmod(dir, 0o700).catch(() => undefined);
-  for (const name of await readdir(dir).catch(() => [] as string[])) await chmodTree(join(dir, name));
 }

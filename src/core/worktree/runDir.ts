@@ -2,12 +2,14 @@
 // A run that dies (SIGKILL, power loss) cannot clean up, so every new run first removes the folders
 // and worktree records of runs whose owner is gone.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
+import { isNoSpace, noSpaceError } from './noSpace';
+import { removeTree } from './removeTree';
 
 interface Owner {
   pid: number;
@@ -55,9 +57,15 @@ export async function createRunDir(repoRoot: string): Promise<string> {
     throw new HydrapatchError('unsafe-temp', `${base} is not a folder owned by this user.`, 'Remove it, or point TMPDIR at a private folder.');
   }
   const dir = join(base, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
   const owner: Owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };
-  await writeFile(join(dir, 'owner.json'), JSON.stringify(owner));
+  try {
+    await mkdir(dir, { mode: 0o700 });
+    await writeFile(join(dir, 'owner.json'), JSON.stringify(owner));
+  } catch (err) {
+    await removeTree(dir);
+    if (isNoSpace(err)) throw noSpaceError(base, 'creating the run folder', err);
+    throw err;
+  }
   return dir;
 }
 
@@ -81,11 +89,16 @@ export async function pruneDeadRuns(repoRoot: string, beforeRemove?: (runDir: st
   for (const name of names) {
     const dir = join(base, name);
     if (!name.startsWith('run-') || !(await isDeadRun(dir))) continue;
-    beforeRemove?.(dir);
-    await rm(dir, { recursive: true, force: true });
-    removed.push(dir);
+    try {
+      beforeRemove?.(dir);
+    } catch {
+      // what it could not end is no reason to keep the folder
+    }
+    // A folder that cannot be removed (however it was left) is tried again by the next run; it never
+    // stops this one.
+    if (await removeTree(dir)) removed.push(dir);
   }
   // git keeps a record per worktree in .git/worktrees; records whose folder is gone are dropped here.
-  if (removed.length > 0) await simpleGit({ baseDir: repoRoot }).raw(['worktree', 'prune']);
+  if (removed.length > 0) await simpleGit({ baseDir: repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
   return removed;
 }

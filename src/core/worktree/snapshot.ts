@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { gitWithEnv } from './gitEnv';
 import { HydrapatchError } from '../../protocol/errors';
+import { isNoSpace, noSpaceError } from './noSpace';
 
 export interface Snapshot {
   /** Absolute path of the repository's top level. */
@@ -32,7 +33,9 @@ export async function snapshot(dir: string): Promise<Snapshot> {
   const git = simpleGit({ baseDir: root });
   const head = await git.revparse(['--verify', '--quiet', 'HEAD^{commit}']).then((s) => s.trim() || null, () => null);
   const gitDir = (await git.revparse(['--absolute-git-dir'])).trim();
-  const scratch = await mkdtemp(join(tmpdir(), 'hydrapatch-index-'));
+  const scratch = await mkdtemp(join(tmpdir(), 'hydrapatch-index-')).catch((err: unknown) => {
+    throw isNoSpace(err) ? noSpaceError(tmpdir(), 'copying the index for the snapshot', err) : err;
+  });
   const index = join(scratch, 'index');
   try {
     // Starting from a copy of the real index keeps git's stat cache, so unchanged files are not re-hashed.
@@ -47,6 +50,8 @@ export async function snapshot(dir: string): Promise<Snapshot> {
     if (head !== null) commitArgs.push('-p', head);
     const commit = (await gitWithEnv(root, identity).raw(commitArgs)).trim();
     return { root, head, commit, dirty: tree !== headTree };
+  } catch (err) {
+    throw isNoSpace(err) ? noSpaceError(gitDir, 'writing the snapshot of your uncommitted work', err) : err;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

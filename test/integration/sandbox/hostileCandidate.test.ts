@@ -23,6 +23,7 @@ interface Run {
   env: Record<string, string>;
   hidden: string[];
   limits: Partial<SandboxLimits>;
+  passEnv: string[];
 }
 
 async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) => Promise<CommandOutcome>): Promise<void> {
@@ -45,6 +46,8 @@ async function assertContained(t: TestContext, scene: Scene, launch: (run: Run) 
     env: { HOME: scene.home, HP_OUTSIDE_FILE: outsideFile, HP_KEY_FILE: scene.secretFile, HP_PORT: String(port), HP_PROCESSES: '200' },
     hidden: [scene.pool, scene.user],
     limits: { processes: processLimit },
+    // The fixture's own variables: not on the sandbox's allow-list, so named.
+    passEnv: ['HP_OUTSIDE_FILE', 'HP_KEY_FILE', 'HP_PORT', 'HP_PROCESSES'],
   });
 
   assert.equal(outcome.launcher, 'bwrap');
@@ -69,7 +72,7 @@ test('a hostile candidate is contained: no write out, no key read, no connection
   const scene = makeScene('hostileJs');
   t.after(() => scene.cleanup());
   await assertContained(t, scene, (run) =>
-    runCommand({ ...run, timeoutMs: 60_000, outputCapBytes: 1 << 20, launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden: run.hidden, limits: run.limits }) }),
+    runCommand({ ...run, timeoutMs: 60_000, outputCapBytes: 1 << 20, launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden: run.hidden, limits: run.limits, passEnv: run.passEnv }) }),
   );
 });
 

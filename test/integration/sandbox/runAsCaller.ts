@@ -5,10 +5,10 @@ import { sandboxLauncher } from '../../../src/core/sandbox/sandboxLauncher';
 import { runCommand } from '../../../src/core/testing/runCommand';
 
 async function main(): Promise<void> {
-  const { command, cwd, env, hidden, limits } = JSON.parse(process.argv[2] ?? '{}');
+  const { command, cwd, env, hidden, limits, passEnv } = JSON.parse(process.argv[2] ?? '{}');
   const outcome = await runCommand({
     command, cwd, env, timeoutMs: 60_000, outputCapBytes: 1 << 20,
-    launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden, limits }),
+    launcher: sandboxLauncher({ policy: { mode: 'required' }, hidden, limits, passEnv }),
   });
   process.stdout.write(JSON.stringify(outcome));
 }

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../../../src/protocol/errors';
-import { resolveSandboxPaths, worldTraversable } from '../../../../src/core/sandbox/sandboxPaths';
+import { resolveSandboxPaths } from '../../../../src/core/sandbox/sandboxPaths';
 import { requireSandboxScratchBase } from '../../../helpers/sandboxScratch';
 
 // Not below /tmp: the sandbox puts a fresh tmpfs on /tmp, which would make every folder below it
@@ -39,12 +38,25 @@ test('dependencies linked into the worktree and its git dir stay readable; secre
   const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [s.pool, s.user], env: { HOME: s.home } });
   assert.deepEqual(paths.writable, [s.worktree]);
   assert.deepEqual(paths.hiddenDirs, [s.pool, s.user]);
-  assert.deepEqual(paths.readOnly, [join(s.user, 'node_modules'), join(s.user, '.git', 'worktrees', 'wt-1'), join(s.user, '.git')]);
   assert.deepEqual(paths.secretDirs.filter((d) => d.startsWith(s.root)), [join(s.home, '.ssh')]);
   assert.deepEqual(paths.secretFiles.filter((f) => f.startsWith(s.root)), [join(s.home, '.netrc')]);
-  if (existsSync(join(homedir(), '.ssh'))) assert.ok(paths.secretDirs.includes(realpathSync(join(homedir(), '.ssh'))), "the real user's keys are hidden too");
+  assert.deepEqual(paths.readOnly, [join(s.user, 'node_modules'), join(s.user, '.git', 'worktrees', 'wt-1'), join(s.user, '.git')]);
+  assert.deepEqual(paths.openTops, [{ dir: join(s.user, 'node_modules'), entries: ['dep'] }]);
+  assert.equal(paths.home, s.home);
+  assert.ok(paths.system.includes('/usr') && paths.system.includes('/etc'));
+  assert.ok(!paths.system.includes('/var') && !paths.system.includes('/home') && !paths.system.includes('/root'));
   assert.ok(paths.scratchDirs.includes('/tmp'));
-  assert.ok(paths.scratchDirs.includes('/run'));
+});
+
+test('tool folders: installs on PATH, language environments by variable and under the home; never the home itself or the checkout', async (t) => {
+  const s = scene();
+  t.after(() => rmSync(s.root, { recursive: true }));
+  for (const d of ['.pyenv/shims', '.cargo/bin', '.local/bin', '.local/share/keyrings', 'venv/bin', 'other']) mkdirSync(join(s.home, d), { recursive: true });
+  writeFileSync(join(s.home, '.cargo', 'credentials.toml'), 'token = "x"');
+  const env = { HOME: s.home, PATH: [join(s.home, '.pyenv/shims'), join(s.home, '.cargo/bin'), join(s.home, '.local/bin'), '/usr/bin', join(s.user, 'node_modules', '.bin')].join(':'), VIRTUAL_ENV: join(s.home, 'venv') };
+  const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], hidden: [s.user], env });
+  assert.deepEqual(paths.tools.filter((p) => p.startsWith(s.root)).sort(), [join(s.home, '.cargo'), join(s.home, '.local/bin'), join(s.home, '.pyenv'), join(s.home, 'venv')]);
+  assert.ok(paths.secretFiles.includes(join(s.home, '.cargo', 'credentials.toml')));
 });
 
 test('a hidden path inside the worktree is ignored: it would hide the candidate from itself', async (t) => {
@@ -76,15 +88,4 @@ test('nested dependency links named in .worktreeinclude stay readable too', asyn
   writeFileSync(join(s.worktree, '.worktreeinclude'), '# linked by the pool\npackages/a/node_modules\n');
   const paths = await resolveSandboxPaths({ command: 'x', cwd: s.worktree, writable: [s.worktree], env: { HOME: s.home } });
   assert.ok(paths.readOnly.includes(join(s.user, 'packages', 'a', 'node_modules')));
-});
-
-test('worldTraversable: false below a 0700 folder, true once it is opened or hidden under a sandbox tmpfs', async (t) => {
-  const s = scene();
-  t.after(() => rmSync(s.root, { recursive: true }));
-  const spec = { command: 'x', cwd: s.worktree, writable: [s.worktree], env: { HOME: s.home } };
-  chmodSync(s.root, 0o700);
-  assert.equal(await worldTraversable(await resolveSandboxPaths(spec)), false);
-  assert.equal(await worldTraversable(await resolveSandboxPaths({ ...spec, hidden: [s.pool] })), false, 'the user checkout (gitdir, node_modules) is still below it');
-  chmodSync(s.root, 0o755);
-  assert.equal(await worldTraversable(await resolveSandboxPaths(spec)), true);
 });

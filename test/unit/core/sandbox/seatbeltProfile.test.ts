@@ -6,6 +6,11 @@ import type { SandboxPaths } from '../../../../src/core/sandbox/sandboxPaths';
 const paths: SandboxPaths = {
   cwd: '/private/var/pool/wt-1',
   writable: ['/private/var/pool/wt-1'],
+  system: [],
+  systemLinks: [],
+  tools: [],
+  home: '/Users/u',
+  openTops: [],
   readOnly: ['/Users/u/proj/node_modules'],
   hiddenDirs: ['/private/var/pool', '/Users/u/proj'],
   hiddenFiles: [],

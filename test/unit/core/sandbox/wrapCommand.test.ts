@@ -2,7 +2,7 @@
 // machine without a sandbox can be stood in for on one that has one.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireSandboxScratchBase } from '../../../helpers/sandboxScratch';
 import { HydrapatchError } from '../../../../src/protocol/errors';
@@ -79,26 +79,32 @@ test('the launcher asks the user once for all the runs of a pipeline', async () 
   assert.equal(asked, 1);
 });
 
-test('root: drops to a throw-away uid where it can walk to the worktree, else stays root and says the process limit is off', async () => {
+test('root: always drops to a throw-away uid that owns the worktree\'s files (not its .git, not the folder itself)', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('handing files to another uid needs root');
   const rootInfo: SandboxInfo = { kind: 'bwrap', available: true, platform: 'linux', runAsRoot: true, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
   const s = spec();
-  chmodSync(root, 0o755);
-  const open = await wrapCommand(s, { mode: 'required', info: rootInfo });
-  assert.ok(open.args.includes('/usr/bin/setpriv'));
-  assert.ok(open.enforcedLimits.includes('processes'));
-  assert.equal(open.env.GIT_CONFIG_KEY_0, 'safe.directory');
+  writeFileSync(join(s.cwd, 'a.txt'), 'a');
+  writeFileSync(join(s.cwd, '.git'), 'gitdir: /nowhere\n');
   chmodSync(root, 0o700);
-  const closed = await wrapCommand(s, { mode: 'required', info: rootInfo });
-  assert.ok(!closed.args.includes('/usr/bin/setpriv'));
-  assert.ok(closed.args.includes('--unshare-user'));
-  assert.deepEqual(closed.enforcedLimits, ['cpuSeconds', 'memoryBytes', 'fileSizeBytes']);
+  const w = await wrapCommand(s, { mode: 'required', info: rootInfo });
+  const uid = Number(/--reuid=(\d+)/.exec(w.args.join(' '))?.[1]);
+  assert.ok(uid >= 1_000_000_000);
+  assert.equal(statSync(join(s.cwd, 'a.txt')).uid, uid);
+  assert.equal(statSync(join(s.cwd, '.git')).uid, 0);
+  assert.equal(statSync(s.cwd).uid, 0);
+  assert.ok(w.enforcedLimits.includes('processes'));
+  assert.equal(w.env.GIT_CONFIG_KEY_0, 'safe.directory');
 });
 
-test('a sandboxed run gets no credentials from the environment; an unsandboxed one gets it whole', async () => {
+test('a sandboxed run gets the environment by allow-list, HOME its own; an unsandboxed one gets it whole', async () => {
   const bwrapInfo: SandboxInfo = { kind: 'bwrap', available: true, platform: 'linux', runAsRoot: false, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
-  const env = { PATH: '/usr/bin', GITHUB_TOKEN: 'g', OPENAI_API_KEY: 'o', AWS_SECRET_ACCESS_KEY: 'a', DB_PASSWORD: 'p', TOKENIZERS_PARALLELISM: 'false', HYDRAPATCH_RUN_TAG: 't' };
-  const inside = await wrapCommand({ ...spec(), env }, { mode: 'required', info: bwrapInfo });
-  assert.deepEqual(Object.keys(inside.env).sort(), ['HYDRAPATCH_RUN_TAG', 'PATH', 'TEMP', 'TMP', 'TMPDIR', 'TOKENIZERS_PARALLELISM']);
+  const env = {
+    PATH: '/usr/bin', HOME: '/home/u', LC_ALL: 'C', GITHUB_TOKEN: 'g', OPENAI_API_KEY: 'o', DB_PASSWORD: 'p', GH_PAT: 'p', NPM_AUTH: 'a', APP_DATABASE_URL: 'u',
+    WEB_SESSION: 's', KEY_PASSPHRASE: 'k', SVC_APITOKEN: 't', STRIPE_KEY: 'k', MY_VAR: 'm', TOKENIZERS_PARALLELISM: 'false', HYDRAPATCH_RUN_TAG: 't',
+  };
+  const inside = await wrapCommand({ ...spec(), env, passEnv: ['MY_VAR'] }, { mode: 'required', info: bwrapInfo });
+  assert.deepEqual(Object.keys(inside.env).sort(), ['HOME', 'HYDRAPATCH_RUN_TAG', 'LC_ALL', 'MY_VAR', 'PATH', 'TEMP', 'TMP', 'TMPDIR', 'TOKENIZERS_PARALLELISM']);
+  assert.equal(inside.env.HOME, '/home/u', 'the same path, a fresh tmpfs there');
   const outside = await wrapCommand({ ...spec(), env }, { mode: 'off', info: bwrapInfo, consent: async () => true });
   assert.deepEqual(outside.env, env);
 });
