@@ -66,7 +66,8 @@ export interface TestCaseResult {
   status: TestStatus;
 }
 
-export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'exit-code';
+/** Where per-test results were read: a report the runner wrote (junit, jest-json, mocha-events, go-json) or its text output; 'exit-code' when neither named a test. */
+export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'ava' | 'jest-json' | 'mocha-events' | 'go-json' | 'exit-code';
 
 export interface TestRunResult {
   command: string;
