@@ -44,6 +44,11 @@ export interface SolveOptions {
   linkPaths?: string[];
   /** Identifies the run in the SWE-bench-style prediction (instance_id); default: the repo folder name. */
   instanceId?: string;
+  /**
+   * Let candidates change the user's tests. Default false: edits to test files (and to the test
+   * settings in package.json, pyproject.toml, setup.cfg, tox.ini) are not applied, only reported.
+   */
+  allowTestEdits?: boolean;
 }
 
 export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
@@ -124,6 +129,8 @@ export interface CandidateResult {
   rank: number | null;
   /** Path of the kept worktree (keepWorktrees). */
   worktree?: string;
+  /** Test files the candidate changed; unless allowTestEdits those changes were dropped and the rest judged. */
+  editsTests?: string[];
 }
 
 export interface CandidateGroup {
@@ -190,7 +197,23 @@ export interface SolveResult {
   source: string;
   /** True when it stopped before all samples were drawn or tested (stopAfterVerified or abort). */
   stoppedEarly: boolean;
+  /** True when the caller cancelled: the result holds only the candidates judged before. */
+  cancelled: boolean;
+  /** Why the test command was chosen, when it was detected (not given). */
+  testCommandReason?: string;
+  /** No per-test result could be read from the runs: verdicts come from the exit code alone. */
+  judgedByExitCodeOnly: boolean;
+  timings: PhaseTimings;
   durationMs: number;
+}
+
+/** Wall time of each phase; the baseline overlaps the context phase, and verifying overlaps sampling (this is the part after it). */
+export interface PhaseTimings {
+  contextMs: number;
+  baselineMs: number;
+  samplingMs: number;
+  verifyingMs: number;
+  rankingMs: number;
 }
 
 export interface SolveEvents {

@@ -1,11 +1,12 @@
 // A pool of detached worktrees at the snapshot commit, reused between candidates: a released worktree
 // is reset to the snapshot and cleaned before the next candidate gets it. Adding and removing
 // worktrees changes the repository's worktree list, so those steps run one at a time.
-import { chmod, lstat, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
 import { gitWithEnv } from './gitEnv';
+import { linkInto } from './linkPaths';
 
 export interface Worktree {
   id: number;
@@ -128,13 +129,7 @@ export class WorktreePool {
   }
 
   private async link(wt: Worktree): Promise<void> {
-    for (const p of this.options.linkPaths) {
-      const target = join(wt.path, p);
-      // A tracked path of that name (or one the candidate left) wins; never replace files.
-      if (await lstat(target).then(() => true, () => false)) continue;
-      await mkdir(dirname(target), { recursive: true });
-      await symlink(join(this.options.repoRoot, p), target);
-    }
+    await linkInto(this.options.repoRoot, wt.path, this.options.linkPaths);
   }
 
   private async reset(wt: Worktree): Promise<void> {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { gitWithEnv } from './gitEnv';
+import { defaultLinkPaths } from './linkPaths';
 import { HydrapatchError } from '../../protocol/errors';
 
 export interface Snapshot {
@@ -39,7 +40,8 @@ export async function snapshot(dir: string): Promise<Snapshot> {
     await copyFile(join(gitDir, 'index'), index).catch(() => undefined);
     const priv = gitWithEnv(root, { GIT_INDEX_FILE: index });
     if (head === null) await priv.raw(['read-tree', '--empty']);
-    await priv.raw(['add', '--all', '--', '.']);
+    // Environment folders are linked into worktrees, never copied: untracked files in them stay out.
+    await priv.raw(['add', '--all', '--', '.', ...defaultLinkPaths.map((p) => `:(exclude,top)${p}`)]);
     const tree = (await priv.raw(['write-tree'])).trim();
     const headTree = head === null ? null : (await git.revparse([`${head}^{tree}`])).trim();
     const identity = { GIT_AUTHOR_NAME: 'hydrapatch', GIT_AUTHOR_EMAIL: 'hydrapatch@localhost', GIT_COMMITTER_NAME: 'hydrapatch', GIT_COMMITTER_EMAIL: 'hydrapatch@localhost' };
