@@ -4,6 +4,7 @@
 // the test runs in flight, and every worktree is removed before solve returns.
 import { basename, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import type { SampleResult } from '../../protocol/sampling';
 import { HydrapatchError, type ErrorData } from '../../protocol/errors';
 import { createEarlyStop } from '../coverage/earlyStop';
@@ -81,7 +82,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const launcher = sandboxLauncher({
       policy: { mode: options.sandbox, ...(allow ? { consent: () => allow() } : {}) },
       // Dependencies linked into the worktree stay readable; the other worktrees and the user's checkout are hidden.
-      readOnly: linkPaths.map((p) => join(snap.root, p)),
+      readOnly: await Promise.all(linkPaths.map((p) => realpath(join(snap.root, p)).catch(() => join(snap.root, p)))),
       hidden: [snap.root, runDir],
       writableFor: (cwd) => [cwd, reportDirFor(cwd)],
     });

@@ -3,7 +3,7 @@
 // line, '#' comments), as long as the path exists in the user's tree. An environment folder is linked
 // as a whole whatever git thinks of single files in it (a .venv whose pyvenv.cfg is committed or not
 // ignored): the few files a checkout put there are replaced by the link to the real environment.
-import { lstat, mkdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 
 /** Environment folders linked by default. (Rust's target/ is not: builds write to it, and links are read-only in the sandbox.) */
@@ -17,7 +17,8 @@ export async function linkInto(repoRoot: string, dir: string, paths: string[]): 
     if (st && !st.isDirectory()) continue;
     if (st) await rm(target, { recursive: true, force: true });
     await mkdir(dirname(target), { recursive: true });
-    await symlink(join(repoRoot, p), target);
+    // To where the user's folder really is: it may itself be a link, and the user's tree is hidden from test runs.
+    await symlink(await realpath(join(repoRoot, p)).catch(() => join(repoRoot, p)), target);
   }
 }
 
