@@ -148,6 +148,7 @@ export async function testFileGuard(root: string, testCommand: string): Promise<
     let after = change.after;
     if (name === 'package.json') after = restorePackageJson(change.before, after, scripts.size > 0 ? scripts : new Set(['test', 'pretest', 'posttest']));
     else if (['pyproject.toml', 'setup.cfg', 'tox.ini'].includes(name)) after = restorePytestSections(change.before, after);
+    if (after === change.after) return change;
     return after === change.before ? null : { ...change, after };
   };
   return { isTestFile, strip };

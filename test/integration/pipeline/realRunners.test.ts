@@ -143,6 +143,7 @@ function checkVerdicts(result: SolveResult, p: Project): void {
   assert.ok(breaks.broken.length > 0 && breaks.broken.every((n) => p.mulTest.test(n)), `broken names mul's test: ${breaks.broken.join(', ')}`);
   assert.notEqual(cheat.verdict, 'verified', 'a test-only edit is never verified');
   assert.deepEqual(cheat.editsTests, [p.testEdit.path]);
+  assert.equal(fix.editsTests, undefined, 'a fix of the code edits no test');
   assert.equal(result.prediction?.model_patch, fix.diff);
 }
 
