@@ -56,6 +56,8 @@ function problemOf(run: TestRunResult, root: string): Problem | null {
   }
   if (run.exitCode === 126) return { what: 'the test command cannot be executed (exit 126: not executable, or permission denied)', hint: `Make the script executable (chmod +x), run it through its interpreter (e.g. sh test.sh), ${fixCommand}.` };
   if (passed) return null;
+  const linker = /linker `([^`]+)` not found|cannot find '(ld)'|error: linker[^\n]*not found/.exec(out);
+  if (linker) return { what: `the build cannot link (${linker[1] ?? linker[2] ?? 'linker'} not found)`, hint: `Install a C toolchain (cc, ld), ${fixCommand}.` };
   const script = /npm (?:ERR!|error) Missing script: "?([\w:.-]+)"?/.exec(out) ?? /ERR_PNPM_NO_SCRIPT[^\n]*?"?([\w:.-]+)"?/.exec(out);
   if (script) return { what: `package.json has no "${script[1]}" script`, hint: `Add it, ${fixCommand}.` };
   const py = missingPythonModule(out, root);
