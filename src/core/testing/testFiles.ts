@@ -54,14 +54,25 @@ function testScripts(command: string, scripts: Record<string, unknown>): Set<str
   return seen;
 }
 
-/** Words of shell command lines that name files or folders of the repository (`sh test.sh`, `mocha spec/`). */
+/** Programs that run the file named next: `sh test.sh`, `node scripts/test.mjs`, `python run_tests.py`. */
+const interpreters = /^(sh|bash|zsh|dash|node|python\d?(\.\d+)?|ruby|perl|deno|bun|tsx|ts-node|make|npx)$/;
+
+/**
+ * Files of the repository that the command lines run: the first word of a command (`./test.sh`) and
+ * the word after an interpreter. Other words (a file grep reads, a source folder given to pytest) are
+ * not the test script.
+ */
 async function namedPaths(root: string, lines: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const line of lines) {
-    for (const word of line.split(/[\s;&|()<>"'=]+/)) {
-      const p = word.replace(/^\.\//, '').replace(/\/+$/, '');
-      if (p === '' || p.startsWith('-') || p.startsWith('/') || p.includes('..') || p === '.' || !/[./]/.test(p)) continue;
-      if (await stat(join(root, p)).then(() => true, () => false)) out.push(p);
+    for (const command of line.split(/&&|\|\||[;|&()]/)) {
+      const words = command.trim().split(/\s+/).filter((w) => !/^\w+=/.test(w));
+      const runs = [words[0], ...words.slice(1).filter((_, i) => interpreters.test(words[i]))];
+      for (const word of runs) {
+        const p = (word ?? '').replace(/^["']|["']$/g, '').replace(/^\.\//, '').replace(/\/+$/, '');
+        if (p === '' || p.startsWith('-') || p.startsWith('/') || p.includes('..') || !/[./]/.test(p)) continue;
+        if (await stat(join(root, p)).then((st) => st.isFile(), () => false)) out.push(p);
+      }
     }
   }
   return out;

@@ -24,6 +24,9 @@ test('test files by folder, name and config; files the test command runs; code i
   for (const p of ['src/a.js', 'lib/testing_utils.py', 'contest.py', 'test.sh', 'README.md']) assert.ok(!g.isTestFile(p), p);
   const sh = await guardFor({ 'test.sh': 'exit 0\n' }, 'sh ./test.sh');
   assert.ok(sh.isTestFile('test.sh'));
+  // A file the command only reads is not the test script.
+  const grepped = await guardFor({ 'lib.js': '' }, 'grep -q x lib.js && node --test');
+  assert.ok(!grepped.isTestFile('lib.js'));
 });
 
 test('package.json: the scripts the tests go through and runner settings are put back; dependencies stay', async () => {
