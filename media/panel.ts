@@ -73,7 +73,7 @@ function groupRow(state: PanelState, g: PanelGroup, selected: boolean): HTMLElem
       'aria-selected': String(selected),
     },
     h('td', { class: 'rank' }, `#${g.rank}`),
-    h('td', {}, h('vscode-badge', { class: `verdict ${g.verdict}` }, g.verdict)),
+    h('td', {}, h('vscode-badge', { class: `verdict ${g.verdict}` }, g.verdict), g.editsTests ? h('span', { class: 'warning', title: `Test edits not applied: ${g.editsTests.join(', ')}` }, ' edits tests') : null),
     h('td', { title: `samples ${g.members.join(', ')}` }, `${g.size} sample${g.size === 1 ? '' : 's'}`),
     h('td', {}, g.applied ? 'applied' : g.applyStatus),
     h('td', {}, `${g.changedLines} lines`),
@@ -130,6 +130,7 @@ function render({ state, selected }: Saved): void {
       state.coverage && h('p', { class: 'coverage-line' }, state.coverage.line),
     ),
     state.testsSkippedReason ? h('p', { class: 'warning' }, `Tests were not run: ${state.testsSkippedReason}`) : null,
+    ...(state.testNotes ?? []).map((n) => h('p', { class: 'warning' }, n)),
     state.error ? h('p', { class: 'error' }, `${state.error.message}${state.error.hint ? ` — ${state.error.hint}` : ''}`) : null,
     state.coverage && state.coverage.curve.length > 0 ? h('section', { id: 'coverage' }, h('h3', {}, 'Coverage (pass@k)'), coveragePlot(state.coverage)) : null,
     h(

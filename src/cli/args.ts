@@ -10,7 +10,12 @@ export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--
                         [--json OUT] [--keep K] [--stop-after K] [--parallel P] [--timeout S]
                         [--sandbox auto|required|off] [--yes-run-unsandboxed]
                         [--model-name NAME] [--temperature T] [--max-tokens M] [--seed S]
-                        [--context-tokens T] [--branches B] [--instance-id ID]`;
+                        [--context-tokens T] [--branches B] [--instance-id ID] [--allow-test-edits]
+
+  --test CMD          how the tests run, as in a terminal in the repository (default: detected)
+  --keep K            keep the worktrees of the best K groups (with dependencies linked) to look at
+  --allow-test-edits  let candidates change test files (by default those edits are dropped and reported)
+exit codes: 0 a verified patch, 1 none, 2 bad input or a failure, 3 the tests cannot run, 130 cancelled`;
 
 export type SampleOrigin = { kind: 'model'; path: string } | { kind: 'endpoint'; url: string; model: string } | { kind: 'samples'; path: string };
 
@@ -34,6 +39,7 @@ export interface SolveArgs {
   contextTokens: number;
   branches: number;
   instanceId?: string;
+  allowTestEdits: boolean;
 }
 
 function bad(message: string, hint = usage): HydrapatchError {
@@ -49,7 +55,24 @@ function number(name: string, raw: string | undefined, opts: { int?: boolean; mi
   return v;
 }
 
-export function parseSolveArgs(argv: string[]): SolveArgs {
+/** Options that take a value, so that `--keep --json x` says what --keep needs instead of "ambiguous". */
+const valued = ['repo', 'issue', 'n', 'test', 'model', 'endpoint', 'from-samples', 'model-name', 'json', 'keep', 'stop-after', 'parallel', 'timeout', 'sandbox', 'temperature', 'max-tokens', 'seed', 'context-tokens', 'branches', 'instance-id'];
+
+function checkValues(argv: string[]): void {
+  for (const [i, a] of argv.entries()) {
+    const name = a.startsWith('--') ? a.slice(2) : a === '-n' ? 'n' : undefined;
+    if (name === undefined || !valued.includes(name)) continue;
+    const next = argv[i + 1];
+    if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next))) {
+      throw bad(`--${name} needs a value${name === 'keep' ? ': how many of the best groups\' worktrees to keep, e.g. --keep 1' : ''}.`);
+    }
+  }
+}
+
+/** The checked arguments, or 'help' for `solve --help` (print the usage, run nothing). */
+export function parseSolveArgs(argv: string[]): SolveArgs | 'help' {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
+  checkValues(argv);
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,6 +86,7 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
         timeout: { type: 'string' }, sandbox: { type: 'string' }, 'yes-run-unsandboxed': { type: 'boolean' },
         temperature: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         'context-tokens': { type: 'string' }, branches: { type: 'string' }, 'instance-id': { type: 'string' },
+        'allow-test-edits': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -102,5 +126,6 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
     contextTokens: number('context-tokens', v['context-tokens'], { int: true, min: 1 }) ?? 6000,
     branches: number('branches', v.branches, { int: true, min: 0 }) ?? 0,
     instanceId: v['instance-id'],
+    allowTestEdits: v['allow-test-edits'] ?? false,
   };
 }

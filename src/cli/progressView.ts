@@ -20,10 +20,10 @@ export function progressView(stream: NodeJS.WriteStream): SolveEvents & { finish
   };
   return {
     onPhase: (phase, detail) => line(`${phase}${detail ? `: ${detail}` : ''}`),
-    onBaseline: (b) => line(`baseline: ${b.failing.length} failing${b.flaky.length ? `, ${b.flaky.length} flaky` : ''} (${b.run.format}, ${b.run.durationMs} ms, sandbox ${b.run.sandbox})`),
+    onBaseline: (b) => line(`baseline: ${b.failing.length} failing${b.flaky.length ? `, ${b.flaky.length} flaky` : ''} (${b.run.format === 'exit-code' ? 'judged by exit code only' : b.run.format}, ${b.run.durationMs} ms, sandbox ${b.run.sandbox})`),
     onWarning: (w) => line(`warning: ${formatError(w)}`),
     onCandidate: (c) => {
-      if (!tty) line(`sample ${c.index}: ${c.apply.status}${c.verdict !== 'not-applied' ? ` → ${c.verdict}` : ''}${c.apply.reason && c.verdict === 'not-applied' ? ` (${c.apply.reason})` : ''}`);
+      if (!tty) line(`sample ${c.index}: ${c.apply.status}${c.verdict !== 'not-applied' ? ` → ${c.verdict}` : ''}${c.editsTests ? ' (edits tests)' : ''}${c.apply.reason && c.verdict === 'not-applied' ? ` (${c.apply.reason})` : ''}`);
     },
     onProgress: (p) => {
       if (!tty) return;

@@ -1,9 +1,25 @@
-// The final report: a table of the groups, best first, with their test outcome, and the coverage
-// line; and the --json file with every candidate and a SWE-bench-style predictions entry.
+// The final report: how the tests ran and what the baseline showed, a table of the groups, best first,
+// with their test outcome, the coverage line and the time each phase took; and the --json file with
+// every candidate and a SWE-bench-style predictions entry.
 import type { SolveResult } from '../core/pipeline/types';
 
 function pad(s: string, w: number): string {
   return s.length >= w ? s : s + ' '.repeat(w - s.length);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Lines about the tests themselves: the command (and why), the baseline, and how verdicts were read. */
+function testLines(result: SolveResult): string[] {
+  if (result.testsNotRun) return [`tests: not run (${result.testsNotRun.message})`];
+  const b = result.baseline;
+  const out = [`tests: ${result.testCommand} (sandbox: ${result.sandbox})${result.testCommandReason ? ` · detected: ${result.testCommandReason}` : ''}`];
+  const read = result.judgedByExitCodeOnly ? 'judged by exit code only: no per-test result could be read from the output' : `per-test results read from ${b.run.format}`;
+  out.push(`baseline: ${b.failing.length} failing of ${b.run.tests.length || '?'}${b.flaky.length ? ` · flaky: ${b.flaky.length}` : ''} · ${read}`);
+  if (b.failing.length === 0 && b.run.durationMs > 0) out.push('baseline PASSES: the tests pass on the unmodified tree, so no candidate can be verified; add a test that reproduces the issue.');
+  return out;
 }
 
 export function formatReport(result: SolveResult): string {
@@ -16,13 +32,20 @@ export function formatReport(result: SolveResult): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((cell, i) => pad(cell, widths[i])).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const editsTests = result.candidates.filter((c) => c.editsTests);
+  const broken = result.groups.filter((g) => g.verdict === 'breaks').slice(0, 3);
+  const t = result.timings;
   const out = [
-    `tests: ${result.testCommand} (sandbox: ${result.sandbox}) · baseline failing: ${result.baseline.failing.length}${result.baseline.flaky.length ? ` · flaky: ${result.baseline.flaky.length}` : ''}`,
+    ...(result.cancelled ? [`CANCELLED: only the ${result.candidates.length} candidates judged before the cancel are reported.`] : []),
+    ...testLines(result),
     '',
     ...(result.groups.length ? lines : ['no candidate applied']),
+    ...broken.map((g) => `  rank ${g.rank} breaks: ${g.broken.slice(0, 3).join(', ')}${g.broken.length > 3 ? `, … (${g.broken.length})` : ''}`),
+    ...editsTests.map((c) => `  sample ${c.index} edits tests (${c.editsTests!.join(', ')}): those edits were not applied`),
     `${notApplied} of ${result.candidates.length} samples did not apply${result.stoppedEarly ? ' · stopped early' : ''}`,
     result.coverage.line,
     ...(result.samplingFailed ? [`sampling failed: ${result.samplingFailed.message}`] : []),
+    `time: context ${seconds(t.contextMs)} · baseline ${seconds(t.baselineMs)} · sampling ${seconds(t.samplingMs)} · verifying ${seconds(t.verifyingMs)} · ranking ${seconds(t.rankingMs)} · total ${seconds(result.durationMs)}`,
   ];
   const best = result.groups[0];
   if (result.prediction && best) out.push('', `best patch (group ${best.id}, samples ${best.members.join(',')}):`, result.prediction.model_patch.trimEnd());

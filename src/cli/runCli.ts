@@ -1,6 +1,8 @@
 // The CLI's one entry point: `hydrapatch solve …` (and `hydrapatch models`, see models.ts). Exit code
 // 0 when a verified patch was found, 1 when none was, 2 for errors (bad arguments, no repository, a
-// backend that fails), 3 when the disk ran full, each printed as a message and a hint.
+// backend that fails), 3 when the tests cannot run on the unmodified tree (found before any sampling)
+// or the disk ran full, 130 when cancelled; errors are printed as a message and a hint.
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { HydrapatchError, formatError } from '../protocol/errors';
 import { defaultSampleParams } from '../protocol/sampling';
@@ -42,6 +44,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'models') return await runModels(rest, io);
     if (command !== 'solve') throw new HydrapatchError('bad-arguments', `unknown command "${command}".`, `${usage}\n${modelsUsage}`);
     const args = parseSolveArgs(rest);
+    if (args === 'help') {
+      io.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (!existsSync(args.repo)) throw new HydrapatchError('not-a-repo', `the folder ${args.repo} does not exist.`, 'Point --repo at the folder of a git repository.');
     const issueText = await readIssue(args.issue, io.stdin);
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
     const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
@@ -70,6 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           contextBudgetTokens: args.contextTokens,
           locationBranches: args.branches,
           keepWorktrees: args.keep,
+          allowTestEdits: args.allowTestEdits,
           ...(args.instanceId === undefined ? {} : { instanceId: args.instanceId }),
         },
         view,
@@ -82,10 +90,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(formatReport(result));
     for (const c of result.candidates) if (c.worktree) io.stdout.write(`kept: sample ${c.index} in ${c.worktree}\n`);
     if (args.json !== undefined) await writeFile(args.json, jsonReport(result));
+    if (result.cancelled) return 130;
     return result.prediction ? 0 : 1;
   } catch (err) {
-    const error = HydrapatchError.from(err);
-    io.stderr.write(`hydrapatch: ${formatError(error)}\n`);
-    return error.code === 'disk-full' ? 3 : 2;
+    const e = HydrapatchError.from(err);
+    io.stderr.write(`hydrapatch: ${e.code === 'cancelled' ? 'cancelled: ' : ''}${formatError(e)}\n`);
+    if (e.code === 'cancelled') return 130;
+    return e.code === 'test-setup' || e.code === 'baseline-failed' || e.code === 'disk-full' ? 3 : 2;
   }
 }

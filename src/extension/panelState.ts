@@ -33,6 +33,15 @@ function cells(c: CandidateResult | undefined, names: string[], flaky: Set<strin
   return out;
 }
 
+function testNotes(run: RunState): string[] {
+  const b = run.baseline;
+  if (!b || run.testsSkippedReason) return [];
+  const notes: string[] = [];
+  if (b.failing.length === 0) notes.push('The tests PASS on the unmodified tree: no candidate can be verified. Add a test that reproduces the issue.');
+  if (b.run.format === 'exit-code') notes.push('Judged by exit code only: no per-test result could be read from the test output.');
+  return notes;
+}
+
 export function panelState(run: RunState): PanelState {
   const tests = testNames(run);
   const flaky = new Set(run.baseline?.flaky ?? []);
@@ -53,6 +62,7 @@ export function panelState(run: RunState): PanelState {
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),
       discarded: g.members.every((m) => run.discarded.has(m)),
+      ...(rep?.editsTests ? { editsTests: rep.editsTests } : {}),
     };
   });
   return {
@@ -64,6 +74,7 @@ export function panelState(run: RunState): PanelState {
     // Coverage counts verified candidates, which needs tests.
     coverage: run.testsSkippedReason ? null : run.coverage,
     testsSkippedReason: run.testsSkippedReason,
+    testNotes: testNotes(run),
     error: run.error,
   };
 }

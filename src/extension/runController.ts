@@ -123,6 +123,7 @@ export class RunController {
             issueText: req.issueText,
             n: req.n,
             testCommand: trusted && settings.testCommand ? settings.testCommand : undefined,
+            allowTestEdits: settings.allowTestEdits,
             runTests: trusted,
             source,
             sampleParams: { ...defaultSampleParams, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens },

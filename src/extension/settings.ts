@@ -22,6 +22,7 @@ export interface Settings {
   stopAfterVerified: number;
   kvBudgetMiB: number;
   sandbox: SandboxMode;
+  allowTestEdits: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -45,5 +46,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     stopAfterVerified: c.get<number>('stopAfterVerified', 0),
     kvBudgetMiB: c.get<number>('kvBudget', 1024),
     sandbox: sandbox === 'required' || sandbox === 'off' ? sandbox : 'auto',
+    allowTestEdits: c.get<boolean>('allowTestEdits', false),
   };
 }

@@ -22,6 +22,8 @@ export interface PanelGroup {
   sandbox: string;
   applied: boolean;
   discarded: boolean;
+  /** Test files the representative changed (those edits were not applied unless test edits are allowed). */
+  editsTests?: string[];
 }
 
 export interface PanelCoverage {
@@ -44,6 +46,8 @@ export interface PanelState {
   coverage: PanelCoverage | null;
   /** Why tests did not run, e.g. the workspace is untrusted. */
   testsSkippedReason?: string;
+  /** What limits the verdicts: the baseline passes, or no per-test result could be read (judged by exit code only). */
+  testNotes?: string[];
   error?: ErrorData;
 }
 

@@ -5,7 +5,8 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 import { applyEditsToTexts, failedResult } from './applyEdits';
-import type { ApplyResult, FileEdit } from './editTypes';
+import type { ApplyResult, FileChange, FileEdit } from './editTypes';
+import { formatDiff } from './formatDiff';
 import { parseEdits, type ParseOptions } from './parseEdits';
 import { resolveInside } from './safePath';
 
@@ -23,8 +24,11 @@ export async function applySampleToDirectory(dir: string, sample: string, option
   return applyEditsToDirectory(dir, edits);
 }
 
-/** Apply already-parsed edits to `dir`, all or nothing. */
-export async function applyEditsToDirectory(dir: string, edits: FileEdit[]): Promise<ApplyResult> {
+/**
+ * Apply already-parsed edits to `dir`, all or nothing. `keep` may rewrite the computed changes before
+ * anything is written (the pipeline drops edits to the user's tests there); the diff is of what is written.
+ */
+export async function applyEditsToDirectory(dir: string, edits: FileEdit[], keep?: (changes: FileChange[]) => FileChange[]): Promise<ApplyResult> {
   const read = async (path: string): Promise<string | null> => {
     const abs = await resolveInside(dir, path);
     const st = await stat(abs).catch(() => undefined);
@@ -33,8 +37,12 @@ export async function applyEditsToDirectory(dir: string, edits: FileEdit[]): Pro
     if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
     return readFile(abs, 'utf8');
   };
-  const result = await applyEditsToTexts(edits, read);
+  let result = await applyEditsToTexts(edits, read);
   if (result.status === 'failed') return result;
+  if (keep) {
+    const changes = keep(result.changes);
+    result = { ...result, changes, diff: formatDiff(changes) };
+  }
   try {
     for (const c of result.changes) {
       const abs = await resolveInside(dir, c.path);

@@ -5,6 +5,7 @@ import { HydrapatchError } from '../../protocol/errors';
 import { applyEditsToDirectory } from '../edits/applyToDirectory';
 import type { ApplyResult as EditApplyResult, FileEdit } from '../edits/editTypes';
 import { parseEdits } from '../edits/parseEdits';
+import { separateTestEdits, type TestFileGuard } from '../testing/testFiles';
 import type { ApplyResult, ApplyStatus } from './types';
 
 const refusals = new Set(['too-large', 'binary', 'unsafe-path']);
@@ -33,7 +34,24 @@ export function toApplyResult(r: EditApplyResult): ApplyResult {
   return r.reason === undefined ? { status, files } : { status, reason: r.reason, files };
 }
 
-export async function applyInWorktree(dir: string, edits: FileEdit[]): Promise<{ apply: ApplyResult; diff: string }> {
-  const result = await applyEditsToDirectory(dir, edits);
-  return { apply: toApplyResult(result), diff: result.diff };
+export interface AppliedCandidate {
+  apply: ApplyResult;
+  /** What was written: the candidate's diff, less its test edits unless those are allowed. */
+  diff: string;
+  /** Test files the candidate changed (whether or not the change was kept). */
+  testFiles: string[];
+}
+
+/**
+ * Applies the edits to the worktree. With a guard, edits to the user's tests are found and, unless
+ * `allowTestEdits`, never written: the candidate is judged by the user's tests on its other changes.
+ */
+export async function applyInWorktree(dir: string, edits: FileEdit[], guard?: TestFileGuard, allowTestEdits = false): Promise<AppliedCandidate> {
+  let testFiles: string[] = [];
+  const result = await applyEditsToDirectory(dir, edits, guard && ((changes) => {
+    const split = separateTestEdits(changes, guard);
+    testFiles = split.testFiles;
+    return allowTestEdits ? changes : split.kept;
+  }));
+  return { apply: toApplyResult(result), diff: result.diff, testFiles };
 }

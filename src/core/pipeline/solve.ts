@@ -3,6 +3,8 @@
 // arrives, several at once. Aborting the signal (or reaching stopAfterVerified) stops drawing, kills
 // the test runs in flight, and every worktree is removed before solve returns.
 import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import type { SampleResult } from '../../protocol/sampling';
 import { HydrapatchError, type ErrorData } from '../../protocol/errors';
 import { createEarlyStop } from '../coverage/earlyStop';
@@ -13,17 +15,19 @@ import { runBaseline } from '../testing/baseline';
 import { detectTestCommand } from '../testing/detectTestCommand';
 import { judge } from '../testing/judge';
 import { killRecordedRuns } from '../testing/killTree';
+import { checkTestSetup } from '../testing/setupProblem';
+import { testFileGuard, type TestFileGuard } from '../testing/testFiles';
 import { runTests } from '../testing/runTests';
-import { resolveLinkPaths } from '../worktree/linkPaths';
+import { linkInto, resolveLinkPaths } from '../worktree/linkPaths';
 import { WorktreePool } from '../worktree/pool';
 import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
 import { snapshot } from '../worktree/snapshot';
 import { keepWorktree } from '../worktree/keep';
 import { buildSolvePrompt } from './buildPrompt';
 import { createLimiter } from './limiter';
-import { applyInWorktree, parseSample } from './candidateApply';
+import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
-import type { Baseline, CandidateResult, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
+import type { Baseline, CandidateResult, PhaseTimings, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
 
 /** The baseline of a solve that runs no tests (an untrusted folder): nothing known to fail. */
 function untestedBaseline(command: string): Baseline {
@@ -36,7 +40,12 @@ function untestedBaseline(command: string): Baseline {
 
 export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal): Promise<SolveResult> {
   validateSolveOptions(options);
+  if (!existsSync(options.repoDir)) {
+    throw new HydrapatchError('not-a-repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
+  }
   const started = performance.now();
+  const timings: PhaseTimings = { contextMs: 0, baselineMs: 0, samplingMs: 0, verifyingMs: 0, rankingMs: 0 };
+  const since = (t: number) => Math.round(performance.now() - t);
   // Cleared when the user declines to run tests without a sandbox: the solve goes on untested.
   let runTestsToo = options.runTests !== false;
   let testsNotRun: ErrorData | undefined;
@@ -69,16 +78,24 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) stop.abort();
   try {
-    const testCommand = options.testCommand ?? (runTestsToo ? await detectTestCommand(snap.root) : '');
+    const detected = options.testCommand === undefined && runTestsToo ? await detectTestCommand(snap.root) : undefined;
+    const testCommand = options.testCommand ?? detected?.command ?? '';
+    const detectedReason = detected?.reason ?? '';
+    const guard = await testFileGuard(snap.root, testCommand);
+    // Each worktree's runner reports go to a folder beside it, outside the tree the candidate changed.
+    const reportDirFor = (cwd: string) => join(runDir, 'reports', basename(cwd));
     const allow = options.allowUnsandboxed;
     const launcher = sandboxLauncher({
       policy: { mode: options.sandbox, ...(allow ? { consent: () => allow() } : {}) },
       // Dependencies linked into the worktree stay readable; the other worktrees and the user's checkout are hidden.
-      readOnly: linkPaths.map((p) => join(snap.root, p)),
+      readOnly: await Promise.all(linkPaths.map((p) => realpath(join(snap.root, p)).catch(() => join(snap.root, p)))),
       hidden: [snap.root, runDir],
       parallelRuns: options.parallelTests,
+      writableFor: (cwd) => [cwd, reportDirFor(cwd)],
     });
-    const limits = { timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir };
+    const limits = (cwd: string) => ({
+      command: testCommand, cwd, reportDir: reportDirFor(cwd), timeoutMs: options.testTimeoutMs, outputCapBytes: options.outputCapBytes, launcher, recordDir: runDir, signal: stop.signal,
+    });
 
     const progress: SolveProgress = { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0, finished: 0 };
     const emitProgress = () => events.onProgress?.({ ...progress });
@@ -87,28 +104,41 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // still runs and judged once it is known.
     const testSlot = createLimiter(options.parallelTests);
     let baselineDone: Promise<Baseline>;
+    // Resolves once the first baseline run shows the tests can run: no sample is drawn before.
+    let setupChecked = () => {};
+    const setupOk = new Promise<void>((resolve) => (setupChecked = resolve));
     if (runTestsToo) {
-      events.onPhase?.('baseline', testCommand);
+      events.onPhase?.('baseline', detected ? `${testCommand} (detected: ${detected.reason})` : testCommand);
+      const baselineStarted = performance.now();
       baselineDone = (async () => {
         const wt = await pool.acquire();
         try {
           // One slot for all baseline runs, so that no candidate run slips in between them.
           let b: Baseline;
           try {
-            b = await testSlot(() => runBaseline({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal }), true);
+            b = await testSlot(() => runBaseline(limits(wt.path), 1, (first) => {
+              if (first.cancelled) throw new HydrapatchError('cancelled', 'the run was cancelled before the baseline finished; nothing was judged.');
+              if (first.timedOut || first.outputCapped) {
+                throw new HydrapatchError(
+                  'baseline-failed',
+                  `the tests did not finish on the unmodified tree (${first.timedOut ? `time limit of ${options.testTimeoutMs} ms` : `output over ${options.outputCapBytes} bytes`}). Nothing was sampled.`,
+                  'Raise --timeout, or pass a narrower --test command that runs only the relevant tests.',
+                );
+              }
+              checkTestSetup(first, snap.root);
+              setupChecked();
+            }), true);
           } catch (err) {
-            if (declined(err)) return untestedBaseline(testCommand);
+            if (declined(err)) {
+              setupChecked();
+              return untestedBaseline(testCommand);
+            }
             throw err;
           }
-          if (b.run.timedOut || b.run.outputCapped) {
-            throw new HydrapatchError(
-              'baseline-failed',
-              `the tests did not finish on the unmodified tree (${b.run.timedOut ? `time limit of ${options.testTimeoutMs} ms` : `output over ${options.outputCapBytes} bytes`}).`,
-              'Raise --timeout, or pass a narrower --test command that runs only the relevant tests.',
-            );
-          }
+          if (b.run.cancelled) throw new HydrapatchError('cancelled', 'the run was cancelled before the baseline finished; nothing was judged.');
+          timings.baselineMs = since(baselineStarted);
           if (b.failing.length === 0) {
-            events.onWarning?.({ code: 'baseline-passes', message: 'the tests pass on the unmodified tree, so no candidate can fix a failing test.', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
+            events.onWarning?.({ code: 'baseline-passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
           }
           events.onBaseline?.(b);
           return b;
@@ -118,6 +148,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       })();
     } else {
       baselineDone = Promise.resolve(untestedBaseline(testCommand));
+      setupChecked();
     }
     // A failed baseline stops the solve; the rejection is read after drawing stops. It is in flight
     // like the candidates, so that nothing removes its worktree while it still runs.
@@ -147,20 +178,24 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const parsed = parseSample(sample.text);
       if (parsed.rejected) return record({ ...base, apply: parsed.rejected, diff: '', verdict: 'not-applied' });
       const wt = await pool.acquire();
-      let applied: Awaited<ReturnType<typeof applyInWorktree>> | undefined;
+      let applied: AppliedCandidate | undefined;
       let sameRun: Promise<TestRunResult | undefined> | undefined;
       let result: TestRunResult | undefined;
       try {
         if (stop.signal.aborted) return;
-        applied = await applyInWorktree(wt.path, parsed.edits);
+        applied = await applyInWorktree(wt.path, parsed.edits, guard, options.allowTestEdits === true);
         if (applied.apply.status !== 'clean' && applied.apply.status !== 'fuzzy') {
           return record({ ...base, apply: applied.apply, diff: '', verdict: 'not-applied' });
         }
-        if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
+        // Only the user's tests changed: nothing of the candidate is left to judge.
+        if (applied.diff === '') {
+          return record({ ...base, ...candidateFields(applied), apply: { ...applied.apply, reason: `edits only tests (${applied.testFiles.join(', ')}); test edits are not applied` }, verdict: 'no-fix' });
+        }
+        if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
           // A declined consent makes the run (and every run waiting on it) undefined: the candidate goes untested.
-          const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal })).catch((err: unknown) => {
+          const run = testSlot(() => runTests(limits(wt.path))).catch((err: unknown) => {
             if (declined(err)) return undefined;
             throw err;
           });
@@ -173,14 +208,18 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       // The same patch as one tested already: that run is the answer, awaited without holding a worktree.
       result ??= await sameRun;
       const baseline = await baselineDone;
-      if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
+      if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
       if (!result || wasCancelled(result)) return;
-      record({ ...base, ...applied, test: result, ...judge(result, baseline) });
+      record({ ...base, ...candidateFields(applied), test: result, ...judge(result, baseline) });
     };
 
-    // The context is gathered while the baseline runs.
+    // The context is gathered while the baseline runs; sampling starts once the tests are known to run.
     const tree = await buildSolvePrompt(options);
+    await Promise.race([setupOk, baselineDone]);
+    timings.contextMs = since(started);
+    if (stop.signal.aborted && signal.aborted) throw new HydrapatchError('cancelled', 'the run was cancelled before sampling; nothing was judged.');
     events.onPhase?.('sampling', options.source.description);
+    const samplingStarted = performance.now();
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;
       progress.sampled++;
@@ -199,18 +238,23 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       samplingFailed = HydrapatchError.from(err).toData();
       events.onWarning?.(samplingFailed);
     }
+    timings.samplingMs = since(samplingStarted);
     events.onPhase?.('verifying');
+    const verifyingStarted = performance.now();
     const settled = await Promise.allSettled(inFlight);
     const baseline = await baselineDone;
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    timings.verifyingMs = since(verifyingStarted);
 
     events.onPhase?.('ranking');
+    const rankingStarted = performance.now();
     candidates.sort((a, b) => a.index - b.index);
     const ranking = rankCandidates(candidates);
     const ranked = ranking.candidates;
-    const kept = await keepBest(options, snap.root, snap.commit, ranking.groups, texts);
+    const kept = await keepBest(options, snap.root, snap.commit, ranking.groups, texts, guard, linkPaths);
     for (const c of ranked) if (kept.has(c.index)) c.worktree = kept.get(c.index);
     const best = ranking.groups[0];
+    timings.rankingMs = since(rankingStarted);
     const result: SolveResult = {
       candidates: ranked,
       groups: ranking.groups,
@@ -220,7 +264,11 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         ? { instance_id: options.instanceId ?? basename(snap.root), model_name_or_path: options.source.description, model_patch: best.diff }
         : null,
       testCommand,
+      ...(options.testCommand === undefined && runTestsToo ? { testCommandReason: detectedReason } : {}),
+      judgedByExitCodeOnly: runTestsToo && !testsNotRun && baseline.run.format === 'exit-code',
       ...(testsNotRun ? { testsNotRun } : {}),
+      cancelled: signal.aborted,
+      timings,
       sandbox: baseline.run.sandbox,
       source: options.source.description,
       stoppedEarly: stop.signal.aborted || candidates.length < options.n,
@@ -237,6 +285,11 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   }
 }
 
+/** The candidate's part of an applied result: the diff judged and the test files it touched. */
+function candidateFields(a: AppliedCandidate): Pick<CandidateResult, 'apply' | 'diff'> & Partial<Pick<CandidateResult, 'editsTests'>> {
+  return { apply: a.apply, diff: a.diff, ...(a.testFiles.length > 0 ? { editsTests: a.testFiles } : {}) };
+}
+
 /** Worktrees of the best K groups' representatives, applied afresh, kept for the user to look at. */
 async function keepBest(
   options: SolveOptions,
@@ -244,13 +297,17 @@ async function keepBest(
   commit: string,
   groups: { representative: number }[],
   texts: Map<number, string>,
+  guard: TestFileGuard,
+  linkPaths: string[],
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const g of groups.slice(0, options.keepWorktrees ?? 0)) {
     const text = texts.get(g.representative);
     if (text === undefined) continue;
     out.set(g.representative, await keepWorktree(root, commit, `sample-${g.representative}`, async (dir) => {
-      await applyInWorktree(dir, parseSample(text).edits);
+      await applyInWorktree(dir, parseSample(text).edits, guard, options.allowTestEdits === true);
+      // A kept worktree is runnable: the same dependencies as the runs had.
+      await linkInto(root, dir, linkPaths);
     }));
   }
   return out;

@@ -44,6 +44,11 @@ export interface SolveOptions {
   linkPaths?: string[];
   /** Identifies the run in the SWE-bench-style prediction (instance_id); default: the repo folder name. */
   instanceId?: string;
+  /**
+   * Let candidates change the user's tests. Default false: edits to test files (and to the test
+   * settings in package.json, pyproject.toml, setup.cfg, tox.ini) are not applied, only reported.
+   */
+  allowTestEdits?: boolean;
 }
 
 export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
@@ -66,7 +71,8 @@ export interface TestCaseResult {
   status: TestStatus;
 }
 
-export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'exit-code';
+/** Where per-test results were read: a report the runner wrote (junit, jest-json, mocha-events, go-json) or its text output; 'exit-code' when neither named a test. */
+export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'ava' | 'jest-json' | 'mocha-events' | 'go-json' | 'exit-code';
 
 export interface TestRunResult {
   command: string;
@@ -123,6 +129,8 @@ export interface CandidateResult {
   rank: number | null;
   /** Path of the kept worktree (keepWorktrees). */
   worktree?: string;
+  /** Test files the candidate changed; unless allowTestEdits those changes were dropped and the rest judged. */
+  editsTests?: string[];
 }
 
 export interface CandidateGroup {
@@ -191,7 +199,23 @@ export interface SolveResult {
   stoppedEarly: boolean;
   /** Why sampling stopped before all samples were drawn (the backend failed); the drawn ones are in `candidates`. */
   samplingFailed?: ErrorData;
+  /** True when the caller cancelled: the result holds only the candidates judged before. */
+  cancelled: boolean;
+  /** Why the test command was chosen, when it was detected (not given). */
+  testCommandReason?: string;
+  /** No per-test result could be read from the runs: verdicts come from the exit code alone. */
+  judgedByExitCodeOnly: boolean;
+  timings: PhaseTimings;
   durationMs: number;
+}
+
+/** Wall time of each phase; the baseline overlaps the context phase, and verifying overlaps sampling (this is the part after it). */
+export interface PhaseTimings {
+  contextMs: number;
+  baselineMs: number;
+  samplingMs: number;
+  verifyingMs: number;
+  rankingMs: number;
 }
 
 export interface SolveEvents {

@@ -1,5 +1,6 @@
-// A candidate's run against the baseline: which failing tests it fixes, which passing ones it breaks
-// (a test that disappeared counts as broken: deleting a test is not a fix), and the verdict.
+// A candidate's run against the baseline: which failing tests it fixes, which passing ones it breaks,
+// and the verdict. Broken: a test that fails now and did not before (named even when the baseline
+// never reached it, as after pytest -x or mocha --bail), else a baseline-passing test that is gone.
 import type { Baseline, TestRunResult, Verdict } from '../pipeline/types';
 import { failingNames, wholeRun } from './baseline';
 
@@ -9,20 +10,27 @@ export interface Judgement {
   verdict: Verdict;
 }
 
+function brokenTests(run: TestRunResult, baseline: Baseline): string[] {
+  const flaky = new Set(baseline.flaky);
+  const failedBefore = new Set(baseline.failing);
+  const basePassing = baseline.run.tests.filter((t) => t.status === 'pass' && !flaky.has(t.name)).map((t) => t.name);
+  if (run.tests.length === 0) return run.ok ? [] : basePassing;
+  const newlyFailing = run.tests.filter((t) => t.status === 'fail' && !failedBefore.has(t.name) && !flaky.has(t.name)).map((t) => t.name);
+  if (newlyFailing.length > 0) return newlyFailing;
+  const seen = new Set(run.tests.map((t) => t.name));
+  return basePassing.filter((name) => !seen.has(name));
+}
+
 export function judge(run: TestRunResult, baseline: Baseline): Judgement {
   if (run.timedOut || run.outputCapped) return { fixed: [], broken: [], verdict: 'error' };
   const flaky = new Set(baseline.flaky);
-  const nowFailing = new Set(failingNames(run));
   const status = new Map(run.tests.map((t) => [t.name, t.status]));
   const parsed = run.tests.length > 0;
-
-  const fixed = baseline.failing.filter((name) => (name === wholeRun ? run.ok : status.get(name) === 'pass'));
-  const broken = baseline.run.tests
-    .filter((t) => t.status === 'pass' && !flaky.has(t.name))
-    .filter((t) => (parsed ? status.get(t.name) !== 'pass' && status.get(t.name) !== 'skip' : !run.ok))
-    .map((t) => t.name);
-  // A run that fails only in flaky tests (or in tests the baseline could not run either) still counts as passing.
-  const onlyKnownFailures = parsed && run.exitCode !== null && [...nowFailing].every((n) => flaky.has(n));
+  // A passing run that names no test (pytest -q, an unread format) passed every test it ran.
+  const fixed = baseline.failing.filter((name) => (name === wholeRun || !parsed ? run.ok : status.get(name) === 'pass'));
+  const broken = brokenTests(run, baseline);
+  // A run that fails only in flaky tests still counts as passing.
+  const onlyKnownFailures = parsed && run.exitCode !== null && failingNames(run).every((n) => flaky.has(n));
   const passes = run.ok || onlyKnownFailures;
 
   let verdict: Verdict;

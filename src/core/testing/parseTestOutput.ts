@@ -2,6 +2,7 @@
 // the one that recognises the most tests wins. Paths of the worktree are replaced by '.' first, so
 // names (node prints file paths) are the same in every worktree and in the baseline.
 import type { TestCaseResult, TestFormat } from '../pipeline/types';
+import { parseAva } from './parse/ava';
 import { parseCargo } from './parse/cargo';
 import { parseGoTest } from './parse/goTest';
 import { parseJunit } from './parse/junit';
@@ -18,6 +19,7 @@ const parsers: [TestFormat, (output: string) => TestCaseResult[]][] = [
   ['unittest', parseUnittest],
   ['go', parseGoTest],
   ['cargo', parseCargo],
+  ['ava', parseAva],
 ];
 
 export interface ParsedTests {

@@ -1,10 +1,26 @@
 // Dependencies are linked into each worktree rather than reinstalled: node_modules, common Python
 // virtual environments, and whatever the repository lists in a `.worktreeinclude` file (one path per
-// line, '#' comments), as long as the path exists in the user's tree and is not tracked.
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+// line, '#' comments), as long as the path exists in the user's tree. An environment folder is linked
+// as a whole whatever git thinks of single files in it (a .venv whose pyvenv.cfg is committed or not
+// ignored): the few files a checkout put there are replaced by the link to the real environment.
+import { lstat, mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 
-export const defaultLinkPaths = ['node_modules', '.venv', 'venv'];
+/** Environment folders linked by default. (Rust's target/ is not: builds write to it, and links are read-only in the sandbox.) */
+export const defaultLinkPaths = ['node_modules', '.venv', 'venv', '.tox'];
+
+/** Links each path of the user's tree into `dir`: a folder checked out there is replaced by the link, a file or link is kept. */
+export async function linkInto(repoRoot: string, dir: string, paths: string[]): Promise<void> {
+  for (const p of paths) {
+    const target = join(dir, p);
+    const st = await lstat(target).catch(() => null);
+    if (st && !st.isDirectory()) continue;
+    if (st) await rm(target, { recursive: true, force: true });
+    await mkdir(dirname(target), { recursive: true });
+    // To where the user's folder really is: it may itself be a link, and the user's tree is hidden from test runs.
+    await symlink(await realpath(join(repoRoot, p)).catch(() => join(repoRoot, p)), target);
+  }
+}
 
 function isPlainRelative(p: string): boolean {
   const n = normalize(p);

@@ -2,13 +2,14 @@
 // is reset to the snapshot, everything else in it removed (the dependency links too, which are then
 // made afresh), before the next candidate gets it. Adding and removing worktrees changes the
 // repository's worktree list, so those steps run one at a time.
-import { lstat, mkdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { HydrapatchError } from '../../protocol/errors';
 import { gitWithEnv } from './gitEnv';
 import { noSpaceError, ranOutOfSpace } from './noSpace';
 import { removeTree } from './removeTree';
+import { linkInto } from './linkPaths';
 
 export interface Worktree {
   id: number;
@@ -137,14 +138,7 @@ export class WorktreePool {
   }
 
   private async link(wt: Worktree): Promise<void> {
-    for (const p of this.options.linkPaths) {
-      const target = join(wt.path, p);
-      // A tracked path of that name wins; never replace files. (Nothing a candidate left is here: the
-      // reset removed it.)
-      if (await lstat(target).then(() => true, () => false)) continue;
-      await mkdir(dirname(target), { recursive: true });
-      await symlink(join(this.options.repoRoot, p), target);
-    }
+    await linkInto(this.options.repoRoot, wt.path, this.options.linkPaths);
   }
 
   private async reset(wt: Worktree): Promise<void> {

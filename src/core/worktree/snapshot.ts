@@ -1,11 +1,13 @@
 // The tree every candidate starts from: HEAD plus the user's uncommitted work (tracked changes, staged
 // changes and untracked files that are not ignored). Built in a private copy of the index so the
 // user's working tree, index and stash are never touched; only new objects enter the object store.
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { gitWithEnv } from './gitEnv';
+import { defaultLinkPaths } from './linkPaths';
 import { HydrapatchError } from '../../protocol/errors';
 import { isNoSpace, noSpaceError } from './noSpace';
 
@@ -42,7 +44,16 @@ export async function snapshot(dir: string): Promise<Snapshot> {
     await copyFile(join(gitDir, 'index'), index).catch(() => undefined);
     const priv = gitWithEnv(root, { GIT_INDEX_FILE: index });
     if (head === null) await priv.raw(['read-tree', '--empty']);
-    await priv.raw(['add', '--all', '--', '.']);
+    // Environment folders are linked into worktrees, never copied: untracked files in them stay out.
+    // (git refuses an exclude that names an ignored path, and ignored ones are left out anyway.)
+    const unignoredEnvs: string[] = [];
+    for (const p of defaultLinkPaths) {
+      if (!existsSync(join(root, p))) continue;
+      // check-ignore prints the path when it is ignored (its exit code does not reach us through simple-git).
+      const ignored = (await git.raw(['check-ignore', p]).catch(() => '')).trim() !== '';
+      if (!ignored) unignoredEnvs.push(`:(exclude,top)${p}`);
+    }
+    await priv.raw(['add', '--all', '--', '.', ...unignoredEnvs]);
     const tree = (await priv.raw(['write-tree'])).trim();
     const headTree = head === null ? null : (await git.revparse([`${head}^{tree}`])).trim();
     const identity = { GIT_AUTHOR_NAME: 'hydrapatch', GIT_AUTHOR_EMAIL: 'hydrapatch@localhost', GIT_COMMITTER_NAME: 'hydrapatch', GIT_COMMITTER_EMAIL: 'hydrapatch@localhost' };

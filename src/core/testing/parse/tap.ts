@@ -30,6 +30,8 @@ export function parseTap(output: string): TestCaseResult[] {
       directive = hash[1].toUpperCase();
       name = name.slice(0, hash.index).trim();
     }
+    // Timings some producers append (vitest's tap-flat, node-tap: "# time=1.27ms") change between runs.
+    name = name.replace(/\s+# time=[\d.]+m?s\s*$/i, '');
     if (depth > 0) hasChildren[depth - 1] = true;
     if (hasChildren[depth]) {
       hasChildren[depth] = false;
