@@ -10,7 +10,8 @@ export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--
                         [--json OUT] [--keep K] [--stop-after K] [--parallel P] [--timeout S]
                         [--sandbox auto|required|off] [--yes-run-unsandboxed]
                         [--model-name NAME] [--temperature T] [--max-tokens M] [--seed S]
-                        [--context-tokens T] [--branches B] [--instance-id ID]`;
+                        [--context-tokens T] [--branches B] [--instance-id ID]
+                        [--repro-tests K] [--repro-quorum Q] [--tests-from-samples FILE]`;
 
 export type SampleOrigin = { kind: 'model'; path: string } | { kind: 'endpoint'; url: string; model: string } | { kind: 'samples'; path: string };
 
@@ -34,6 +35,11 @@ export interface SolveArgs {
   contextTokens: number;
   branches: number;
   instanceId?: string;
+  /** Reproduction-test samples to draw (default N/4 from a model or endpoint, none from --from-samples). */
+  reproTests?: number;
+  reproQuorum?: number;
+  /** Reproduction-test samples made elsewhere, JSON lines like --from-samples. */
+  testsFromSamples?: string;
 }
 
 function bad(message: string, hint = usage): HydrapatchError {
@@ -63,6 +69,7 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
         timeout: { type: 'string' }, sandbox: { type: 'string' }, 'yes-run-unsandboxed': { type: 'boolean' },
         temperature: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         'context-tokens': { type: 'string' }, branches: { type: 'string' }, 'instance-id': { type: 'string' },
+        'repro-tests': { type: 'string' }, 'repro-quorum': { type: 'string' }, 'tests-from-samples': { type: 'string' },
       },
     });
   } catch (err) {
@@ -102,5 +109,8 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
     contextTokens: number('context-tokens', v['context-tokens'], { int: true, min: 1 }) ?? 6000,
     branches: number('branches', v.branches, { int: true, min: 0 }) ?? 0,
     instanceId: v['instance-id'],
+    reproTests: number('repro-tests', v['repro-tests'], { int: true, min: 0 }),
+    reproQuorum: number('repro-quorum', v['repro-quorum'], { int: true, min: 1 }),
+    testsFromSamples: v['tests-from-samples'],
   };
 }

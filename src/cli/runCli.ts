@@ -6,6 +6,8 @@ import { HydrapatchError, formatError } from '../protocol/errors';
 import { defaultSampleParams } from '../protocol/sampling';
 import { solve } from '../core/pipeline/solve';
 import { parseSolveArgs, usage } from './args';
+import { FromSamplesSource } from '../core/sampling/fromSamples';
+import { withTestSamples } from '../core/sampling/withTestSamples';
 import { openSource } from './openSource';
 import { progressView } from './progressView';
 import { formatReport, jsonReport } from './report';
@@ -43,6 +45,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const issueText = await readIssue(args.issue, io.stdin);
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
     const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
+    // Reproduction tests: played back from a file, or drawn beside the patches (N/4 by default from a model).
+    const tests = args.testsFromSamples === undefined ? undefined : await FromSamplesSource.textsFromFile(args.testsFromSamples, '--tests-from-samples');
+    const reproN = tests ? tests.length : (args.reproTests ?? (opened.count === undefined ? Math.floor(n / 4) : 0));
+    const source = tests ? withTestSamples(opened.source, tests, args.testsFromSamples) : opened.source;
     const view = progressView(io.stderr);
     let result;
     try {
@@ -52,7 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           issueText,
           n,
           testCommand: args.test,
-          source: opened.source,
+          source,
           sampleParams: {
             ...defaultSampleParams,
             ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
@@ -69,6 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           locationBranches: args.branches,
           keepWorktrees: args.keep,
           ...(args.instanceId === undefined ? {} : { instanceId: args.instanceId }),
+          ...(reproN > 0 ? { reproTests: { n: reproN, ...(args.reproQuorum === undefined ? {} : { quorum: args.reproQuorum }) } } : {}),
         },
         view,
         io.signal,

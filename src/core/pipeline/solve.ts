@@ -20,6 +20,11 @@ import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
 import { snapshot } from '../worktree/snapshot';
 import { keepWorktree } from '../worktree/keep';
 import { buildSolvePrompt } from './buildPrompt';
+import { checkReproTest, runForRepro } from '../repro/keepReproTests';
+import { judgeWithRepro } from '../repro/judgeWithRepro';
+import { writeReproTest } from '../repro/placeReproTest';
+import { reproLeafLabel } from '../repro/reproPrompt';
+import type { ReproTest } from '../repro/types';
 import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
@@ -79,6 +84,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // Baseline and candidate runs share the parallelism limit; candidates are tested while the baseline
     // still runs and judged once it is known.
     const testSlot = createLimiter(options.parallelTests);
+    const wantRepro = runTestsToo && (options.reproTests?.n ?? 0) > 0;
     let baselineDone: Promise<Baseline>;
     if (runTestsToo) {
       events.onPhase?.('baseline', testCommand);
@@ -100,7 +106,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
               'Raise --timeout, or pass a narrower --test command that runs only the relevant tests.',
             );
           }
-          if (b.failing.length === 0) {
+          if (b.failing.length === 0 && !wantRepro) {
             events.onWarning?.({ code: 'baseline-passes', message: 'the tests pass on the unmodified tree, so no candidate can fix a failing test.', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
           }
           events.onBaseline?.(b);
@@ -116,6 +122,31 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // like the candidates, so that nothing removes its worktree while it still runs.
     baselineDone.catch(() => stop.abort());
     inFlight.push(baselineDone.then(() => undefined));
+
+    // Reproduction tests (src/core/repro) are checked on unmodified worktrees as they arrive; with them,
+    // candidates are tested once every test sample is known, so that all run the same kept tests.
+    const reproChecks: Promise<ReproTest | undefined>[] = [];
+    let drawEnded = () => {};
+    const drawn = new Promise<void>((resolve) => (drawEnded = resolve));
+    const reproDone = wantRepro
+      ? drawn.then(async () => (await Promise.all(reproChecks)).filter((t): t is ReproTest => t !== undefined))
+      : Promise.resolve([]);
+    inFlight.push(reproDone.then(() => undefined));
+    const checkRepro = async (sample: SampleResult): Promise<ReproTest | undefined> => {
+      const baseline = await baselineDone;
+      if (!runTestsToo || stop.signal.aborted) return undefined;
+      const wt = await pool.acquire();
+      try {
+        const run = () => runForRepro({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal });
+        const checked = await testSlot(() => checkReproTest({ index: sample.index, text: sample.text, dir: wt.path, baseline, runTests: run }));
+        return stop.signal.aborted ? undefined : checked;
+      } catch (err) {
+        if (declined(err)) return undefined;
+        throw err;
+      } finally {
+        await pool.release(wt);
+      }
+    };
 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
@@ -139,6 +170,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const base = { index: sample.index, ...(sample.label === undefined ? {} : { label: sample.label }), fixed: [], broken: [], group: null, rank: null };
       const parsed = parseSample(sample.text);
       if (parsed.rejected) return record({ ...base, apply: parsed.rejected, diff: '', verdict: 'not-applied' });
+      const kept = (await reproDone).filter((t) => t.kept);
       const wt = await pool.acquire();
       let applied: Awaited<ReturnType<typeof applyInWorktree>> | undefined;
       let sameRun: Promise<TestRunResult | undefined> | undefined;
@@ -152,6 +184,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
+          // Hydrapatch's own tests go in after the candidate's edits, under names no candidate file has.
+          for (const t of kept) await writeReproTest(wt.path, t);
           // A declined consent makes the run (and every run waiting on it) undefined: the candidate goes untested.
           const run = testSlot(() => runTests({ command: testCommand, cwd: wt.path, ...limits, signal: stop.signal })).catch((err: unknown) => {
             if (declined(err)) return undefined;
@@ -168,7 +202,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const baseline = await baselineDone;
       if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
       if (!result || wasCancelled(result)) return;
-      record({ ...base, ...applied, test: result, ...judge(result, baseline) });
+      record({ ...base, ...applied, test: result, ...(wantRepro ? judgeWithRepro(result, baseline, kept, options.reproTests?.quorum) : judge(result, baseline)) });
     };
 
     // The context is gathered while the baseline runs.
@@ -176,13 +210,21 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     events.onPhase?.('sampling', options.source.description);
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;
+      if (sample.label === reproLeafLabel) {
+        if (wantRepro) reproChecks.push(checkRepro(sample));
+        return;
+      }
       progress.sampled++;
       texts.set(sample.index, sample.text);
       events.onSample?.(sample);
       emitProgress();
       inFlight.push(processSample(sample));
     };
-    await options.source.draw(tree, options.sampleParams, { onSample }, stop.signal);
+    try {
+      await options.source.draw(tree, options.sampleParams, { onSample }, stop.signal);
+    } finally {
+      drawEnded();
+    }
     events.onPhase?.('verifying');
     const settled = await Promise.allSettled(inFlight);
     const baseline = await baselineDone;
@@ -195,15 +237,18 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const kept = await keepBest(options, snap.root, snap.commit, ranking.groups, texts);
     for (const c of ranked) if (kept.has(c.index)) c.worktree = kept.get(c.index);
     const best = ranking.groups[0];
+    const reproTests = await reproDone;
+    const keptRepro = reproTests.some((t) => t.kept);
     const result: SolveResult = {
       candidates: ranked,
       groups: ranking.groups,
       baseline,
-      coverage: summarizeCoverage(candidates.length, early.verified),
+      coverage: summarizeCoverage(candidates.length, early.verified, keptRepro ? (baseline.failing.length > 0 ? 'both' : 'reproduction-tests') : undefined),
       prediction: best && best.verdict === 'verified'
         ? { instance_id: options.instanceId ?? basename(snap.root), model_name_or_path: options.source.description, model_patch: best.diff }
         : null,
       testCommand,
+      ...(wantRepro ? { reproTests } : {}),
       ...(testsNotRun ? { testsNotRun } : {}),
       sandbox: baseline.run.sandbox,
       source: options.source.description,

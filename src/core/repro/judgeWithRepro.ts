@@ -1,0 +1,41 @@
+// A candidate's run judged with the kept reproduction tests. The project's own tests are judged as
+// before (testing/judge.ts) on the run without the reproduction cases; a reproduction test passes when
+// every case of it that failed on the unmodified tree now passes. Verified needs no broken test, every
+// failing test fixed, and at least `quorum` reproduction tests passing (default: all of them).
+import type { Baseline, TestRunResult } from '../pipeline/types';
+import { judge, type Judgement } from '../testing/judge';
+import type { Evidence, ReproOutcome, ReproTest } from './types';
+
+export interface ReproJudgement extends Judgement {
+  repro: ReproOutcome;
+  evidence?: Evidence;
+}
+
+export function judgeWithRepro(run: TestRunResult, baseline: Baseline, kept: ReproTest[], quorum?: number): ReproJudgement {
+  const reproCases = new Set(kept.flatMap((t) => t.failing));
+  const status = new Map(run.tests.map((t) => [t.name, t.status]));
+  const passed = kept.filter((t) => t.failing.every((name) => status.get(name) === 'pass')).map((t) => t.index);
+  const repro = { passed, failed: kept.filter((t) => !passed.includes(t.index)).map((t) => t.index) };
+  const tests = run.tests.filter((t) => !reproCases.has(t.name));
+  // The run fails while a reproduction test fails; the project's own tests are judged on their own cases.
+  const ownOk = run.ok || (tests.length > 0 && run.exitCode !== null && !run.timedOut && !run.outputCapped && tests.every((t) => t.status !== 'fail'));
+  const own = judge({ ...run, tests, ok: ownOk }, baseline);
+  if (kept.length === 0 || own.verdict === 'breaks' || own.verdict === 'error') return { ...own, repro, ...evidenceOf(own.fixed.length, 0) };
+  const needed = Math.min(quorum ?? kept.length, kept.length);
+  const reproOk = passed.length >= needed;
+  let verdict = own.verdict;
+  if (baseline.failing.length > 0) {
+    if (own.verdict === 'verified' && !reproOk) verdict = 'partial';
+    else if (own.verdict === 'no-fix' && passed.length > 0) verdict = 'partial';
+  } else {
+    verdict = reproOk ? 'verified' : passed.length > 0 ? 'partial' : 'no-fix';
+  }
+  return { ...own, verdict, repro, ...evidenceOf(own.fixed.length, passed.length) };
+}
+
+function evidenceOf(fixed: number, reproPassed: number): { evidence?: Evidence } {
+  if (fixed > 0 && reproPassed > 0) return { evidence: 'both' };
+  if (fixed > 0) return { evidence: 'failing-tests' };
+  if (reproPassed > 0) return { evidence: 'reproduction-tests' };
+  return {};
+}
