@@ -23,9 +23,13 @@ const assertionWords = /AssertionError|ERR_ASSERTION|^E\s+assert\b|\bexpect\(|\b
 const loadWords = /error during collection|ERROR collecting|Test suite failed to run|Failed to load|Cannot find module|ERR_MODULE_NOT_FOUND|SyntaxError|ModuleNotFoundError|ImportError|IndentationError/;
 const errorLine = /(?:^|\s)((?:[A-Z]\w*)?(?:Error|Exception)\b(?: \[\w+\])?:?.*)$/m;
 
+/** The error of a report in one line: TAP's name and error fields, pytest's first "E" line, or the first "…Error: …" line. */
 function firstErrorLine(text: string): string {
+  const tapError = /^\s*error: (?:\|-?\s*\n\s*)?'?(.+?)'?\s*$/m.exec(text)?.[1];
+  const tapName = /^\s*name: '?(\w+)'?\s*$/m.exec(text)?.[1];
   const eLine = /^E\s+(\S.*)$/m.exec(text);
-  const line = eLine?.[1] ?? errorLine.exec(text)?.[1] ?? '';
+  const tap = tapError && tapError !== 'test failed' ? `${tapName ?? 'Error'}: ${tapError}` : undefined;
+  const line = tap ?? eLine?.[1] ?? errorLine.exec(text)?.[1] ?? '';
   return line.trim().slice(0, 200);
 }
 
