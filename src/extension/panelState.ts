@@ -1,6 +1,6 @@
 // RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
 import type { CandidateResult } from '../core/pipeline/types';
-import type { PanelGroup, PanelState, TestCell } from '../protocol/webview';
+import type { PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
 import { diffPaths } from './candidateFiles';
 import type { RunState } from './runState';
 
@@ -53,6 +53,8 @@ export function panelState(run: RunState): PanelState {
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),
       discarded: g.members.every((m) => run.discarded.has(m)),
+      ...(g.evidence ? { evidence: g.evidence } : {}),
+      ...(g.reproPassed ? { reproPassed: g.reproPassed, agreement: g.agreement ?? 0 } : {}),
     };
   });
   return {
@@ -63,7 +65,19 @@ export function panelState(run: RunState): PanelState {
     tests,
     // Coverage counts verified candidates, which needs tests.
     coverage: run.testsSkippedReason ? null : run.coverage,
+    ...(run.reproTests.length ? { reproTests: reproTestsForPanel(run) } : {}),
     testsSkippedReason: run.testsSkippedReason,
     error: run.error,
   };
+}
+
+function reproTestsForPanel(run: RunState): PanelReproTest[] {
+  return [...run.reproTests]
+    .sort((a, b) => Number(b.kept) - Number(a.kept) || a.index - b.index)
+    .map((t) => ({
+      index: t.index, kept: t.kept, path: t.path, content: t.content, failing: t.failing,
+      ...(t.message === undefined ? {} : { message: t.message }),
+      ...(t.discard === undefined ? {} : { discard: t.discard }),
+      ...(t.reason === undefined ? {} : { reason: t.reason }),
+    }));
 }

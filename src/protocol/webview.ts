@@ -22,6 +22,26 @@ export interface PanelGroup {
   sandbox: string;
   applied: boolean;
   discarded: boolean;
+  /** What a verified or partial verdict rests on: 'failing-tests', 'reproduction-tests' or 'both'. */
+  evidence?: string;
+  /** Sample indices of the kept reproduction tests the representative passes; the dual agreement (count × size). */
+  reproPassed?: number[];
+  agreement?: number;
+}
+
+/**
+ * A reproduction-test sample (src/core/repro/types.ts, ReproTest): a kept one can be offered beside a
+ * patch that passes it ("add the test": write `content` at `path`); a discarded one says why.
+ */
+export interface PanelReproTest {
+  index: number;
+  kept: boolean;
+  path: string;
+  content: string;
+  failing: string[];
+  message?: string;
+  discard?: string;
+  reason?: string;
 }
 
 export interface PanelCoverage {
@@ -31,6 +51,8 @@ export interface PanelCoverage {
   fit?: { a: number; b: number };
   forecast?: { k: number; p: number }[];
   line: string;
+  /** What "verified" rested on, when reproduction tests took part. */
+  basis?: string;
 }
 
 export interface PanelState {
@@ -42,6 +64,8 @@ export interface PanelState {
   /** Test names in grid order (baseline-failing first). */
   tests: string[];
   coverage: PanelCoverage | null;
+  /** The run's reproduction tests, kept first; absent when none were drawn. */
+  reproTests?: PanelReproTest[];
   /** Why tests did not run, e.g. the workspace is untrusted. */
   testsSkippedReason?: string;
   error?: ErrorData;

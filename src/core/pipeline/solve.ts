@@ -129,7 +129,13 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     let drawEnded = () => {};
     const drawn = new Promise<void>((resolve) => (drawEnded = resolve));
     const reproDone = wantRepro
-      ? drawn.then(async () => (await Promise.all(reproChecks)).filter((t): t is ReproTest => t !== undefined))
+      ? drawn.then(async () => {
+        const tests = (await Promise.all(reproChecks)).filter((t): t is ReproTest => t !== undefined);
+        if (!tests.some((t) => t.kept) && (await baselineDone).failing.length === 0) {
+          events.onWarning?.({ code: 'no-reproduction-test', message: `the tests pass on the unmodified tree and none of the ${tests.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
+        }
+        return tests;
+      })
       : Promise.resolve([]);
     inFlight.push(reproDone.then(() => undefined));
     const checkRepro = async (sample: SampleResult): Promise<ReproTest | undefined> => {

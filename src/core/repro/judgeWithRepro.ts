@@ -16,21 +16,23 @@ export function judgeWithRepro(run: TestRunResult, baseline: Baseline, kept: Rep
   const status = new Map(run.tests.map((t) => [t.name, t.status]));
   const passed = kept.filter((t) => t.failing.every((name) => status.get(name) === 'pass')).map((t) => t.index);
   const repro = { passed, failed: kept.filter((t) => !passed.includes(t.index)).map((t) => t.index) };
-  const tests = run.tests.filter((t) => !reproCases.has(t.name));
+  // A reproduction case named like one of the project's tests stays with it: hiding it would count as deleting that test.
+  const own = new Set(baseline.run.tests.map((t) => t.name));
+  const tests = run.tests.filter((t) => !reproCases.has(t.name) || own.has(t.name));
   // The run fails while a reproduction test fails; the project's own tests are judged on their own cases.
   const ownOk = run.ok || (tests.length > 0 && run.exitCode !== null && !run.timedOut && !run.outputCapped && tests.every((t) => t.status !== 'fail'));
-  const own = judge({ ...run, tests, ok: ownOk }, baseline);
-  if (kept.length === 0 || own.verdict === 'breaks' || own.verdict === 'error') return { ...own, repro, ...evidenceOf(own.fixed.length, 0) };
+  const judged = judge({ ...run, tests, ok: ownOk }, baseline);
+  if (kept.length === 0 || judged.verdict === 'breaks' || judged.verdict === 'error') return { ...judged, repro, ...evidenceOf(judged.fixed.length, 0) };
   const needed = Math.min(quorum ?? kept.length, kept.length);
   const reproOk = passed.length >= needed;
-  let verdict = own.verdict;
+  let verdict = judged.verdict;
   if (baseline.failing.length > 0) {
-    if (own.verdict === 'verified' && !reproOk) verdict = 'partial';
-    else if (own.verdict === 'no-fix' && passed.length > 0) verdict = 'partial';
+    if (judged.verdict === 'verified' && !reproOk) verdict = 'partial';
+    else if (judged.verdict === 'no-fix' && passed.length > 0) verdict = 'partial';
   } else {
     verdict = reproOk ? 'verified' : passed.length > 0 ? 'partial' : 'no-fix';
   }
-  return { ...own, verdict, repro, ...evidenceOf(own.fixed.length, passed.length) };
+  return { ...judged, verdict, repro, ...evidenceOf(judged.fixed.length, passed.length) };
 }
 
 function evidenceOf(fixed: number, reproPassed: number): { evidence?: Evidence } {
