@@ -88,6 +88,9 @@ export function parseSolveArgs(argv: string[]): SolveArgs {
   } else origin = { kind: 'samples', path: v['from-samples']! };
   const n = number('n', v.n, { int: true, min: 1 });
   if (n === undefined && origin.kind !== 'samples') throw bad('-n N is required: how many samples to draw.', 'e.g. -n 16');
+  if (v['repro-tests'] !== undefined && origin.kind === 'samples' && v['tests-from-samples'] === undefined) {
+    throw bad('--repro-tests draws reproduction tests from a model; with --from-samples, give them with --tests-from-samples FILE.', 'e.g. --from-samples patches.jsonl --tests-from-samples tests.jsonl');
+  }
   const sandbox = (v.sandbox ?? 'auto') as SandboxMode;
   if (!['auto', 'required', 'off'].includes(sandbox)) throw bad(`--sandbox must be auto, required or off, got "${v.sandbox}".`);
   return {

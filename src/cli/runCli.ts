@@ -46,7 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
     const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
     // Reproduction tests: played back from a file, or drawn beside the patches (N/4 by default from a model).
-    const tests = args.testsFromSamples === undefined ? undefined : await FromSamplesSource.textsFromFile(args.testsFromSamples, '--tests-from-samples');
+    const tests = args.testsFromSamples === undefined ? undefined : (await FromSamplesSource.textsFromFile(args.testsFromSamples, '--tests-from-samples')).slice(0, args.reproTests);
     const reproN = tests ? tests.length : (args.reproTests ?? (opened.count === undefined ? Math.floor(n / 4) : 0));
     const source = tests ? withTestSamples(opened.source, tests, args.testsFromSamples) : opened.source;
     const view = progressView(io.stderr);

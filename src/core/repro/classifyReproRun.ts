@@ -51,7 +51,11 @@ function caseReport(output: string, name: string): string {
     return end >= 0 ? rest.slice(0, end) : rest.slice(0, 2000);
   }
   const at = output.indexOf(leaf);
-  return at >= 0 ? output.slice(at, at + 2000) : '';
+  if (at < 0) return '';
+  // Up to the next test's status line (spec ✔/✖, TAP ok/not ok, jest ●, mocha's numbered failures).
+  const rest = output.slice(at, at + 2000);
+  const next = rest.slice(leaf.length).search(/\n\s*(?:✔|✖|√|×|ok \d|not ok \d|● |\d+\) )/);
+  return next >= 0 ? rest.slice(0, leaf.length + next) : rest;
 }
 
 function isAssertion(report: string): boolean {
@@ -73,9 +77,9 @@ export function classifyReproRun(run: ReproRun, baseline: Baseline, placedPath: 
   const before = new Set(baseline.run.tests.map((t) => t.name));
   const file = posix.basename(placedPath);
   const newlyFailing = run.tests.filter((t) => t.status === 'fail' && !known.has(t.name)).map((t) => t.name);
-  // node:test names a file that throws while loading after the file itself.
-  const fileFailed = newlyFailing.filter((n) => n.includes(file));
-  const cases = newlyFailing.filter((n) => !fileFailed.includes(n) || n.includes('::'));
+  // node:test names a file that throws while loading after the file itself (pytest ids name their file too: "file::case").
+  const fileFailed = newlyFailing.filter((n) => n.includes(file) && !n.includes('::'));
+  const cases = newlyFailing.filter((n) => !fileFailed.includes(n));
   const asserting = cases.filter((n) => isAssertion(caseReport(run.output, n)));
   if (asserting.length > 0) {
     const message = firstErrorLine(caseReport(run.output, asserting[0])) || caseReport(run.output, asserting[0]).trim().split('\n')[0].slice(0, 200);
@@ -90,6 +94,8 @@ export function classifyReproRun(run: ReproRun, baseline: Baseline, placedPath: 
   }
   const ran = run.tests.some((t) => !before.has(t.name)) || run.tests.length > baseline.run.tests.length;
   if (ran) return { reproduces: false, discard: 'passes', reason: 'its tests pass on the unmodified tree, so it does not show the bug' };
+  // A runner that names only failures (plain pytest) cannot show that the test ran: a clean run is a pass.
+  if (run.exitCode === 0 && run.tests.length === 0) return { reproduces: false, discard: 'passes', reason: 'the tests pass on the unmodified tree with it, so it does not show the bug' };
   if (run.exitCode === 0) return { reproduces: false, discard: 'not-run', reason: `the test command did not run it (does it run only some files? ${placedPath} is where it was placed)` };
   return { reproduces: false, discard: 'load-error', reason: `the test command ran none of its tests${firstErrorLine(run.output) ? `: ${firstErrorLine(run.output)}` : ''}` };
 }

@@ -14,7 +14,10 @@ export interface ReproJudgement extends Judgement {
 export function judgeWithRepro(run: TestRunResult, baseline: Baseline, kept: ReproTest[], quorum?: number): ReproJudgement {
   const reproCases = new Set(kept.flatMap((t) => t.failing));
   const status = new Map(run.tests.map((t) => [t.name, t.status]));
-  const passed = kept.filter((t) => t.failing.every((name) => status.get(name) === 'pass')).map((t) => t.index);
+  // A runner that names only failures (plain pytest): in a clean run, a case it does not name passed.
+  const namesOnlyFailures = run.ok && !run.tests.some((t) => t.status === 'pass');
+  const passes = (name: string) => status.get(name) === 'pass' || (namesOnlyFailures && !status.has(name));
+  const passed = kept.filter((t) => t.failing.every(passes)).map((t) => t.index);
   const repro = { passed, failed: kept.filter((t) => !passed.includes(t.index)).map((t) => t.index) };
   // A reproduction case named like one of the project's tests stays with it: hiding it would count as deleting that test.
   const own = new Set(baseline.run.tests.map((t) => t.name));
