@@ -15,6 +15,8 @@ import { FromSamplesSource } from '../../../src/core/sampling/fromSamples';
 import { withTestSamples } from '../../../src/core/sampling/withTestSamples';
 import { defaultSampleParams } from '../../../src/protocol/sampling';
 import type { SolveResult } from '../../../src/core/pipeline/types';
+import { RunState } from '../../../src/extension/runState';
+import { panelState } from '../../../src/extension/panelState';
 
 const cliMain = join(__dirname, '../../../src/cli/main.ts');
 const newFile = (path: string, body: string) => `${path}\n<<<<<<< SEARCH\n=======\n${body.trimEnd()}\n>>>>>>> REPLACE\n`;
@@ -82,6 +84,17 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     assert.match(r.stdout, /^1\s+verified\s+2\s+0\s+0\s+1\/1\s+reproduction-tests\s/m);
     assert.match(r.stdout, /^kept: sample 4 → test\/hydrapatch_repro4_quantity\.test\.js .* the best patch passes it$/m);
     assert.match(r.stdout, /^discarded: sample 6 \(test\/empty\.test\.js\): passes: /m);
+    // The panel gets the same: evidence and agreement per group, the kept test first with its content.
+    const run = new RunState(1, repo.dir, jsPatches.length);
+    for (const c of json.candidates) run.candidates.set(c.index, c);
+    run.groups = json.groups;
+    run.coverage = json.coverage;
+    run.reproTests = json.reproTests!;
+    const panel = panelState(run);
+    assert.deepEqual([panel.groups[0].evidence, panel.groups[0].reproPassed, panel.groups[0].agreement], ['reproduction-tests', [4], 2]);
+    assert.deepEqual(panel.reproTests!.map((t) => [t.index, t.kept, t.discard]), [[4, true, undefined], [5, false, 'load-error'], [6, false, 'passes'], [7, false, 'passes'], [8, false, 'not-assertion']]);
+    assert.equal(panel.reproTests![0].content, kept.content);
+    assert.equal(panel.coverage?.basis, 'reproduction-tests');
     // Nothing of the run is left in the user's repository, and no reproduction test was written there.
     assert.deepEqual(userState(repo.dir), before);
     assert.equal(existsSync(join(repo.dir, kept.path)), false);
