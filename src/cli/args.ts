@@ -11,10 +11,13 @@ export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--
                         [--sandbox auto|required|off] [--yes-run-unsandboxed]
                         [--model-name NAME] [--temperature T] [--max-tokens M] [--seed S]
                         [--context-tokens T] [--branches B] [--instance-id ID] [--allow-test-edits]
+                        [--repro-tests K] [--repro-quorum Q] [--tests-from-samples FILE]
 
   --test CMD          how the tests run, as in a terminal in the repository (default: detected)
   --keep K            keep the worktrees of the best K groups (with dependencies linked) to look at
   --allow-test-edits  let candidates change test files (by default those edits are dropped and reported)
+  --repro-tests K     reproduction-test samples drawn beside the patches (default N/4 from a model)
+  --repro-quorum Q    kept reproduction tests a candidate must pass to be verified (default: all)
 exit codes: 0 a verified patch, 1 none, 2 bad input or a failure, 3 the tests cannot run, 130 cancelled`;
 
 export type SampleOrigin = { kind: 'model'; path: string } | { kind: 'endpoint'; url: string; model: string } | { kind: 'samples'; path: string };
@@ -40,6 +43,11 @@ export interface SolveArgs {
   branches: number;
   instanceId?: string;
   allowTestEdits: boolean;
+  /** Reproduction-test samples to draw (default N/4 from a model or endpoint, none from --from-samples). */
+  reproTests?: number;
+  reproQuorum?: number;
+  /** Reproduction-test samples made elsewhere, JSON lines like --from-samples. */
+  testsFromSamples?: string;
 }
 
 function bad(message: string, hint = usage): HydrapatchError {
@@ -87,6 +95,7 @@ export function parseSolveArgs(argv: string[]): SolveArgs | 'help' {
         temperature: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         'context-tokens': { type: 'string' }, branches: { type: 'string' }, 'instance-id': { type: 'string' },
         'allow-test-edits': { type: 'boolean' },
+        'repro-tests': { type: 'string' }, 'repro-quorum': { type: 'string' }, 'tests-from-samples': { type: 'string' },
       },
     });
   } catch (err) {
@@ -105,6 +114,9 @@ export function parseSolveArgs(argv: string[]): SolveArgs | 'help' {
   } else origin = { kind: 'samples', path: v['from-samples']! };
   const n = number('n', v.n, { int: true, min: 1 });
   if (n === undefined && origin.kind !== 'samples') throw bad('-n N is required: how many samples to draw.', 'e.g. -n 16');
+  if (v['repro-tests'] !== undefined && origin.kind === 'samples' && v['tests-from-samples'] === undefined) {
+    throw bad('--repro-tests draws reproduction tests from a model; with --from-samples, give them with --tests-from-samples FILE.', 'e.g. --from-samples patches.jsonl --tests-from-samples tests.jsonl');
+  }
   const sandbox = (v.sandbox ?? 'auto') as SandboxMode;
   if (!['auto', 'required', 'off'].includes(sandbox)) throw bad(`--sandbox must be auto, required or off, got "${v.sandbox}".`);
   return {
@@ -127,5 +139,8 @@ export function parseSolveArgs(argv: string[]): SolveArgs | 'help' {
     branches: number('branches', v.branches, { int: true, min: 0 }) ?? 0,
     instanceId: v['instance-id'],
     allowTestEdits: v['allow-test-edits'] ?? false,
+    reproTests: number('repro-tests', v['repro-tests'], { int: true, min: 0 }),
+    reproQuorum: number('repro-quorum', v['repro-quorum'], { int: true, min: 1 }),
+    testsFromSamples: v['tests-from-samples'],
   };
 }

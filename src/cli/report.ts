@@ -1,7 +1,9 @@
 // The final report: how the tests ran and what the baseline showed, a table of the groups, best first,
-// with their test outcome, the coverage line and the time each phase took; and the --json file with
-// every candidate and a SWE-bench-style predictions entry.
+// with their test outcome, the coverage line and the time each phase took; the reproduction tests
+// (kept beside the best patch, discarded ones with why); and the --json file with every candidate and
+// a SWE-bench-style predictions entry.
 import type { SolveResult } from '../core/pipeline/types';
+import type { ReproTest } from '../core/repro/types';
 
 function pad(s: string, w: number): string {
   return s.length >= w ? s : s + ' '.repeat(w - s.length);
@@ -18,15 +20,19 @@ function testLines(result: SolveResult): string[] {
   const out = [`tests: ${result.testCommand} (sandbox: ${result.sandbox})${result.testCommandReason ? ` · detected: ${result.testCommandReason}` : ''}`];
   const read = result.judgedByExitCodeOnly ? 'judged by exit code only: no per-test result could be read from the output' : `per-test results read from ${b.run.format}`;
   out.push(`baseline: ${b.failing.length} failing of ${b.run.tests.length || '?'}${b.flaky.length ? ` · flaky: ${b.flaky.length}` : ''} · ${read}`);
-  if (b.failing.length === 0 && b.run.durationMs > 0) out.push('baseline PASSES: the tests pass on the unmodified tree, so no candidate can be verified; add a test that reproduces the issue.');
+  const reproKept = result.reproTests?.some((t) => t.kept) ?? false;
+  if (b.failing.length === 0 && b.run.durationMs > 0 && !reproKept) out.push('baseline PASSES: the tests pass on the unmodified tree, so no candidate can be verified; add a test that reproduces the issue.');
   return out;
 }
 
 export function formatReport(result: SolveResult): string {
-  const rows = [['rank', 'verdict', 'samples', 'fixed', 'broken', 'lines', 'members']];
+  const kept = (result.reproTests ?? []).filter((t) => t.kept);
+  const withRepro = result.reproTests !== undefined;
+  const rows = [['rank', 'verdict', 'samples', 'fixed', 'broken', ...(withRepro ? ['repro', 'evidence'] : []), 'lines', 'members']];
   for (const g of result.groups) {
     const members = g.members.length > 8 ? `${g.members.slice(0, 8).join(',')},…` : g.members.join(',');
-    rows.push([String(g.rank), g.verdict, String(g.members.length), String(g.fixed.length), String(g.broken.length), String(g.changedLines), members]);
+    const repro = withRepro ? [`${g.reproPassed?.length ?? 0}/${kept.length}`, g.evidence ?? '-'] : [];
+    rows.push([String(g.rank), g.verdict, String(g.members.length), String(g.fixed.length), String(g.broken.length), ...repro, String(g.changedLines), members]);
   }
   const notApplied = result.candidates.filter((c) => c.verdict === 'not-applied').length;
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -49,7 +55,20 @@ export function formatReport(result: SolveResult): string {
   ];
   const best = result.groups[0];
   if (result.prediction && best) out.push('', `best patch (group ${best.id}, samples ${best.members.join(',')}):`, result.prediction.model_patch.trimEnd());
+  if (withRepro) out.push('', ...formatReproTests(result.reproTests ?? [], best?.reproPassed ?? []));
   return out.join('\n') + '\n';
+}
+
+/** The kept reproduction tests in full (those the best patch passes first), then one line per discarded one. */
+function formatReproTests(tests: ReproTest[], passedByBest: number[]): string[] {
+  const kept = tests.filter((t) => t.kept).sort((a, b) => Number(passedByBest.includes(b.index)) - Number(passedByBest.includes(a.index)) || a.index - b.index);
+  const out = [`reproduction tests: ${kept.length} kept of ${tests.length} drawn`];
+  for (const t of kept) {
+    out.push(`kept: sample ${t.index} → ${t.path} (fails on the unmodified tree: ${t.failing.join(', ')}${t.message ? `; ${t.message}` : ''})${passedByBest.includes(t.index) ? ' · the best patch passes it' : ''}`);
+    out.push(t.content.trimEnd());
+  }
+  for (const t of tests.filter((x) => !x.kept)) out.push(`discarded: sample ${t.index}${t.requestedPath ? ` (${t.requestedPath})` : ''}: ${t.discard}: ${t.reason}`);
+  return out;
 }
 
 export function jsonReport(result: SolveResult): string {

@@ -9,6 +9,8 @@ import { defaultSampleParams } from '../protocol/sampling';
 import { solve } from '../core/pipeline/solve';
 import { parseSolveArgs, usage } from './args';
 import { modelsUsage, runModels } from './models';
+import { FromSamplesSource } from '../core/sampling/fromSamples';
+import { withTestSamples } from '../core/sampling/withTestSamples';
 import { openSource } from './openSource';
 import { progressView } from './progressView';
 import { formatReport, jsonReport } from './report';
@@ -52,6 +54,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const issueText = await readIssue(args.issue, io.stdin);
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
     const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
+    // Reproduction tests: played back from a file, or drawn beside the patches (N/4 by default from a model).
+    const tests = args.testsFromSamples === undefined ? undefined : (await FromSamplesSource.textsFromFile(args.testsFromSamples, '--tests-from-samples')).slice(0, args.reproTests);
+    const reproN = tests ? tests.length : (args.reproTests ?? (opened.count === undefined ? Math.floor(n / 4) : 0));
+    const source = tests ? withTestSamples(opened.source, tests, args.testsFromSamples) : opened.source;
     const view = progressView(io.stderr);
     let result;
     try {
@@ -61,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           issueText,
           n,
           testCommand: args.test,
-          source: opened.source,
+          source,
           sampleParams: {
             ...defaultSampleParams,
             ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
@@ -79,6 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           keepWorktrees: args.keep,
           allowTestEdits: args.allowTestEdits,
           ...(args.instanceId === undefined ? {} : { instanceId: args.instanceId }),
+          ...(reproN > 0 ? { reproTests: { n: reproN, ...(args.reproQuorum === undefined ? {} : { quorum: args.reproQuorum }) } } : {}),
         },
         view,
         io.signal,

@@ -1,6 +1,6 @@
 // RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
 import type { CandidateResult } from '../core/pipeline/types';
-import type { PanelGroup, PanelState, TestCell } from '../protocol/webview';
+import type { PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
 import { diffPaths } from './candidateFiles';
 import type { RunState } from './runState';
 
@@ -37,7 +37,7 @@ function testNotes(run: RunState): string[] {
   const b = run.baseline;
   if (!b || run.testsSkippedReason) return [];
   const notes: string[] = [];
-  if (b.failing.length === 0) notes.push('The tests PASS on the unmodified tree: no candidate can be verified. Add a test that reproduces the issue.');
+  if (b.failing.length === 0 && !run.reproTests.some((t) => t.kept)) notes.push('The tests PASS on the unmodified tree: no candidate can be verified. Add a test that reproduces the issue.');
   if (b.run.format === 'exit-code') notes.push('Judged by exit code only: no per-test result could be read from the test output.');
   return notes;
 }
@@ -63,6 +63,8 @@ export function panelState(run: RunState): PanelState {
       applied: run.applied.has(g.representative),
       discarded: g.members.every((m) => run.discarded.has(m)),
       ...(rep?.editsTests ? { editsTests: rep.editsTests } : {}),
+      ...(g.evidence ? { evidence: g.evidence } : {}),
+      ...(g.reproPassed ? { reproPassed: g.reproPassed, agreement: g.agreement ?? 0 } : {}),
     };
   });
   return {
@@ -73,8 +75,20 @@ export function panelState(run: RunState): PanelState {
     tests,
     // Coverage counts verified candidates, which needs tests.
     coverage: run.testsSkippedReason ? null : run.coverage,
+    ...(run.reproTests.length ? { reproTests: reproTestsForPanel(run) } : {}),
     testsSkippedReason: run.testsSkippedReason,
     testNotes: testNotes(run),
     error: run.error,
   };
+}
+
+function reproTestsForPanel(run: RunState): PanelReproTest[] {
+  return [...run.reproTests]
+    .sort((a, b) => Number(b.kept) - Number(a.kept) || a.index - b.index)
+    .map((t) => ({
+      index: t.index, kept: t.kept, path: t.path, content: t.content, failing: t.failing,
+      ...(t.message === undefined ? {} : { message: t.message }),
+      ...(t.discard === undefined ? {} : { discard: t.discard }),
+      ...(t.reason === undefined ? {} : { reason: t.reason }),
+    }));
 }

@@ -173,6 +173,7 @@ export class RunController {
           run.groups = result.groups;
           run.baseline = result.baseline;
           run.coverage = result.coverage;
+          run.reproTests = result.reproTests ?? [];
           run.sandbox = result.sandbox;
           if (result.testsNotRun) run.testsSkippedReason = skippedReason(result.testsNotRun);
           run.phase = abort.signal.aborted ? 'cancelled' : 'done';

@@ -2,6 +2,7 @@
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import type { ErrorData } from '../protocol/errors';
 import type { Baseline, CandidateGroup, CandidateResult, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { ReproTest } from '../core/repro/types';
 
 export class RunState {
   phase: SolvePhase | 'cancelled' | 'failed' = 'context';
@@ -10,6 +11,8 @@ export class RunState {
   groups: CandidateGroup[] = [];
   baseline: Baseline | null = null;
   coverage: CoverageSummary | null = null;
+  /** The run's reproduction-test samples, kept and discarded (src/core/repro). */
+  reproTests: ReproTest[] = [];
   sandbox = '';
   error?: ErrorData;
   /** Content of each touched file as the run saw it (null: absent), read when a candidate first touches it. */

@@ -24,6 +24,26 @@ export interface PanelGroup {
   discarded: boolean;
   /** Test files the representative changed (those edits were not applied unless test edits are allowed). */
   editsTests?: string[];
+  /** What a verified or partial verdict rests on: 'failing-tests', 'reproduction-tests' or 'both'. */
+  evidence?: string;
+  /** Sample indices of the kept reproduction tests the representative passes; the dual agreement (count × size). */
+  reproPassed?: number[];
+  agreement?: number;
+}
+
+/**
+ * A reproduction-test sample (src/core/repro/types.ts, ReproTest): a kept one can be offered beside a
+ * patch that passes it ("add the test": write `content` at `path`); a discarded one says why.
+ */
+export interface PanelReproTest {
+  index: number;
+  kept: boolean;
+  path: string;
+  content: string;
+  failing: string[];
+  message?: string;
+  discard?: string;
+  reason?: string;
 }
 
 export interface PanelCoverage {
@@ -33,6 +53,8 @@ export interface PanelCoverage {
   fit?: { a: number; b: number };
   forecast?: { k: number; p: number }[];
   line: string;
+  /** What "verified" rested on, when reproduction tests took part. */
+  basis?: string;
 }
 
 export interface PanelState {
@@ -44,6 +66,8 @@ export interface PanelState {
   /** Test names in grid order (baseline-failing first). */
   tests: string[];
   coverage: PanelCoverage | null;
+  /** The run's reproduction tests, kept first; absent when none were drawn. */
+  reproTests?: PanelReproTest[];
   /** Why tests did not run, e.g. the workspace is untrusted. */
   testsSkippedReason?: string;
   /** What limits the verdicts: the baseline passes, or no per-test result could be read (judged by exit code only). */

@@ -1,10 +1,26 @@
 // The coverage block of a solve result and its one-line form for terminals and status bars.
 import type { CoverageSummary } from '../pipeline/types';
+import type { Evidence } from '../repro/types';
 import { fitCoverage, forecastCoverage } from './fitCoverage';
 import { passAtKCurve } from './passAtK';
 
-/** n candidates tested, c verified. The fit uses the curve's points below 1; the forecast is at 2n, 4n, 8n. */
-export function summarizeCoverage(n: number, c: number): CoverageSummary {
+const basisWords: Record<Evidence, string> = {
+  'failing-tests': 'by failing tests',
+  'reproduction-tests': 'by reproduction tests',
+  both: 'by failing and reproduction tests',
+};
+
+/**
+ * n candidates tested, c verified. The fit uses the curve's points below 1; the forecast is at 2n, 4n, 8n.
+ * `basis` labels what verified rested on when reproduction tests took part.
+ */
+export function summarizeCoverage(n: number, c: number, basis?: Evidence): CoverageSummary {
+  const summary = summarizeVerified(n, c);
+  if (!basis) return summary;
+  return { ...summary, basis, line: summary.line.replace(' verified ', ` verified ${basisWords[basis]} `) };
+}
+
+function summarizeVerified(n: number, c: number): CoverageSummary {
   if (n === 0) return { n, c, curve: [], line: 'coverage: no candidates tested' };
   const curve = passAtKCurve(n, c);
   const fit = fitCoverage(curve);

@@ -9,6 +9,6 @@ import type { SolveOptions } from './types';
 export async function buildSolvePrompt(options: SolveOptions): Promise<PromptTree> {
   const context = await gatherContext({ repoDir: options.repoDir, issueText: options.issueText, budgetTokens: options.contextBudgetTokens });
   const branches = options.locationBranches ? locationBranches(context, options.locationBranches) : undefined;
-  const prompt = buildRepairPrompt({ context, issueText: options.issueText, n: options.n, branches });
+  const prompt = buildRepairPrompt({ context, issueText: options.issueText, n: options.n, branches, reproTests: options.reproTests?.n });
   return toPromptTree(prompt, options.chatWrap ?? options.source.chatWrap ?? plainWrap);
 }

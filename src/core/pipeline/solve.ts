@@ -24,6 +24,11 @@ import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
 import { snapshot } from '../worktree/snapshot';
 import { keepWorktree } from '../worktree/keep';
 import { buildSolvePrompt } from './buildPrompt';
+import { checkReproTest, runForRepro } from '../repro/keepReproTests';
+import { judgeWithRepro } from '../repro/judgeWithRepro';
+import { writeReproTest } from '../repro/placeReproTest';
+import { reproLeafLabel } from '../repro/reproPrompt';
+import type { ReproTest } from '../repro/types';
 import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
@@ -103,6 +108,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // Baseline and candidate runs share the parallelism limit; candidates are tested while the baseline
     // still runs and judged once it is known.
     const testSlot = createLimiter(options.parallelTests);
+    const wantRepro = runTestsToo && (options.reproTests?.n ?? 0) > 0;
     let baselineDone: Promise<Baseline>;
     // Resolves once the first baseline run shows the tests can run: no sample is drawn before.
     let setupChecked = () => {};
@@ -137,7 +143,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
           }
           if (b.run.cancelled) throw new HydrapatchError('cancelled', 'the run was cancelled before the baseline finished; nothing was judged.');
           timings.baselineMs = since(baselineStarted);
-          if (b.failing.length === 0) {
+          if (b.failing.length === 0 && !wantRepro) {
             events.onWarning?.({ code: 'baseline-passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
           }
           events.onBaseline?.(b);
@@ -154,6 +160,37 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // like the candidates, so that nothing removes its worktree while it still runs.
     baselineDone.catch(() => stop.abort());
     track(baselineDone.then(() => undefined));
+
+    // Reproduction tests (src/core/repro) are checked on unmodified worktrees as they arrive; with them,
+    // candidates are tested once every test sample is known, so that all run the same kept tests.
+    const reproChecks: Promise<ReproTest | undefined>[] = [];
+    let drawEnded = () => {};
+    const drawn = new Promise<void>((resolve) => (drawEnded = resolve));
+    const reproDone = wantRepro
+      ? drawn.then(async () => {
+        const tests = (await Promise.all(reproChecks)).filter((t): t is ReproTest => t !== undefined);
+        if (!tests.some((t) => t.kept) && (await baselineDone).failing.length === 0) {
+          events.onWarning?.({ code: 'no-reproduction-test', message: `the tests pass on the unmodified tree and none of the ${tests.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
+        }
+        return tests;
+      })
+      : Promise.resolve([]);
+    track(reproDone.then(() => undefined));
+    const checkRepro = async (sample: SampleResult): Promise<ReproTest | undefined> => {
+      const baseline = await baselineDone;
+      if (!runTestsToo || stop.signal.aborted) return undefined;
+      const wt = await pool.acquire();
+      try {
+        const run = () => runForRepro(limits(wt.path));
+        const checked = await testSlot(() => checkReproTest({ index: sample.index, text: sample.text, dir: wt.path, baseline, runTests: run }));
+        return stop.signal.aborted ? undefined : checked;
+      } catch (err) {
+        if (declined(err)) return undefined;
+        throw err;
+      } finally {
+        await pool.release(wt);
+      }
+    };
 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
@@ -177,6 +214,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const base = { index: sample.index, ...(sample.label === undefined ? {} : { label: sample.label }), fixed: [], broken: [], group: null, rank: null };
       const parsed = parseSample(sample.text);
       if (parsed.rejected) return record({ ...base, apply: parsed.rejected, diff: '', verdict: 'not-applied' });
+      const kept = (await reproDone).filter((t) => t.kept);
       const wt = await pool.acquire();
       let applied: AppliedCandidate | undefined;
       let sameRun: Promise<TestRunResult | undefined> | undefined;
@@ -194,6 +232,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
+          // Hydrapatch's own tests go in after the candidate's edits, under names no candidate file has.
+          for (const t of kept) await writeReproTest(wt.path, t);
           // A declined consent makes the run (and every run waiting on it) undefined: the candidate goes untested.
           const run = testSlot(() => runTests(limits(wt.path))).catch((err: unknown) => {
             if (declined(err)) return undefined;
@@ -210,7 +250,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const baseline = await baselineDone;
       if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
       if (!result || wasCancelled(result)) return;
-      record({ ...base, ...candidateFields(applied), test: result, ...judge(result, baseline) });
+      record({ ...base, ...candidateFields(applied), test: result, ...(wantRepro ? judgeWithRepro(result, baseline, kept, options.reproTests?.quorum) : judge(result, baseline)) });
     };
 
     // The context is gathered while the baseline runs; sampling starts once the tests are known to run.
@@ -222,6 +262,10 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     const samplingStarted = performance.now();
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;
+      if (sample.label === reproLeafLabel) {
+        if (wantRepro) reproChecks.push(checkRepro(sample));
+        return;
+      }
       progress.sampled++;
       texts.set(sample.index, sample.text);
       events.onSample?.(sample);
@@ -237,6 +281,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       if (progress.sampled === 0) throw err;
       samplingFailed = HydrapatchError.from(err).toData();
       events.onWarning?.(samplingFailed);
+    } finally {
+      drawEnded();
     }
     timings.samplingMs = since(samplingStarted);
     events.onPhase?.('verifying');
@@ -255,17 +301,20 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     for (const c of ranked) if (kept.has(c.index)) c.worktree = kept.get(c.index);
     const best = ranking.groups[0];
     timings.rankingMs = since(rankingStarted);
+    const reproTests = await reproDone;
+    const keptRepro = reproTests.some((t) => t.kept);
     const result: SolveResult = {
       candidates: ranked,
       groups: ranking.groups,
       baseline,
-      coverage: summarizeCoverage(candidates.length, early.verified),
+      coverage: summarizeCoverage(candidates.length, early.verified, keptRepro ? (baseline.failing.length > 0 ? 'both' : 'reproduction-tests') : undefined),
       prediction: best && best.verdict === 'verified'
         ? { instance_id: options.instanceId ?? basename(snap.root), model_name_or_path: options.source.description, model_patch: best.diff }
         : null,
       testCommand,
       ...(options.testCommand === undefined && runTestsToo ? { testCommandReason: detectedReason } : {}),
       judgedByExitCodeOnly: runTestsToo && !testsNotRun && baseline.run.format === 'exit-code',
+      ...(wantRepro ? { reproTests } : {}),
       ...(testsNotRun ? { testsNotRun } : {}),
       cancelled: signal.aborted,
       timings,

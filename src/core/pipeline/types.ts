@@ -4,6 +4,7 @@ import type { ErrorData } from '../../protocol/errors';
 import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
+import type { Evidence, ReproOutcome, ReproTest } from '../repro/types';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -49,6 +50,12 @@ export interface SolveOptions {
    * settings in package.json, pyproject.toml, setup.cfg, tox.ini) are not applied, only reported.
    */
   allowTestEdits?: boolean;
+  /**
+   * Reproduction tests (src/core/repro): `n` test samples drawn from a second leaf of the prompt tree
+   * (samples labelled reproLeafLabel), kept when they fail on the unmodified tree with an assertion;
+   * a candidate is verified only when at least `quorum` of the kept ones pass (default: all).
+   */
+  reproTests?: { n: number; quorum?: number };
 }
 
 export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
@@ -127,6 +134,10 @@ export interface CandidateResult {
   group: number | null;
   /** Rank of its group, 1 = best, set after ranking. */
   rank: number | null;
+  /** The kept reproduction tests it passes and fails (when any were kept). */
+  repro?: ReproOutcome;
+  /** What a verified or partial verdict rests on. */
+  evidence?: Evidence;
   /** Path of the kept worktree (keepWorktrees). */
   worktree?: string;
   /** Test files the candidate changed; unless allowTestEdits those changes were dropped and the rest judged. */
@@ -145,6 +156,10 @@ export interface CandidateGroup {
   changedLines: number;
   fixed: string[];
   broken: string[];
+  /** Reproduction tests its patch passes, and the dual agreement: that count × the group's size. */
+  reproPassed?: number[];
+  agreement?: number;
+  evidence?: Evidence;
 }
 
 export interface PassAtK {
@@ -162,6 +177,8 @@ export interface CoverageSummary {
   fit?: { a: number; b: number };
   /** Forecast pass@k for larger k from the fit. */
   forecast?: PassAtK[];
+  /** What "verified" rested on for the counted candidates, when reproduction tests took part. */
+  basis?: Evidence;
   /** One line for terminals and status bars. */
   line: string;
 }
@@ -191,6 +208,8 @@ export interface SolveResult {
   /** The best verified group's patch; null when nothing was verified. */
   prediction: Prediction | null;
   testCommand: string;
+  /** Every reproduction-test sample: the kept ones (shown beside the patch) and the discarded ones with why. */
+  reproTests?: ReproTest[];
   /** Why no test ran though tests were asked for (the user declined to run them unsandboxed). */
   testsNotRun?: ErrorData;
   sandbox: string;

@@ -10,6 +10,7 @@ import { HydrapatchError } from '../../protocol/errors';
 import type { PromptTree } from '../../protocol/promptTree';
 import type { RepoContext } from '../context/gatherContext';
 import type { ChatMessage, ChatWrap } from './chatWrap';
+import { reproLeafLabel, reproRequest } from '../repro/reproPrompt';
 import { answerRequest, systemInstructions } from './instructions';
 
 export interface PromptBranch {
@@ -33,6 +34,8 @@ export interface PromptInput {
   n: number;
   /** One branch per candidate location; none: a single leaf. */
   branches?: PromptBranch[];
+  /** Reproduction-test samples, drawn from a second leaf under the same root (src/core/repro). */
+  reproTests?: number;
 }
 
 export function buildRepairPrompt(input: PromptInput): RepairPrompt {
@@ -50,9 +53,10 @@ export function buildRepairPrompt(input: PromptInput): RepairPrompt {
   const sharedUser = parts.join('\n\n') + '\n\n';
   const branches = input.branches?.length ? input.branches : undefined;
   const counts = splitEvenly(input.n, branches?.length ?? 1);
-  const leaves = branches
+  const leaves: RepairPrompt['leaves'] = branches
     ? branches.map((b, i) => ({ label: b.label, userTail: `${b.focus}\n${answerRequest}`, n: counts[i] })).filter((l) => l.n > 0)
     : [{ userTail: answerRequest, n: input.n }];
+  if (input.reproTests) leaves.push({ label: reproLeafLabel, userTail: reproRequest, n: input.reproTests });
   return { system: systemInstructions, sharedUser, leaves };
 }
 

@@ -1,5 +1,6 @@
 // Group candidates that are the same fix with the same test outcome, then rank the groups: fixes what
-// failed and breaks nothing > larger group (consensus among independent samples) > smaller diff.
+// failed and breaks nothing > dual agreement (reproduction tests passed × group size, CodeT-style) >
+// larger group (consensus among independent samples) > smaller diff.
 // Pure: the orchestrator passes tested candidates and gets groups plus each candidate's group and rank.
 import type { CandidateGroup, Verdict } from '../pipeline/types';
 import { countChangedLines, normalizePatch } from './normalizePatch';
@@ -13,6 +14,9 @@ export interface RankInput {
   fixed: string[];
   /** Baseline-passing tests this candidate makes fail. */
   broken: string[];
+  /** The kept reproduction tests this candidate passes (sample indices of the tests). */
+  repro?: { passed: number[] };
+  evidence?: CandidateGroup['evidence'];
 }
 
 /** Best first. 'not-applied' candidates have no diff and are never grouped. */
@@ -29,7 +33,7 @@ export function rankCandidates<T extends RankInput>(candidates: T[]): Ranking<T>
   const byKey = new Map<string, T[]>();
   for (const c of candidates) {
     if (c.verdict === 'not-applied' || c.diff === '') continue;
-    const key = [c.verdict, [...c.fixed].sort().join('\u0000'), [...c.broken].sort().join('\u0000'), normalizePatch(c.diff)].join('\u0001');
+    const key = [c.verdict, [...c.fixed].sort().join('\u0000'), [...c.broken].sort().join('\u0000'), [...(c.repro?.passed ?? [])].sort((a, b) => a - b).join(','), normalizePatch(c.diff)].join('\u0001');
     const members = byKey.get(key);
     if (members) members.push(c);
     else byKey.set(key, [c]);
@@ -47,11 +51,14 @@ export function rankCandidates<T extends RankInput>(candidates: T[]): Ranking<T>
       changedLines: sizes[best],
       fixed: [...rep.fixed].sort(),
       broken: [...rep.broken].sort(),
+      ...(rep.repro ? { reproPassed: [...rep.repro.passed].sort((a, b) => a - b), agreement: rep.repro.passed.length * members.length } : {}),
+      ...(rep.evidence ? { evidence: rep.evidence } : {}),
     };
   });
   unranked.sort(
     (x, y) =>
       verdictOrder.indexOf(x.verdict) - verdictOrder.indexOf(y.verdict) ||
+      (y.agreement ?? 0) - (x.agreement ?? 0) ||
       y.fixed.length - x.fixed.length ||
       x.broken.length - y.broken.length ||
       y.members.length - x.members.length ||

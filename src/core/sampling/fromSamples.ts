@@ -36,13 +36,18 @@ export class FromSamplesSource implements SampleSource {
   }
 
   static async fromFile(path: string): Promise<FromSamplesSource> {
+    return new FromSamplesSource(await FromSamplesSource.textsFromFile(path), path);
+  }
+
+  /** The texts of a JSON-lines samples file; `flag` names the option in the error. */
+  static async textsFromFile(path: string, flag = '--from-samples'): Promise<string[]> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new HydrapatchError('bad-samples', `cannot read samples file ${path}: ${(err as Error).message}`, 'Pass --from-samples a JSON-lines file, one {"text": ...} per line.', { cause: err });
+      throw new HydrapatchError('bad-samples', `cannot read samples file ${path}: ${(err as Error).message}`, `Pass ${flag} a JSON-lines file, one {"text": ...} per line.`, { cause: err });
     }
-    return new FromSamplesSource(parseSampleLines(text, path), path);
+    return parseSampleLines(text, path);
   }
 
   get count(): number {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type { FileChange } from '../edits/editTypes';
 
 /** Folders whose files are tests (or test data) wherever they are. */
-const testFolders = new Set(['test', 'tests', '__tests__', 'testdata', 'spec']);
+const testFolders = new Set(['test', 'tests', '__tests__', 'testdata', 'spec', 'specs']);
 
 /** File names that are tests or test configuration. */
 const testFileNames = [
-  /_test\.[^/]+$/, /^test_[^/]*\.py$/, /\.(test|spec)\.[^/]+$/, /^conftest\.py$/, /^pytest\.ini$/,
+  /_test\.[^/]+$/, /_spec\.rb$/, /^test[_-][^/]*\.(py|[cm]?[jt]sx?)$/, /^test\.[cm]?[jt]s$/, /\.(test|spec)\.[^/]+$/, /^conftest\.py$/, /^pytest\.ini$/,
   /^(jest|vitest|vitest\.workspace|ava|karma|playwright|cypress)\.config\.[^/]+$/, /^\.mocharc(\.[^/]+)?$/, /^jest\.setup\.[^/]+$/,
 ];
 
@@ -138,6 +138,12 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** A test file by its path alone (repository-relative, `/`-separated): in a test folder, or named as one. */
+export function isTestFilePath(path: string): boolean {
+  if (path.split('/').slice(0, -1).some((p) => testFolders.has(p))) return true;
+  return testFileNames.some((re) => re.test(baseName(path)));
+}
+
 /** The guard for a repository and test command: the user's test files, found from its tree and package.json. */
 export async function testFileGuard(root: string, testCommand: string): Promise<TestFileGuard> {
   const pkg = parseJson(await readFile(join(root, 'package.json'), 'utf8').catch(() => null));
@@ -147,9 +153,7 @@ export async function testFileGuard(root: string, testCommand: string): Promise<
   const named = await namedPaths(root, [testCommand, ...scriptLines]);
 
   const isTestFile = (path: string): boolean => {
-    const parts = path.split('/');
-    if (parts.slice(0, -1).some((p) => testFolders.has(p))) return true;
-    if (testFileNames.some((re) => re.test(baseName(path)))) return true;
+    if (isTestFilePath(path)) return true;
     return named.some((n) => path === n || path.startsWith(`${n}/`));
   };
   const strip = (change: FileChange): FileChange | null => {
