@@ -35,7 +35,7 @@ function askOnce(consent: SandboxPolicy['consent']): SandboxPolicy['consent'] {
  * pipeline run goes through wrapCommand with the same policy, and the user is asked at most once.
  */
 export function sandboxLauncher(options: SandboxLauncherOptions): {
-  wrap(spec: { command: string; cwd: string; env: NodeJS.ProcessEnv }): Promise<WrappedCommand>;
+  wrap(spec: { command: string; cwd: string; env: NodeJS.ProcessEnv; passEnv?: string[] }): Promise<WrappedCommand>;
 } {
   const policy: SandboxPolicy = { ...options.policy, consent: askOnce(options.policy.consent) };
   const limits = resolveLimits(options.limits);
@@ -54,7 +54,7 @@ export function sandboxLauncher(options: SandboxLauncherOptions): {
           hidden: options.hidden,
           home: options.home,
           limits,
-          passEnv: options.passEnv,
+          passEnv: [...(options.passEnv ?? []), ...(spec.passEnv ?? [])],
           gitIdentity: await (identity ??= readGitIdentity(spec.cwd)),
           tempDir: options.tempDirFor?.(spec.cwd),
         },

@@ -19,6 +19,8 @@ export interface LaunchSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /** Variables the caller set itself (report folders, runner options): a sandbox passes them although not on its allow-list. */
+  passEnv?: string[];
 }
 
 export interface Launch {
@@ -81,6 +83,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandOut
     command: options.command,
     cwd: options.cwd,
     env: { ...baseEnv, ...plainOutput, ...options.env, [runTagVariable]: tag },
+    passEnv: Object.keys(options.env ?? {}),
   });
   const record = options.recordDir === undefined ? undefined : join(options.recordDir, `tests-${tag}.tag`);
   if (record) await writeFile(record, tag);
