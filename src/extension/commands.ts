@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
 import type { CandidateAction } from '../protocol/webview';
-import { applyCandidate } from './applyCandidate';
+import { ApplyConflict, applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
 import { askIssueText, askSampleCount } from './issueInput';
 import type { Log } from './log';
@@ -48,17 +48,35 @@ export async function candidateAction(deps: CommandDeps, action: CandidateAction
   }
   if (action === 'openDiff') await deps.documents.openDiff(run, index, deps.panel.besideColumn);
   else if (action === 'apply') {
-    const files = await applyCandidate(run, index);
-    deps.log.info(`applied candidate #${index} to ${files.join(', ')}`);
-    void vscode.window.showInformationMessage(`Hydrapatch: applied candidate #${index} to ${files.join(', ')} (Undo reverts it).`);
+    try {
+      const files = await applyCandidate(run, index);
+      deps.log.info(`applied ${run.label(index)} (sample ${index + 1}) to ${files.join(', ')}`);
+      void vscode.window.showInformationMessage(`Hydrapatch: applied ${run.label(index)} to ${files.join(', ')} (Undo reverts it).`);
+    } catch (err) {
+      if (!(err instanceof ApplyConflict)) throw err;
+      deps.log.warn(formatError(err.toData()));
+      deps.panel.notice(err.message);
+      void offerConflictActions(deps, err);
+    }
   } else if (action === 'copyPatch') {
     await vscode.env.clipboard.writeText(run.candidates.get(index)?.diff ?? '');
-    deps.panel.notice(`Patch of candidate #${index} copied.`);
+    deps.panel.notice(`Patch of ${run.label(index)} copied.`);
   } else {
     const group = run.visibleGroups().find((g) => g.representative === index);
     for (const m of group?.members ?? [index]) run.discarded.add(m);
   }
   deps.controller.refresh();
+}
+
+/** A refused apply: the user picks between looking at what changed and solving again on the current files. */
+async function offerConflictActions(deps: CommandDeps, conflict: ApplyConflict): Promise<void> {
+  const run = deps.controller.current;
+  const compare = 'Compare Versions';
+  const again = 'Solve Again';
+  const pick = await vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(conflict)}`, compare, again);
+  if (!run) return;
+  if (pick === compare) for (const path of conflict.paths) await deps.documents.openConflict(run, conflict.index, path);
+  else if (pick === again) await deps.controller.restart();
 }
 
 async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {

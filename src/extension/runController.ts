@@ -1,8 +1,6 @@
 // One run at a time: asks nothing itself (the command does), calls the pipeline's solve() with a
 // cancellable progress notification, and feeds the status bar and the panel from its events.
 import * as vscode from 'vscode';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
@@ -35,14 +33,6 @@ async function gitRoot(dir: string): Promise<string> {
   }
 }
 
-async function readBase(root: string, path: string): Promise<string | null> {
-  try {
-    return await readFile(join(root, path), 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** The panel's "Tests were not run: …" line for a refusal: why, then what to do. */
 function skippedReason(e: ErrorData): string {
   return errorSentences({ ...e, message: e.message.replace(/^candidate tests were not run: /, '') });
@@ -53,6 +43,7 @@ export class RunController {
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
   private nextId = 1;
+  private last: RunRequest | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -88,10 +79,17 @@ export class RunController {
     if (this.busy) throw new HydrapatchError('busy', 'A Hydrapatch run is already in progress.', 'Wait for it, or run "Hydrapatch: Cancel".');
     const abort = new AbortController();
     this.abort = abort;
+    this.last = req;
     this.running = this.execute(req, abort).finally(() => {
       this.abort = undefined;
     });
     return this.running;
+  }
+
+  /** Solves the last run's issue again, on the files as they are now. */
+  async restart(): Promise<void> {
+    if (!this.last) throw new HydrapatchError('no-run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
+    await this.start(this.last);
   }
 
   private async execute(req: RunRequest, abort: AbortController): Promise<void> {
@@ -145,8 +143,8 @@ export class RunController {
               this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
               report();
             },
-            onCandidate: async (c) => {
-              for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
+            onCandidateFiles: (index, changes) => run.changes.set(index, changes),
+            onCandidate: (c) => {
               run.candidates.set(c.index, c);
               report();
             },
@@ -164,11 +162,7 @@ export class RunController {
               }
             },
           }, abort.signal);
-          // Files first touched by the last candidates may not be read yet: read what is missing.
-          for (const c of result.candidates) {
-            for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
-            run.candidates.set(c.index, c);
-          }
+          for (const c of result.candidates) run.candidates.set(c.index, c);
           run.groups = result.groups;
           run.baseline = result.baseline;
           run.coverage = result.coverage;

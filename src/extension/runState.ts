@@ -1,6 +1,7 @@
 // Everything the extension knows about the current run, filled from the pipeline's events. Plain data,
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import type { ErrorData } from '../protocol/errors';
+import type { FileChange } from '../core/edits/editTypes';
 import type { Baseline, CandidateGroup, CandidateResult, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
 
 export class RunState {
@@ -12,8 +13,8 @@ export class RunState {
   coverage: CoverageSummary | null = null;
   sandbox = '';
   error?: ErrorData;
-  /** Content of each touched file as the run saw it (null: absent), read when a candidate first touches it. */
-  readonly base = new Map<string, string | null>();
+  /** Per applied candidate (sample index), its files as in the snapshot it was tested on and after it. */
+  readonly changes = new Map<number, FileChange[]>();
   readonly applied = new Set<number>();
   readonly discarded = new Set<number>();
 
@@ -25,6 +26,12 @@ export class RunState {
     public testsSkippedReason?: string,
   ) {
     this.progress = { total: n, sampled: 0, applied: 0, tested: 0, passing: 0 };
+  }
+
+  /** What the user reads for a sample: "candidate 2" (its group's rank, as the panel lists it), else "sample 5" (1-based). */
+  label(index: number): string {
+    const group = this.visibleGroups().find((g) => g.members.includes(index));
+    return group ? `candidate ${group.rank}` : `sample ${index + 1}`;
   }
 
   get finished(): boolean {

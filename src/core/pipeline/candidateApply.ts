@@ -3,7 +3,7 @@
 // 'no-edits'; edits that do not match the files 'failed'.
 import { HydrapatchError } from '../../protocol/errors';
 import { applyEditsToDirectory } from '../edits/applyToDirectory';
-import type { ApplyResult as EditApplyResult, FileEdit } from '../edits/editTypes';
+import type { ApplyResult as EditApplyResult, FileChange, FileEdit } from '../edits/editTypes';
 import { parseEdits } from '../edits/parseEdits';
 import type { ApplyResult, ApplyStatus } from './types';
 
@@ -33,7 +33,8 @@ export function toApplyResult(r: EditApplyResult): ApplyResult {
   return r.reason === undefined ? { status, files } : { status, reason: r.reason, files };
 }
 
-export async function applyInWorktree(dir: string, edits: FileEdit[]): Promise<{ apply: ApplyResult; diff: string }> {
+/** `changes`: each touched file as the worktree (the snapshot) had it and as the candidate leaves it. */
+export async function applyInWorktree(dir: string, edits: FileEdit[]): Promise<{ apply: ApplyResult; diff: string; changes: FileChange[] }> {
   const result = await applyEditsToDirectory(dir, edits);
-  return { apply: toApplyResult(result), diff: result.diff };
+  return { apply: toApplyResult(result), diff: result.diff, changes: result.changes };
 }

@@ -23,6 +23,7 @@ import { buildSolvePrompt } from './buildPrompt';
 import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
+import type { FileChange } from '../edits/editTypes';
 import type { Baseline, CandidateResult, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
 
 /** The baseline of a solve that runs no tests (an untrusted folder): nothing known to fail. */
@@ -124,12 +125,13 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => r.cancelled === true;
 
-    const record = (c: CandidateResult) => {
+    const record = (c: CandidateResult, changes: FileChange[] = []) => {
       candidates.push(c);
       progress.finished = candidates.length;
       if (c.apply.status === 'clean' || c.apply.status === 'fuzzy') progress.applied++;
       if (c.test) progress.tested++;
       if (c.verdict === 'verified') progress.passing++;
+      if (changes.length > 0) events.onCandidateFiles?.(c.index, changes);
       events.onCandidate?.(c);
       emitProgress();
       if (early.record(c.verdict)) stop.abort();
@@ -140,16 +142,19 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       const parsed = parseSample(sample.text);
       if (parsed.rejected) return record({ ...base, apply: parsed.rejected, diff: '', verdict: 'not-applied' });
       const wt = await pool.acquire();
-      let applied: Awaited<ReturnType<typeof applyInWorktree>> | undefined;
+      let applied: Pick<CandidateResult, 'apply' | 'diff'> | undefined;
+      let changes: FileChange[] | undefined;
       let sameRun: Promise<TestRunResult | undefined> | undefined;
       let result: TestRunResult | undefined;
       try {
         if (stop.signal.aborted) return;
-        applied = await applyInWorktree(wt.path, parsed.edits);
+        const done = await applyInWorktree(wt.path, parsed.edits);
+        applied = { apply: done.apply, diff: done.diff };
+        changes = done.changes;
         if (applied.apply.status !== 'clean' && applied.apply.status !== 'fuzzy') {
           return record({ ...base, apply: applied.apply, diff: '', verdict: 'not-applied' });
         }
-        if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
+        if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' }, changes);
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
           // A declined consent makes the run (and every run waiting on it) undefined: the candidate goes untested.
@@ -166,9 +171,9 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       // The same patch as one tested already: that run is the answer, awaited without holding a worktree.
       result ??= await sameRun;
       const baseline = await baselineDone;
-      if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' });
+      if (!runTestsToo) return record({ ...base, ...applied, verdict: 'no-fix' }, changes);
       if (!result || wasCancelled(result)) return;
-      record({ ...base, ...applied, test: result, ...judge(result, baseline) });
+      record({ ...base, ...applied, test: result, ...judge(result, baseline) }, changes);
     };
 
     // The context is gathered while the baseline runs.

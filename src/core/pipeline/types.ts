@@ -4,6 +4,7 @@ import type { ErrorData } from '../../protocol/errors';
 import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
+import type { FileChange } from '../edits/editTypes';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -196,6 +197,12 @@ export interface SolveEvents {
   onPhase?(phase: SolvePhase, detail?: string): void;
   onSample?(sample: SampleResult): void;
   onBaseline?(baseline: Baseline): void;
+  /**
+   * Just before onCandidate of an applied candidate: each file it touches as in the snapshot it was
+   * tested on, and after it — what an editor applies, and checks the user's files against. Kept out
+   * of the result so that reports stay small.
+   */
+  onCandidateFiles?(index: number, changes: FileChange[]): void;
   /** A candidate finished: applied (or not) and tested. */
   onCandidate?(candidate: CandidateResult): void;
   onProgress?(progress: SolveProgress): void;

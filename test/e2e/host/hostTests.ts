@@ -3,7 +3,7 @@
 // stand-in model at hydrapatch.endpoint. Registered into mocha by hostSuite.ts.
 import * as assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -165,6 +165,29 @@ export function registerHostTests(mode: HostMode): void {
       // Back to the committed file for the next test (Undo is checked by the UI test, which can focus the editor).
       git('checkout', '--', 'src/math.js');
       await until('the editor to reload the file', () => doc.getText() === unchanged, 10_000);
+    });
+
+    it('a file edited during the run: the diff shows the tested version and Apply refuses, nothing combined', async () => {
+      const hp = await api();
+      const previousRun = hp.state()?.runId ?? 0;
+      const file = join(folder(), 'src/math.js');
+      const userEdit = `// typed during the run\n${unchanged}`;
+      await vscode.commands.executeCommand('hydrapatch.solve', { issue: `${ISSUE} (slow)`, n: 8 });
+      // The snapshot is taken before the first sample; the edit lands after it, before most candidates.
+      await until('the first sample of the new run', () => (hp.state()?.runId ?? 0) > previousRun && hp.state()!.progress.sampled >= 1);
+      writeFileSync(file, userEdit);
+      await hp.idle();
+      const state = hp.state()!;
+      assert.strictEqual(state.phase, 'done', state.error?.message);
+      const best = state.groups[0];
+      assert.strictEqual(best.verdict, 'verified');
+      const side = (s: string) => vscode.Uri.from({ scheme: 'hydrapatch', path: '/src/math.js', query: `run=${state.runId}&candidate=${best.representative}&side=${s}` });
+      assert.strictEqual((await vscode.workspace.openTextDocument(side('before'))).getText(), unchanged, 'the diff\'s left side is not the version the candidate was tested on');
+      assert.ok(!(await vscode.workspace.openTextDocument(side('after'))).getText().includes('typed during the run'), 'the candidate\'s side holds the user\'s edit');
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', best.representative);
+      assert.strictEqual(readFileSync(file, 'utf8'), userEdit, 'Apply combined the user\'s edit with the candidate');
+      assert.strictEqual(hp.state()!.groups[0].applied, false);
+      git('checkout', '--', 'src/math.js');
     });
 
     it('cancel stops the model job and leaves no worktree and no change', async () => {
