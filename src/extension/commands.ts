@@ -1,9 +1,10 @@
 // The command palette entries (category "Hydrapatch") and the panel's per-candidate actions.
 import * as vscode from 'vscode';
 import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
-import type { CandidateAction } from '../protocol/webview';
+import { verdictWords, type CandidateAction } from '../protocol/webview';
 import { ApplyConflict, applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
+import { showError } from './errorActions';
 import { askIssueText, askSampleCount } from './issueInput';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
@@ -28,9 +29,7 @@ export interface CommandDeps {
 }
 
 function report(log: Log, err: unknown): void {
-  const e = HydrapatchError.from(err).toData();
-  log.error(formatError(e));
-  void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
+  showError(log, HydrapatchError.from(err).toData());
 }
 
 function workspaceFolder(): vscode.WorkspaceFolder {
@@ -84,7 +83,7 @@ async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
   const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
   if (groups.length === 0) throw new HydrapatchError('no-candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
   const pick = await vscode.window.showQuickPick(
-    groups.map((g) => ({ label: `#${g.rank} ${g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
+    groups.map((g) => ({ label: `Candidate ${g.rank}: ${verdictWords[g.verdict]?.label ?? g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
     { title: 'Hydrapatch: apply which candidate?' },
   );
   return pick?.index;

@@ -2,7 +2,9 @@
 // commands) and hands back a small read-only API that the tests inside the extension host use.
 import * as vscode from 'vscode';
 import { solve } from '../core/pipeline/solve';
-import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
+import { HydrapatchError } from '../protocol/errors';
+import { showError } from './errorActions';
+import { forEditor } from './words';
 import type { PanelState } from '../protocol/webview';
 import { CandidateDocuments, SCHEME } from './candidateDocuments';
 import { candidateAction, registerCommands, type CommandDeps } from './commands';
@@ -35,16 +37,21 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
   // The closures below run after activation, when every const here is set.
   const current = () => controller.current;
   const documents = new CandidateDocuments(current);
-  const panel = new ReviewPanel(context.extensionUri, current, async (action, runId, index) => {
-    try {
-      await candidateAction(deps, action, runId, index);
-    } catch (err) {
-      const e = HydrapatchError.from(err).toData();
-      log.error(formatError(e));
-      panel.notice(e.message);
-      void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
-    }
-  });
+  const failed = (err: unknown) => {
+    const e = HydrapatchError.from(err).toData();
+    panel.notice(forEditor(e).message);
+    showError(log, e);
+  };
+  const panel = new ReviewPanel(
+    context.extensionUri,
+    current,
+    (action, runId, index) => candidateAction(deps, action, runId, index).catch(failed),
+    async (action) => {
+      if (action === 'cancel') controller.cancel();
+      else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
+      else await controller.restart().catch(failed);
+    },
+  );
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));
 
   const manager = server;

@@ -1,8 +1,10 @@
 // RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
 import type { CandidateResult } from '../core/pipeline/types';
-import type { PanelGroup, PanelState, TestCell } from '../protocol/webview';
+import type { PanelEvidence, PanelGroup, PanelState, TestCell } from '../protocol/webview';
 import { diffPaths } from './candidateFiles';
+import { explanation } from './explanation';
 import type { RunState } from './runState';
+import { phaseWords } from '../protocol/webview';
 
 /** Runs whose format gave no per-test results are shown as one row named after the command. */
 const WHOLE_RUN = '(whole test run)';
@@ -33,6 +35,30 @@ function cells(c: CandidateResult | undefined, names: string[], flaky: Set<strin
   return out;
 }
 
+function evidence(run: RunState, c: CandidateResult | undefined): PanelEvidence {
+  const text = c ? run.samples.get(c.index) : undefined;
+  const failingNow = new Set((c?.test?.tests ?? []).filter((t) => t.status === 'fail').map((t) => t.name));
+  const t = c?.test;
+  return {
+    explanation: text === undefined ? '' : explanation(text),
+    fixed: c?.fixed ?? [],
+    broken: c?.broken ?? [],
+    stillFailing: (run.baseline?.failing ?? []).filter((name) => failingNow.has(name)),
+    ...(t ? { test: { command: t.command, exitCode: t.exitCode, timedOut: t.timedOut, outputCapped: t.outputCapped, durationMs: t.durationMs, outputTail: t.outputTail } } : {}),
+  };
+}
+
+/** Samples without a usable edit, grouped by their reason (1-based sample numbers). */
+function notApplied(run: RunState): PanelState['notApplied'] {
+  const byReason = new Map<string, number[]>();
+  for (const c of [...run.candidates.values()].sort((a, b) => a.index - b.index)) {
+    if (c.verdict !== 'not-applied') continue;
+    const reason = c.apply.reason ?? (c.apply.status === 'no-edits' ? 'the sample holds no edit' : 'the edit did not apply');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), c.index + 1]);
+  }
+  return [...byReason].map(([reason, samples]) => ({ reason, samples })).sort((a, b) => b.samples.length - a.samples.length);
+}
+
 export function panelState(run: RunState): PanelState {
   const tests = testNames(run);
   const flaky = new Set(run.baseline?.flaky ?? []);
@@ -53,11 +79,14 @@ export function panelState(run: RunState): PanelState {
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),
       discarded: g.members.every((m) => run.discarded.has(m)),
+      evidence: evidence(run, rep),
     };
   });
   return {
     runId: run.runId,
     phase: run.phase,
+    phaseText: phaseWords[run.phase] ?? run.phase,
+    running: !run.finished,
     progress: { total: run.progress.total, sampled: run.progress.sampled, tested: run.progress.tested, passing: run.progress.passing },
     groups,
     tests,
@@ -65,5 +94,11 @@ export function panelState(run: RunState): PanelState {
     coverage: run.testsSkippedReason ? null : run.coverage,
     testsSkippedReason: run.testsSkippedReason,
     error: run.error,
+    ...(run.testCommand ? { testCommand: run.testCommand } : {}),
+    ...(run.baseline && !run.testsSkippedReason
+      ? { baseline: { failing: run.baseline.failing, flaky: run.baseline.flaky, passes: run.baseline.failing.length === 0, outputTail: run.baseline.run.outputTail } }
+      : {}),
+    ...(run.context ? { context: run.context } : {}),
+    notApplied: notApplied(run),
   };
 }

@@ -10,7 +10,9 @@ import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
 import { RunState } from './runState';
+import { showError } from './errorActions';
 import { readSettings, type Settings } from './settings';
+import { forEditor } from './words';
 import { statusText, type StatusBar } from './statusBar';
 
 export interface RunRequest {
@@ -23,6 +25,8 @@ export type CreateSource = (settings: Settings) => Promise<SampleSource>;
 
 const UNTRUSTED = 'this folder is not trusted, so its tests (which run its code) are never run. Trust the folder to verify candidates.';
 const UNSANDBOXED_OK = 'hydrapatch.allowUnsandboxed';
+/** Kept of each sample's text for its explanation; a real answer is far shorter. */
+const MAX_SAMPLE_CHARS = 20_000;
 
 async function gitRoot(dir: string): Promise<string> {
   try {
@@ -101,7 +105,7 @@ export class RunController {
     this.refresh();
     this.panel.show();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch:', cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
         let reported = 0;
@@ -134,10 +138,19 @@ export class RunController {
           };
           const result = await this.solve(options, {
             onPhase: (phase, detail) => {
-              run.phase = phase;
               this.log.info(`phase ${phase}${detail ? `: ${detail}` : ''}`);
+              // "done" is said once the result is stored below, not when the pipeline is about to return it.
+              if (phase === 'done') return;
+              run.phase = phase;
+              if (phase === 'baseline' && detail) run.testCommand = { command: detail, chosen: options.testCommand ? 'the hydrapatch.testCommand setting' : 'detected from the repository\'s files (package.json, pyproject.toml, go.mod, Cargo.toml…); set hydrapatch.testCommand to choose another' };
               report();
             },
+            onContext: (context) => {
+              run.context = context;
+              this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
+              report();
+            },
+            onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),
             onBaseline: (b) => {
               run.baseline = b;
               this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
@@ -156,9 +169,9 @@ export class RunController {
               this.log.warn(formatError(w));
               // Running tests unsandboxed was declined: the run goes on, its candidates untested.
               if (w.code === 'sandbox-consent-refused') {
-                run.testsSkippedReason = skippedReason(w);
+                run.testsSkippedReason = skippedReason(forEditor(w));
                 report();
-                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(w)}`, 'Show Log').then((a) => a && this.log.show());
+                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(forEditor(w))}`, 'Show Log').then((a) => a && this.log.show());
               }
             },
           }, abort.signal);
@@ -167,16 +180,15 @@ export class RunController {
           run.baseline = result.baseline;
           run.coverage = result.coverage;
           run.sandbox = result.sandbox;
-          if (result.testsNotRun) run.testsSkippedReason = skippedReason(result.testsNotRun);
+          if (result.testsNotRun) run.testsSkippedReason = skippedReason(forEditor(result.testsNotRun));
           run.phase = abort.signal.aborted ? 'cancelled' : 'done';
           this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
         } catch (err) {
           const e = HydrapatchError.from(err);
           run.phase = abort.signal.aborted ? 'cancelled' : 'failed';
           if (!abort.signal.aborted) {
-            run.error = e.toData();
-            this.log.error(formatError(e.toData()));
-            void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`, 'Show Log').then((a) => a && this.log.show());
+            run.error = forEditor(e.toData());
+            showError(this.log, e.toData());
           }
         } finally {
           await source?.close().catch(() => undefined);

@@ -2,7 +2,7 @@
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import type { ErrorData } from '../protocol/errors';
 import type { FileChange } from '../core/edits/editTypes';
-import type { Baseline, CandidateGroup, CandidateResult, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { Baseline, CandidateGroup, CandidateResult, ContextSummary, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
 
 export class RunState {
   phase: SolvePhase | 'cancelled' | 'failed' = 'context';
@@ -15,6 +15,11 @@ export class RunState {
   error?: ErrorData;
   /** Per applied candidate (sample index), its files as in the snapshot it was tested on and after it. */
   readonly changes = new Map<number, FileChange[]>();
+  /** Each sample's raw text (capped), for the model's explanation. */
+  readonly samples = new Map<number, string>();
+  context?: ContextSummary;
+  /** The test command and how it was chosen. */
+  testCommand?: { command: string; chosen: string };
   readonly applied = new Set<number>();
   readonly discarded = new Set<number>();
 

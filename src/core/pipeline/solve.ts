@@ -177,7 +177,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     };
 
     // The context is gathered while the baseline runs.
-    const tree = await buildSolvePrompt(options);
+    const tree = await buildSolvePrompt(options, events.onContext);
     events.onPhase?.('sampling', options.source.description);
     const onSample = (sample: SampleResult) => {
       if (stop.signal.aborted) return;

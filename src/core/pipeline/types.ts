@@ -193,8 +193,20 @@ export interface SolveResult {
   durationMs: number;
 }
 
+/** What went into the prompt, so that a user can see when the file to fix was left out. */
+export interface ContextSummary {
+  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number } }[];
+  /** Files with some evidence that did not fit, best first (at most 10). */
+  leftOut: string[];
+  /** Tokens of the repository map and the files; the budget they had. */
+  tokens: number;
+  budgetTokens: number;
+}
+
 export interface SolveEvents {
   onPhase?(phase: SolvePhase, detail?: string): void;
+  /** The repository context chosen for the prompt. */
+  onContext?(context: ContextSummary): void;
   onSample?(sample: SampleResult): void;
   onBaseline?(baseline: Baseline): void;
   /**
