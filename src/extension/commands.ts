@@ -6,6 +6,7 @@ import { ApplyConflict, applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
 import { showError } from './errorActions';
 import { askIssueText, askSampleCount } from './issueInput';
+import { selectModel } from './modelPicker';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
 import type { RunController } from './runController';
@@ -102,6 +103,12 @@ export function registerCommands(deps: CommandDeps): void {
 
   register('hydrapatch.solve', async (args?: SolveArgs) => {
     const folder = workspaceFolder();
+    // No model yet: the picker comes first, before any question about the issue or any panel.
+    const settings = readSettings(folder.uri);
+    if (settings.backend === 'bundled' && !settings.modelPath && !(await selectModel(context.extensionPath, log))) {
+      void vscode.window.showInformationMessage('Hydrapatch: no model chosen, so nothing was solved. "Hydrapatch: Select Model" chooses one.');
+      return;
+    }
     const issue = args?.issue ?? (await askIssueText());
     if (!issue) return;
     const n = args?.n ?? (await askSampleCount(readSettings(folder.uri).samples));
@@ -122,6 +129,7 @@ export function registerCommands(deps: CommandDeps): void {
     const i = typeof index === 'number' ? index : await pickCandidate(deps);
     if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i);
   });
+  register('hydrapatch.selectModel', () => selectModel(context.extensionPath, log));
   register('hydrapatch.restartServer', () => deps.restartServer());
   register('hydrapatch.showLog', async () => log.show());
   register('hydrapatch.setEndpointKey', async () => {

@@ -1,5 +1,6 @@
 // Activation: wires the pieces (log, server, run controller, status bar, panel, diff documents,
 // commands) and hands back a small read-only API that the tests inside the extension host use.
+import { relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { solve } from '../core/pipeline/solve';
 import { HydrapatchError } from '../protocol/errors';
@@ -58,6 +59,13 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
   const controller = new RunController(context, solve, (settings) => createSampleSource(settings, manager, context.secrets), log, statusBar, panel);
   const deps: CommandDeps = { context, controller, panel, documents, log, restartServer: () => manager.restart() };
   registerCommands(deps);
+  // After Undo (or any edit) of an applied candidate's file, the panel stops calling it applied.
+  context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((e) => {
+    const run = controller.current;
+    if (!run || run.applied.size === 0 || e.document.uri.scheme !== 'file') return;
+    const path = relative(run.repoRoot, e.document.uri.fsPath).split(sep).join('/');
+    if (run.fileChanged(path, e.document.getText())) controller.refresh();
+  }));
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: tests are never run'})`);
 
   return {

@@ -39,6 +39,22 @@ export class RunState {
     return group ? `candidate ${group.rank}` : `sample ${index + 1}`;
   }
 
+  /**
+   * A file of an applied candidate now reads `text`: when that is no longer the candidate's version
+   * (Undo, or the user's own edit), the candidate is no longer applied. Returns whether that changed.
+   */
+  fileChanged(path: string, text: string | null): boolean {
+    let changed = false;
+    for (const index of this.applied) {
+      const f = this.changes.get(index)?.find((c) => c.path === path);
+      if (f && f.after !== text) {
+        this.applied.delete(index);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
   get finished(): boolean {
     return this.phase === 'done' || this.phase === 'cancelled' || this.phase === 'failed';
   }

@@ -80,11 +80,30 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     assert.strictEqual(model.completionHeaders.length, 0, 'nothing was sampled yet');
   });
 
+  it('offers the models of this machine and the running servers in "Select Model"', async () => {
+    await runCommand(page, 'Hydrapatch: Select Model');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    // The configured endpoint answers /v1/models with "replay"; the demo model ships with the extension.
+    await rows.filter({ hasText: 'replay' }).first().waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: 'Browse…' }).first().waitFor();
+    await rows.filter({ hasText: 'Demo model' }).first().waitFor();
+    // Before the server can list GGUF files this says so; after, the files (or that none were found) are listed.
+    await rows.filter({ hasText: /could not be listed|No GGUF file found|GiB/ }).first().waitFor();
+    await page.screenshot({ path: join(artifacts, 'select-model.png') });
+    await page.locator('.quick-input-widget input').fill('replay');
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `samples now come from replay at ${model.url}` }).waitFor({ timeout: 30_000 });
+    const user = JSON.parse(readFileSync(join(server.home, 'user-data', 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.strictEqual(user['hydrapatch.backend'], 'openai-compatible');
+    assert.strictEqual(user['hydrapatch.endpointModel'], 'replay');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
   it('solves the issue from the command palette, with progress in the status bar', async () => {
     await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
     await answer(page, 'the issue to solve', 'add() in src/math.js returns a - b; the test "add sums two numbers" fails.');
     await answer(page, 'how many samples', String(N));
-    const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch .*sampled/ }).first();
+    const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch: .*sampled/ }).first();
     await status.waitFor({ timeout: 60_000 });
     assert.match((await status.innerText()).trim(), new RegExp(`^Hydrapatch: [A-Z][a-z ]+ · \\d+/${N} sampled · \\d+ tested · \\d+ verified$`));
     await page.locator('.part.statusbar').screenshot({ path: join(artifacts, 'statusbar-running.png') });
@@ -139,7 +158,12 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     assert.ok((await panel.locator('#context li').allInnerTexts()).some((t) => t.startsWith('src/math.js')), 'src/math.js should be listed as sent');
     assert.match(await panel.locator('#context').innerText(), /\d+ of the \d+-token budget/);
     // Plain words: no CLI flag, no raw pipeline code.
-    const text = await panel.locator('body').innerText();
+    // (The user's own test command and its output may hold flags: they are left out of the check.)
+    const text = await panel.locator('body').evaluate((b) => {
+      const copy = b.cloneNode(true) as HTMLElement;
+      for (const el of copy.querySelectorAll('code, pre, details.output summary')) el.remove();
+      return copy.innerText || copy.textContent || '';
+    });
     assert.doesNotMatch(text, /(^|\s)--[a-z]/m);
     assert.doesNotMatch(text, /\b(clean|fuzzy|pass@\d|no-fix|bwrap)\b/);
     await panel.locator('#evidence').scrollIntoViewIfNeeded();
@@ -269,6 +293,9 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '', 'after Undo the file should equal the commit');
+    // The panel follows: the candidate is no longer "applied", and can be applied again.
+    await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').waitFor({ timeout: 15_000 });
+    assert.strictEqual(await panel.locator('tr.group').first().getByText('applied', { exact: true }).count(), 0, 'the panel still says applied after Undo');
   });
 
   it('cancels a run from the panel', async () => {
@@ -292,16 +319,13 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
       const cs = getComputedStyle(b);
       return { fg: cs.color, bg: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() };
     });
-    const seen = new Set<string>();
-    for (const [theme, file] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']] as const) {
+    // Dark first: this workbench starts light, so each switch changes the panel's colours.
+    for (const [theme, file] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast'], ['Default Light Modern', 'light']] as const) {
+      const previous = (await colors()).bg;
       const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
       writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
-      await until(`the ${theme} theme`, async () => {
-        const c = await colors();
-        return c.bg !== '' && !seen.has(c.bg);
-      }, 30_000);
+      await until(`the ${theme} theme`, async () => ![previous, ''].includes((await colors()).bg), 30_000);
       const c = await colors();
-      seen.add(c.bg);
       const ratio = contrast(c.fg, c.bg);
       assert.ok(ratio >= 4.5, `${theme}: text ${c.fg} on ${c.bg} has contrast ${ratio.toFixed(2)}`);
       await new Promise((r) => setTimeout(r, 500));

@@ -3,7 +3,7 @@
 // stand-in model at hydrapatch.endpoint. Registered into mocha by hostSuite.ts.
 import * as assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -65,11 +65,19 @@ export function registerHostTests(mode: HostMode): void {
     it('registers every command in the "Hydrapatch" category', async () => {
       await api();
       const all = await vscode.commands.getCommands(true);
-      for (const id of ['solve', 'cancel', 'showCandidates', 'applyCandidate', 'restartServer', 'showLog', 'setEndpointKey']) {
+      for (const id of ['solve', 'selectModel', 'cancel', 'showCandidates', 'applyCandidate', 'restartServer', 'showLog', 'setEndpointKey']) {
         assert.ok(all.includes(`hydrapatch.${id}`), `hydrapatch.${id} missing`);
       }
-      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { category: string }[] } };
+      type Step = { description: string; media: { markdown: string } };
+      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { category: string }[]; walkthroughs: { steps: Step[] }[] } };
       assert.ok(manifest.contributes.commands.every((c) => c.category === 'Hydrapatch'));
+      // The first-run walkthrough: each step's link is a registered command, each step's page exists.
+      assert.strictEqual(manifest.contributes.walkthroughs.length, 1);
+      for (const step of manifest.contributes.walkthroughs[0].steps) {
+        const linked = /\(command:([\w.]+)\)/.exec(step.description)?.[1];
+        assert.ok(linked && all.includes(linked), `walkthrough step links ${linked}`);
+        assert.ok(existsSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, step.media.markdown)), `${step.media.markdown} is missing`);
+      }
     });
 
     it('reads its settings with their defaults and the test-run overrides', () => {
