@@ -5,7 +5,7 @@ import { verdictWords, type CandidateAction } from '../protocol/webview';
 import { ApplyConflict, applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
 import { showError } from './errorActions';
-import { askIssueText, askSampleCount } from './issueInput';
+import { askIssueText, askSampleCount, issueFrom } from './issueInput';
 import { selectModel } from './modelPicker';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
@@ -33,11 +33,15 @@ function report(log: Log, err: unknown): void {
   showError(log, HydrapatchError.from(err).toData());
 }
 
-function workspaceFolder(): vscode.WorkspaceFolder {
+/** The folder of the active editor, else the only folder, else the one the user picks (multi-root). */
+async function workspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
-  const folder = (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
-  return folder;
+  const own = active && vscode.workspace.getWorkspaceFolder(active);
+  if (own) return own;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Hydrapatch: which folder (repository) is the issue about?', ignoreFocusOut: true });
 }
 
 export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number): Promise<void> {
@@ -102,14 +106,15 @@ export function registerCommands(deps: CommandDeps): void {
   const register = (id: string, fn: (...args: never[]) => Promise<unknown>) => context.subscriptions.push(vscode.commands.registerCommand(id, guard(fn)));
 
   register('hydrapatch.solve', async (args?: SolveArgs) => {
-    const folder = workspaceFolder();
+    const folder = await workspaceFolder();
+    if (!folder) return;
     // No model yet: the picker comes first, before any question about the issue or any panel.
     const settings = readSettings(folder.uri);
     if (settings.backend === 'bundled' && !settings.modelPath && !(await selectModel(context.extensionPath, log))) {
       void vscode.window.showInformationMessage('Hydrapatch: no model chosen, so nothing was solved. "Hydrapatch: Select Model" chooses one.');
       return;
     }
-    const issue = args?.issue ?? (await askIssueText());
+    const issue = args?.issue ? await issueFrom(args.issue) : await askIssueText();
     if (!issue) return;
     const n = args?.n ?? (await askSampleCount(readSettings(folder.uri).samples));
     if (!n) return;

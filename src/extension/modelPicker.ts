@@ -133,6 +133,9 @@ export async function selectModel(extensionPath: string, log: Log): Promise<bool
   pick.show();
   const items = await modelChoices(extensionPath, log);
   pick.items = items;
+  // The first entry that sets something, not a line that only informs.
+  const first = items.find((i) => i.settings || i.browse);
+  if (first) pick.activeItems = [first];
   pick.busy = false;
   pick.placeholder = 'A local GGUF file runs in the bundled server; a running server (e.g. Ollama) is asked over its API.';
   const chosen = await new Promise<ModelChoice | undefined>((resolve) => {

@@ -7,7 +7,7 @@
 // settings. Screenshots go to test-artifacts/. The model is a stand-in replaying raw outputs; the rest is real.
 import * as assert from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -294,6 +294,7 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     }
     assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '', 'after Undo the file should equal the commit');
     // The panel follows: the candidate is no longer "applied", and can be applied again.
+    await page.locator('.tab', { hasText: 'Hydrapatch Candidates' }).click();
     await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').waitFor({ timeout: 15_000 });
     assert.strictEqual(await panel.locator('tr.group').first().getByText('applied', { exact: true }).count(), 0, 'the panel still says applied after Undo');
   });
@@ -314,7 +315,6 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
   });
 
   it('follows the light, dark and high-contrast themes with readable text', async () => {
-    const settingsFile = join(server.home, 'user-data', 'User', 'settings.json');
     const colors = () => panel.locator('body').evaluate((b) => {
       const cs = getComputedStyle(b);
       return { fg: cs.color, bg: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() };
@@ -322,8 +322,10 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     // Dark first: this workbench starts light, so each switch changes the panel's colours.
     for (const [theme, file] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast'], ['Default Light Modern', 'light']] as const) {
       const previous = (await colors()).bg;
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+      await runCommand(page, 'Preferences: Color Theme');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-widget input').fill(theme);
+      await page.keyboard.press('Enter');
       await until(`the ${theme} theme`, async () => ![previous, ''].includes((await colors()).bg), 30_000);
       const c = await colors();
       const ratio = contrast(c.fg, c.bg);

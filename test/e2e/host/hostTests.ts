@@ -3,7 +3,8 @@
 // stand-in model at hydrapatch.endpoint. Registered into mocha by hostSuite.ts.
 import * as assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -35,9 +36,10 @@ async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promi
   }
 }
 
-async function solveAndWait(hp: HydrapatchApi, n: number): Promise<PanelState> {
-  await vscode.commands.executeCommand('hydrapatch.solve', { issue: ISSUE, n });
-  await until('the run to start', () => hp.busy() || hp.state() !== undefined, 10_000);
+async function solveAndWait(hp: HydrapatchApi, n: number, issue = ISSUE): Promise<PanelState> {
+  const previous = hp.state()?.runId ?? 0;
+  await vscode.commands.executeCommand('hydrapatch.solve', { issue, n });
+  await until('the run to start', () => (hp.state()?.runId ?? 0) > previous, 10_000);
   await hp.idle();
   const state = hp.state();
   assert.ok(state, 'no run state after solve');
@@ -196,6 +198,24 @@ export function registerHostTests(mode: HostMode): void {
       assert.strictEqual(readFileSync(file, 'utf8'), userEdit, 'Apply combined the user\'s edit with the candidate');
       assert.strictEqual(hp.state()!.groups[0].applied, false);
       git('checkout', '--', 'src/math.js');
+    });
+
+    it('reads the issue from a GitHub issue URL through the user\'s gh', async () => {
+      const hp = await api();
+      // A gh that answers like GitHub's CLI for this issue, and records how it was called.
+      const bin = mkdtempSync(join(tmpdir(), 'hp-gh-'));
+      writeFileSync(join(bin, 'gh'), `#!/bin/sh\necho "$@" > '${bin}/args'\nprintf '%s\\n' '${JSON.stringify({ title: 'add() subtracts', body: ISSUE })}'\n`, { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        const state = await solveAndWait(hp, 8, 'https://github.com/example/math/issues/1');
+        assert.strictEqual(state.phase, 'done', state.error?.message);
+        assert.strictEqual(readFileSync(join(bin, 'args'), 'utf8').trim(), 'issue view https://github.com/example/math/issues/1 --json title,body');
+        assert.strictEqual(state.groups[0].verdict, 'verified');
+      } finally {
+        process.env.PATH = path;
+        rmSync(bin, { recursive: true, force: true });
+      }
     });
 
     it('cancel stops the model job and leaves no worktree and no change', async () => {
