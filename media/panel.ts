@@ -78,7 +78,7 @@ function select(g: PanelGroup): void {
     el.classList.toggle('selected', on);
     if (el.matches('tr.group')) el.setAttribute('aria-selected', String(on));
   }
-  document.getElementById('evidence')?.replaceWith(evidence(g));
+  document.getElementById('evidence')?.replaceWith(evidence(view.state, g));
 }
 
 const COLUMNS: [string, string, string][] = [
@@ -138,7 +138,7 @@ function testList(title: string, names: string[], cls: string): HTMLElement | nu
 }
 
 /** The selected candidate's evidence: what the model said, which tests it fixed or broke, its test output. */
-function evidence(g: PanelGroup | undefined): HTMLElement {
+function evidence(state: PanelState, g: PanelGroup | undefined): HTMLElement {
   if (!g) return h('section', { id: 'evidence' });
   const e = g.evidence;
   const t = e.test;
@@ -155,6 +155,11 @@ function evidence(g: PanelGroup | undefined): HTMLElement {
       ? h('div', {}, testList('Fixed', e.fixed, 'fixed'), testList('Newly failing', e.broken, 'broken'), testList('Still failing', e.stillFailing, 'failing'),
         e.fixed.length + e.broken.length + e.stillFailing.length === 0 ? h('p', { class: 'muted' }, 'No test changed its outcome.') : null)
       : h('p', { class: 'muted' }, 'Its tests were not run.'),
+    g.files.length > 1 && !g.applied && h('div', { class: 'buttons apply-files' }, h('span', {}, 'Apply one file only:'), ...g.files.map((path) => {
+      const b = h('vscode-button', { secondary: '', 'data-action': 'apply', 'data-path': path }, path);
+      b.addEventListener('click', () => vscode.postMessage({ type: 'action', action: 'apply', runId: state.runId, index: g.representative, path }));
+      return b;
+    })),
     t && h('details', { class: 'output' }, h('summary', {}, `Test output (last part) · ${t.command} · ${outcome} · ${(t.durationMs / 1000).toFixed(1)} s`), h('pre', {}, t.outputTail || '(no output)')),
   );
 }
@@ -265,7 +270,7 @@ function render({ state, selected }: Saved): void {
         ? h('p', { class: 'muted' }, 'No candidate applied yet.')
         : h('table', { class: 'groups' }, h('thead', {}, groupHeader()), h('tbody', {}, ...groups.map((g) => groupRow(state, g, g.representative === selected, g.representative === primary)))),
     ),
-    evidence(shown),
+    evidence(state, shown),
     notAppliedSection(state),
     groups.length > 0 && state.tests.length > 0 ? h('section', { id: 'tests' }, h('h3', {}, 'Tests × candidates'), legend(), testGrid(state, groups, selected)) : null,
     coverage(state),

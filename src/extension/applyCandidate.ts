@@ -28,9 +28,14 @@ async function currentText(uri: vscode.Uri): Promise<string | null> {
   }
 }
 
-/** Returns the files it changed (workspace-relative paths); throws ApplyConflict when one changed since the run. */
-export async function applyCandidate(run: RunState, index: number): Promise<string[]> {
-  const changes = candidateChanges(run, index);
+/**
+ * Applies the candidate's files, or only `only` of them (one file of a multi-file candidate). Returns
+ * the files it changed (workspace-relative paths); throws ApplyConflict when one changed since the run.
+ */
+export async function applyCandidate(run: RunState, index: number, only?: string[]): Promise<string[]> {
+  const all = candidateChanges(run, index);
+  const changes = only ? all.filter((f) => only.includes(f.path)) : all;
+  if (changes.length === 0) throw new HydrapatchError('no-such-file', `${run.label(index)} does not change ${only?.join(', ')}.`, 'Pick one of the files the panel lists for it.');
   const root = vscode.Uri.file(run.repoRoot);
   const uris = changes.map((f) => vscode.Uri.joinPath(root, f.path));
   const changed: string[] = [];
@@ -53,6 +58,7 @@ export async function applyCandidate(run: RunState, index: number): Promise<stri
   }
   // Saved so the tests (and git) see the change; Undo still reverts it as one step.
   for (const uri of touched) await (await vscode.workspace.openTextDocument(uri)).save();
-  run.applied.add(index);
+  // Applied as a whole once every one of its files is the candidate's version.
+  if (changes.length === all.length || (await Promise.all(all.map(async (f) => (await currentText(vscode.Uri.joinPath(root, f.path))) === f.after))).every(Boolean)) run.applied.add(index);
   return changes.map((f) => f.path);
 }

@@ -44,7 +44,8 @@ async function workspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Hydrapatch: which folder (repository) is the issue about?', ignoreFocusOut: true });
 }
 
-export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number): Promise<void> {
+/** `path`: apply only that file of the candidate. */
+export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number, path?: string): Promise<void> {
   const run = deps.controller.current;
   if (!run || run.runId !== runId) {
     deps.panel.notice('That candidate belongs to an older run.');
@@ -53,7 +54,7 @@ export async function candidateAction(deps: CommandDeps, action: CandidateAction
   if (action === 'openDiff') await deps.documents.openDiff(run, index, deps.panel.besideColumn);
   else if (action === 'apply') {
     try {
-      const files = await applyCandidate(run, index);
+      const files = await applyCandidate(run, index, path === undefined ? undefined : [path]);
       deps.log.info(`applied ${run.label(index)} (sample ${index + 1}) to ${files.join(', ')}`);
       void vscode.window.showInformationMessage(`Hydrapatch: applied ${run.label(index)} to ${files.join(', ')} (Undo reverts it).`);
     } catch (err) {
@@ -129,10 +130,10 @@ export function registerCommands(deps: CommandDeps): void {
     if (!controller.current) void vscode.window.showInformationMessage('Hydrapatch: no run yet. Run "Hydrapatch: Solve Issue with N Samples".');
     else panel.show();
   });
-  register('hydrapatch.applyCandidate', async (index?: number) => {
+  register('hydrapatch.applyCandidate', async (index?: number, path?: string) => {
     const run = controller.current;
     const i = typeof index === 'number' ? index : await pickCandidate(deps);
-    if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i);
+    if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i, typeof path === 'string' ? path : undefined);
   });
   register('hydrapatch.selectModel', () => selectModel(context.extensionPath, log));
   register('hydrapatch.restartServer', () => deps.restartServer());

@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
   const panel = new ReviewPanel(
     context.extensionUri,
     current,
-    (action, runId, index) => candidateAction(deps, action, runId, index).catch(failed),
+    (action, runId, index, path) => candidateAction(deps, action, runId, index, path).catch(failed),
     async (action) => {
       if (action === 'cancel') controller.cancel();
       else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');

@@ -6,7 +6,7 @@ import { panelHtml } from './panelHtml';
 import { panelState } from './panelState';
 import type { RunState } from './runState';
 
-export type ActionHandler = (action: CandidateAction, runId: number, index: number) => Promise<void>;
+export type ActionHandler = (action: CandidateAction, runId: number, index: number, path?: string) => Promise<void>;
 export type RunActionHandler = (action: RunAction) => Promise<void>;
 
 export class ReviewPanel implements vscode.Disposable {
@@ -41,7 +41,7 @@ export class ReviewPanel implements vscode.Disposable {
       if (!msg) return;
       if (msg.type === 'ready') this.update();
       else if (msg.type === 'run') await this.onRunAction(msg.action);
-      else await this.onAction(msg.action, msg.runId, msg.index);
+      else await this.onAction(msg.action, msg.runId, msg.index, msg.path);
     });
     panel.onDidChangeViewState(() => panel.visible && this.update());
     panel.onDidDispose(() => (this.panel = undefined));

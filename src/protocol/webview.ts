@@ -130,7 +130,7 @@ export type RunAction = 'cancel' | 'openSettings' | 'solveAgain';
 
 export type FromPanel =
   | { type: 'ready' }
-  | { type: 'action'; action: CandidateAction; runId: number; index: number }
+  | { type: 'action'; action: CandidateAction; runId: number; index: number; /** 'apply' of one file of the candidate. */ path?: string }
   | { type: 'run'; action: RunAction };
 
 const actions: readonly string[] = ['openDiff', 'apply', 'copyPatch', 'discard'];
@@ -149,7 +149,8 @@ export function parseFromPanel(raw: unknown): FromPanel | undefined {
     Number.isInteger(m.runId) &&
     Number.isInteger(m.index)
   ) {
-    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number };
+    const path = typeof m.path === 'string' ? { path: m.path } : {};
+    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number, ...path };
   }
   return undefined;
 }

@@ -218,6 +218,17 @@ export function registerHostTests(mode: HostMode): void {
       }
     });
 
+    it('applies one file of a two-file candidate, leaving the other as it is', async () => {
+      const hp = await api();
+      const two = hp.state()!.groups.find((g) => g.files.includes('README.md'));
+      assert.ok(two, 'the run should have the candidate that changes README.md and src/math.js');
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', two.representative, 'README.md');
+      assert.match(readFileSync(join(folder(), 'README.md'), 'utf8'), /their product/, 'README.md did not get the candidate\'s version');
+      assert.strictEqual(original(), unchanged, 'src/math.js changed though only README.md was asked for');
+      assert.strictEqual(hp.state()!.groups.find((g) => g.representative === two.representative)!.applied, false, 'half a candidate is not "applied"');
+      git('checkout', '--', 'README.md');
+    });
+
     it('cancel stops the model job and leaves no worktree and no change', async () => {
       const hp = await api();
       const statsBefore = await replayStats();
