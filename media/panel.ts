@@ -256,7 +256,6 @@ function render({ state, selected }: Saved): void {
       {},
       h('h2', {}, 'Hydrapatch candidates'),
       h('p', { class: 'progress', id: 'progress' }, `${state.phaseText} · ${p.sampled}/${p.total} sampled · ${p.tested} tested · ${p.passing} verified`),
-      state.running ? h('div', { class: 'buttons' }, runButton('Cancel', 'cancel')) : null,
     ),
     state.testsSkippedReason ? h('p', { class: 'warning' }, `Tests were not run: ${state.testsSkippedReason}`) : null,
     state.error ? h('p', { class: 'error' }, `${state.error.message}${state.error.hint ? ` — ${state.error.hint}` : ''}`) : null,
@@ -277,7 +276,13 @@ function render({ state, selected }: Saved): void {
     runDetails(state),
   ];
   app.replaceChildren(...parts.filter((x): x is HTMLElement => !!x));
+  cancelBar.hidden = !state.running;
 }
+
+// Cancel lives outside #app, which re-renders up to every 150 ms during a run: a button made anew at
+// each render could lose the user's click.
+const cancelBar = h('div', { class: 'buttons', id: 'cancel-bar', hidden: '' }, runButton('Cancel', 'cancel'));
+app.before(cancelBar);
 
 // Notices live outside #app, which every state re-renders: an action's notice ("Patch … copied") is
 // followed within 150 ms by the state it changed, and must outlive that render.
