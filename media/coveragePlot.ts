@@ -12,7 +12,7 @@ export function coveragePlot(cov: PanelCoverage): SVGElement {
   const kMax = Math.max(2, ...ks);
   const x = (k: number) => PAD.left + (Math.log2(k) / Math.log2(kMax)) * (W - PAD.left - PAD.right);
   const y = (p: number) => PAD.top + (1 - p) * (H - PAD.top - PAD.bottom);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'coverage-plot', role: 'img', 'aria-label': `Coverage: ${cov.line}` });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'coverage-plot', role: 'img', 'aria-label': `Chance that k samples include a verified fix, for k from 1 to ${kMax}` });
 
   for (const p of [0, 0.25, 0.5, 0.75, 1]) {
     svg.append(s('line', { x1: PAD.left, x2: W - PAD.right, y1: y(p), y2: y(p), class: 'grid' }));
@@ -39,7 +39,7 @@ export function coveragePlot(cov: PanelCoverage): SVGElement {
     if (kMax > kDrawn) svg.append(s('path', { d: path(kDrawn, kMax), class: 'fit forecast' }));
   }
   for (const p of cov.curve) {
-    svg.append(s('circle', { cx: x(p.k), cy: y(p.p), r: 3, class: 'point' }, s('title', {}, `pass@${p.k} = ${(p.p * 100).toFixed(1)}%`)));
+    svg.append(s('circle', { cx: x(p.k), cy: y(p.p), r: 3, class: 'point' }, s('title', {}, `${p.k} sample${p.k === 1 ? '' : 's'}: ${(p.p * 100).toFixed(1)}% chance of a verified fix`)));
   }
   return svg;
 }

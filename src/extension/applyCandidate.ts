@@ -1,9 +1,22 @@
 // Applies a candidate to the workspace as one WorkspaceEdit (one undo), after checking that every file
-// it touches is still exactly what the run saw; otherwise it refuses and says which file changed.
+// it touches is still exactly the version the candidate was tested on (the run's snapshot). A file the
+// user changed since is a conflict: applying over it would combine two edits no test has seen, so
+// nothing is applied and the caller offers what to do.
 import * as vscode from 'vscode';
 import { HydrapatchError } from '../protocol/errors';
-import { candidateChanges } from './candidateDocuments';
+import { candidateChanges } from './candidateFiles';
 import type { RunState } from './runState';
+
+/** The files a candidate touches that differ from the version it was tested on. */
+export class ApplyConflict extends HydrapatchError {
+  constructor(readonly index: number, readonly paths: string[], label: string) {
+    super(
+      'changed-since-run',
+      `${paths.join(', ')} changed since the run started, so ${label} was not applied: it was tested on the version before your change.`,
+      'Compare the two versions, then undo your change and apply, or solve again on the current files.',
+    );
+  }
+}
 
 async function currentText(uri: vscode.Uri): Promise<string | null> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -15,18 +28,23 @@ async function currentText(uri: vscode.Uri): Promise<string | null> {
   }
 }
 
-/** Returns the files it changed (workspace-relative paths). */
-export async function applyCandidate(run: RunState, index: number): Promise<string[]> {
-  const changes = candidateChanges(run, index);
+/**
+ * Applies the candidate's files, or only `only` of them (one file of a multi-file candidate). Returns
+ * the files it changed (workspace-relative paths); throws ApplyConflict when one changed since the run.
+ */
+export async function applyCandidate(run: RunState, index: number, only?: string[]): Promise<string[]> {
+  const all = candidateChanges(run, index);
+  const changes = only ? all.filter((f) => only.includes(f.path)) : all;
+  if (changes.length === 0) throw new HydrapatchError('no-such-file', `${run.label(index)} does not change ${only?.join(', ')}.`, 'Pick one of the files the panel lists for it.');
   const root = vscode.Uri.file(run.repoRoot);
+  const uris = changes.map((f) => vscode.Uri.joinPath(root, f.path));
+  const changed: string[] = [];
+  for (const [i, f] of changes.entries()) if ((await currentText(uris[i])) !== f.before) changed.push(f.path);
+  if (changed.length > 0) throw new ApplyConflict(index, changed, run.label(index));
   const edit = new vscode.WorkspaceEdit();
   const touched: vscode.Uri[] = [];
-  for (const f of changes) {
-    const uri = vscode.Uri.joinPath(root, f.path);
-    const now = await currentText(uri);
-    if (now !== f.before) {
-      throw new HydrapatchError('changed-since-run', `${f.path} changed since the run, so candidate #${index} was not applied.`, 'Undo your edits to that file, or run "Hydrapatch: Solve Issue with N Samples" again.');
-    }
+  for (const [i, f] of changes.entries()) {
+    const uri = uris[i];
     if (f.before === null) edit.createFile(uri, { contents: new TextEncoder().encode(f.after ?? '') });
     else if (f.after === null) edit.deleteFile(uri);
     else {
@@ -36,10 +54,11 @@ export async function applyCandidate(run: RunState, index: number): Promise<stri
     }
   }
   if (!(await vscode.workspace.applyEdit(edit))) {
-    throw new HydrapatchError('apply-failed', `VS Code refused the edit of candidate #${index}.`, 'See "Hydrapatch: Show Log"; a file may be read-only.');
+    throw new HydrapatchError('apply-failed', `VS Code refused the edit of ${run.label(index)}.`, 'See "Hydrapatch: Show Log"; a file may be read-only.');
   }
   // Saved so the tests (and git) see the change; Undo still reverts it as one step.
   for (const uri of touched) await (await vscode.workspace.openTextDocument(uri)).save();
-  run.applied.add(index);
+  // Applied as a whole once every one of its files is the candidate's version.
+  if (changes.length === all.length || (await Promise.all(all.map(async (f) => (await currentText(vscode.Uri.joinPath(root, f.path))) === f.after))).every(Boolean)) run.applied.add(index);
   return changes.map((f) => f.path);
 }

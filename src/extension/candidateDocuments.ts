@@ -1,23 +1,16 @@
 // Virtual documents for VS Code's own diff editor: hydrapatch:/<path>?run=<id>&candidate=<i>&side=<before|after>.
 // Both sides of a file share its path (the multi-file diff editor reads two paths as a rename) and
-// differ in the query. Nothing is written to disk; the content comes from the run's base files and
-// the candidate's diff.
+// differ in the query. Nothing is written to disk; the content is the pipeline's record of each file
+// in the snapshot the candidate was tested on (before) and after the candidate.
 import * as vscode from 'vscode';
-import { HydrapatchError } from '../protocol/errors';
-import { fileChanges, type FileChange } from './candidateFiles';
+import { candidateChanges } from './candidateFiles';
 import type { RunState } from './runState';
 
 export const SCHEME = 'hydrapatch';
 
-export function candidateChanges(run: RunState, index: number): FileChange[] {
-  const c = run.candidates.get(index);
-  if (!c || !c.diff) throw new HydrapatchError('no-candidate', `Candidate #${index} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
-  return fileChanges(c.diff, (p) => run.base.get(p) ?? null);
-}
-
 type Side = 'before' | 'after';
 
-function uriFor(run: RunState, index: number, side: Side, path: string): vscode.Uri {
+export function uriFor(run: RunState, index: number, side: Side, path: string): vscode.Uri {
   return vscode.Uri.from({ scheme: SCHEME, path: `/${path}`, query: new URLSearchParams({ run: String(run.runId), candidate: String(index), side }).toString() });
 }
 
@@ -40,6 +33,12 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
     return (q.get('side') === 'before' ? change?.before : change?.after) ?? '';
   }
 
+  /** The version a candidate was tested on beside the user's file as it is now: what changed since. */
+  async openConflict(run: RunState, index: number, path: string): Promise<void> {
+    const live = vscode.Uri.joinPath(vscode.Uri.file(run.repoRoot), path);
+    await vscode.commands.executeCommand('vscode.diff', uriFor(run, index, 'before', path), live, `${path}: tested version ↔ yours`, { preview: true });
+  }
+
   /**
    * Opens the candidate in the diff editor beside the panel: one file with the focus kept where it is,
    * several in the multi-file diff editor (which always takes the focus).
@@ -49,7 +48,7 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
     const options = { preserveFocus: true, preview: true, viewColumn };
     if (changes.length === 1) {
       const f = changes[0];
-      await vscode.commands.executeCommand('vscode.diff', uriFor(run, index, 'before', f.path), uriFor(run, index, 'after', f.path), `Hydrapatch #${index}: ${f.path}`, options);
+      await vscode.commands.executeCommand('vscode.diff', uriFor(run, index, 'before', f.path), uriFor(run, index, 'after', f.path), `Hydrapatch ${run.label(index)}: ${f.path}`, options);
       return;
     }
     // A created file has no before side, a deleted one no after side (shown as added / deleted).
@@ -62,7 +61,7 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
     // click in it: focus the column beside the panel first, so that the panel stays in view.
     const focus = FOCUS_GROUP[viewColumn];
     if (focus) await vscode.commands.executeCommand(focus);
-    // The editor adds the count itself: "Hydrapatch #3 (2 files)".
-    await vscode.commands.executeCommand('vscode.changes', `Hydrapatch #${index}`, resources);
+    // The editor adds the count itself: "Hydrapatch candidate 3 (2 files)".
+    await vscode.commands.executeCommand('vscode.changes', `Hydrapatch ${run.label(index)}`, resources);
   }
 }

@@ -1,16 +1,12 @@
-// A candidate's unified diff turned into whole files: for each path, the content before (as the run saw
-// the user's tree) and after. Used for the diff editor and for applying. No `vscode` here.
-import { applyPatch, parsePatch } from 'diff';
+// Which files a candidate changes, and what it does to each: the pipeline's own record of the file as
+// in the snapshot the candidate was tested on (before) and as the candidate leaves it (after). Used for
+// the diff editor and for applying. No `vscode` here.
+import { parsePatch } from 'diff';
 import { HydrapatchError } from '../protocol/errors';
+import type { FileChange } from '../core/edits/editTypes';
+import type { RunState } from './runState';
 
-export interface FileChange {
-  /** Repository-relative path with '/' separators. */
-  path: string;
-  /** null: the candidate creates the file. */
-  before: string | null;
-  /** null: the candidate deletes the file. */
-  after: string | null;
-}
+export type { FileChange };
 
 function stripSide(name: string | undefined): string | null {
   if (!name || name === '/dev/null') return null;
@@ -24,19 +20,11 @@ export function diffPaths(diff: string): string[] {
     .filter((p): p is string => p !== null);
 }
 
-/** `base(path)` gives the run's content of a file (null when it did not exist). */
-export function fileChanges(diff: string, base: (path: string) => string | null): FileChange[] {
-  return parsePatch(diff).flatMap((patch): FileChange[] => {
-    const oldPath = stripSide(patch.oldFileName);
-    const newPath = stripSide(patch.newFileName);
-    const path = newPath ?? oldPath;
-    if (path === null) return [];
-    const before = oldPath === null ? null : base(oldPath);
-    if (newPath === null) return [{ path, before, after: null }];
-    const after = applyPatch(before ?? '', patch);
-    if (after === false) {
-      throw new HydrapatchError('patch-mismatch', `The candidate's diff no longer applies to ${path}.`, 'The file changed since the run; run "Hydrapatch: Solve Issue" again.');
-    }
-    return [{ path, before, after }];
-  });
+/** The files of a candidate of the run; throws when the run has none for it. */
+export function candidateChanges(run: RunState, index: number): FileChange[] {
+  const changes = run.changes.get(index);
+  if (!changes || changes.length === 0) {
+    throw new HydrapatchError('no-candidate', `${run.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
+  }
+  return changes;
 }

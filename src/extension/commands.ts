@@ -1,10 +1,12 @@
 // The command palette entries (category "Hydrapatch") and the panel's per-candidate actions.
 import * as vscode from 'vscode';
 import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
-import type { CandidateAction } from '../protocol/webview';
-import { applyCandidate } from './applyCandidate';
+import { verdictWords, type CandidateAction } from '../protocol/webview';
+import { ApplyConflict, applyCandidate } from './applyCandidate';
 import type { CandidateDocuments } from './candidateDocuments';
-import { askIssueText, askSampleCount } from './issueInput';
+import { showError } from './errorActions';
+import { askIssueText, askSampleCount, issueFrom } from './issueInput';
+import { selectModel } from './modelPicker';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
 import type { RunController } from './runController';
@@ -28,19 +30,22 @@ export interface CommandDeps {
 }
 
 function report(log: Log, err: unknown): void {
-  const e = HydrapatchError.from(err).toData();
-  log.error(formatError(e));
-  void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
+  showError(log, HydrapatchError.from(err).toData());
 }
 
-function workspaceFolder(): vscode.WorkspaceFolder {
+/** The folder of the active editor, else the only folder, else the one the user picks (multi-root). */
+async function workspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
-  const folder = (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
-  return folder;
+  const own = active && vscode.workspace.getWorkspaceFolder(active);
+  if (own) return own;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Hydrapatch: which folder (repository) is the issue about?', ignoreFocusOut: true });
 }
 
-export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number): Promise<void> {
+/** `path`: apply only that file of the candidate. */
+export async function candidateAction(deps: CommandDeps, action: CandidateAction, runId: number, index: number, path?: string): Promise<void> {
   const run = deps.controller.current;
   if (!run || run.runId !== runId) {
     deps.panel.notice('That candidate belongs to an older run.');
@@ -48,12 +53,19 @@ export async function candidateAction(deps: CommandDeps, action: CandidateAction
   }
   if (action === 'openDiff') await deps.documents.openDiff(run, index, deps.panel.besideColumn);
   else if (action === 'apply') {
-    const files = await applyCandidate(run, index);
-    deps.log.info(`applied candidate #${index} to ${files.join(', ')}`);
-    void vscode.window.showInformationMessage(`Hydrapatch: applied candidate #${index} to ${files.join(', ')} (Undo reverts it).`);
+    try {
+      const files = await applyCandidate(run, index, path === undefined ? undefined : [path]);
+      deps.log.info(`applied ${run.label(index)} (sample ${index + 1}) to ${files.join(', ')}`);
+      void vscode.window.showInformationMessage(`Hydrapatch: applied ${run.label(index)} to ${files.join(', ')} (Undo reverts it).`);
+    } catch (err) {
+      if (!(err instanceof ApplyConflict)) throw err;
+      deps.log.warn(formatError(err.toData()));
+      deps.panel.notice(err.message);
+      void offerConflictActions(deps, err);
+    }
   } else if (action === 'copyPatch') {
     await vscode.env.clipboard.writeText(run.candidates.get(index)?.diff ?? '');
-    deps.panel.notice(`Patch of candidate #${index} copied.`);
+    deps.panel.notice(`Patch of ${run.label(index)} copied.`);
   } else {
     const group = run.visibleGroups().find((g) => g.representative === index);
     for (const m of group?.members ?? [index]) run.discarded.add(m);
@@ -61,12 +73,23 @@ export async function candidateAction(deps: CommandDeps, action: CandidateAction
   deps.controller.refresh();
 }
 
+/** A refused apply: the user picks between looking at what changed and solving again on the current files. */
+async function offerConflictActions(deps: CommandDeps, conflict: ApplyConflict): Promise<void> {
+  const run = deps.controller.current;
+  const compare = 'Compare Versions';
+  const again = 'Solve Again';
+  const pick = await vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(conflict)}`, compare, again);
+  if (!run) return;
+  if (pick === compare) for (const path of conflict.paths) await deps.documents.openConflict(run, conflict.index, path);
+  else if (pick === again) await deps.controller.restart();
+}
+
 async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
   const run = deps.controller.current;
   const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
   if (groups.length === 0) throw new HydrapatchError('no-candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
   const pick = await vscode.window.showQuickPick(
-    groups.map((g) => ({ label: `#${g.rank} ${g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
+    groups.map((g) => ({ label: `Candidate ${g.rank}: ${verdictWords[g.verdict]?.label ?? g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
     { title: 'Hydrapatch: apply which candidate?' },
   );
   return pick?.index;
@@ -84,8 +107,15 @@ export function registerCommands(deps: CommandDeps): void {
   const register = (id: string, fn: (...args: never[]) => Promise<unknown>) => context.subscriptions.push(vscode.commands.registerCommand(id, guard(fn)));
 
   register('hydrapatch.solve', async (args?: SolveArgs) => {
-    const folder = workspaceFolder();
-    const issue = args?.issue ?? (await askIssueText());
+    const folder = await workspaceFolder();
+    if (!folder) return;
+    // No model yet: the picker comes first, before any question about the issue or any panel.
+    const settings = readSettings(folder.uri);
+    if (settings.backend === 'bundled' && !settings.modelPath && !(await selectModel(context.extensionPath, log))) {
+      void vscode.window.showInformationMessage('Hydrapatch: no model chosen, so nothing was solved. "Hydrapatch: Select Model" chooses one.');
+      return;
+    }
+    const issue = args?.issue ? await issueFrom(args.issue) : await askIssueText();
     if (!issue) return;
     const n = args?.n ?? (await askSampleCount(readSettings(folder.uri).samples));
     if (!n) return;
@@ -100,11 +130,12 @@ export function registerCommands(deps: CommandDeps): void {
     if (!controller.current) void vscode.window.showInformationMessage('Hydrapatch: no run yet. Run "Hydrapatch: Solve Issue with N Samples".');
     else panel.show();
   });
-  register('hydrapatch.applyCandidate', async (index?: number) => {
+  register('hydrapatch.applyCandidate', async (index?: number, path?: string) => {
     const run = controller.current;
     const i = typeof index === 'number' ? index : await pickCandidate(deps);
-    if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i);
+    if (run && i !== undefined) await candidateAction(deps, 'apply', run.runId, i, typeof path === 'string' ? path : undefined);
   });
+  register('hydrapatch.selectModel', () => selectModel(context.extensionPath, log));
   register('hydrapatch.restartServer', () => deps.restartServer());
   register('hydrapatch.showLog', async () => log.show());
   register('hydrapatch.setEndpointKey', async () => {

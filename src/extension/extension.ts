@@ -1,8 +1,11 @@
 // Activation: wires the pieces (log, server, run controller, status bar, panel, diff documents,
 // commands) and hands back a small read-only API that the tests inside the extension host use.
+import { relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { solve } from '../core/pipeline/solve';
-import { HydrapatchError, errorSentences, formatError } from '../protocol/errors';
+import { HydrapatchError } from '../protocol/errors';
+import { showError } from './errorActions';
+import { forEditor } from './words';
 import type { PanelState } from '../protocol/webview';
 import { CandidateDocuments, SCHEME } from './candidateDocuments';
 import { candidateAction, registerCommands, type CommandDeps } from './commands';
@@ -35,22 +38,34 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
   // The closures below run after activation, when every const here is set.
   const current = () => controller.current;
   const documents = new CandidateDocuments(current);
-  const panel = new ReviewPanel(context.extensionUri, current, async (action, runId, index) => {
-    try {
-      await candidateAction(deps, action, runId, index);
-    } catch (err) {
-      const e = HydrapatchError.from(err).toData();
-      log.error(formatError(e));
-      panel.notice(e.message);
-      void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`);
-    }
-  });
+  const failed = (err: unknown) => {
+    const e = HydrapatchError.from(err).toData();
+    panel.notice(forEditor(e).message);
+    showError(log, e);
+  };
+  const panel = new ReviewPanel(
+    context.extensionUri,
+    current,
+    (action, runId, index, path) => candidateAction(deps, action, runId, index, path).catch(failed),
+    async (action) => {
+      if (action === 'cancel') controller.cancel();
+      else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
+      else await controller.restart().catch(failed);
+    },
+  );
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));
 
   const manager = server;
   const controller = new RunController(context, solve, (settings) => createSampleSource(settings, manager, context.secrets), log, statusBar, panel);
   const deps: CommandDeps = { context, controller, panel, documents, log, restartServer: () => manager.restart() };
   registerCommands(deps);
+  // After Undo (or any edit) of an applied candidate's file, the panel stops calling it applied.
+  context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((e) => {
+    const run = controller.current;
+    if (!run || run.applied.size === 0 || e.document.uri.scheme !== 'file') return;
+    const path = relative(run.repoRoot, e.document.uri.fsPath).split(sep).join('/');
+    if (run.fileChanged(path, e.document.getText())) controller.refresh();
+  }));
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: tests are never run'})`);
 
   return {

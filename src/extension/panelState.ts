@@ -1,8 +1,10 @@
 // RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
 import type { CandidateResult } from '../core/pipeline/types';
-import type { PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
+import type { PanelEvidence, PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
 import { diffPaths } from './candidateFiles';
+import { explanation } from './explanation';
 import type { RunState } from './runState';
+import { phaseWords } from '../protocol/webview';
 
 /** Runs whose format gave no per-test results are shown as one row named after the command. */
 const WHOLE_RUN = '(whole test run)';
@@ -37,9 +39,32 @@ function testNotes(run: RunState): string[] {
   const b = run.baseline;
   if (!b || run.testsSkippedReason) return [];
   const notes: string[] = [];
-  if (b.failing.length === 0 && !run.reproTests.some((t) => t.kept)) notes.push('The tests PASS on the unmodified tree: no candidate can be verified. Add a test that reproduces the issue.');
   if (b.run.format === 'exit-code') notes.push('Judged by exit code only: no per-test result could be read from the test output.');
   return notes;
+}
+
+function evidence(run: RunState, c: CandidateResult | undefined): PanelEvidence {
+  const text = c ? run.samples.get(c.index) : undefined;
+  const failingNow = new Set((c?.test?.tests ?? []).filter((t) => t.status === 'fail').map((t) => t.name));
+  const t = c?.test;
+  return {
+    explanation: text === undefined ? '' : explanation(text),
+    fixed: c?.fixed ?? [],
+    broken: c?.broken ?? [],
+    stillFailing: (run.baseline?.failing ?? []).filter((name) => failingNow.has(name)),
+    ...(t ? { test: { command: t.command, exitCode: t.exitCode, timedOut: t.timedOut, outputCapped: t.outputCapped, durationMs: t.durationMs, outputTail: t.outputTail } } : {}),
+  };
+}
+
+/** Samples without a usable edit, grouped by their reason (1-based sample numbers). */
+function notApplied(run: RunState): PanelState['notApplied'] {
+  const byReason = new Map<string, number[]>();
+  for (const c of [...run.candidates.values()].sort((a, b) => a.index - b.index)) {
+    if (c.verdict !== 'not-applied') continue;
+    const reason = c.apply.reason ?? (c.apply.status === 'no-edits' ? 'the sample holds no edit' : 'the edit did not apply');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), c.index + 1]);
+  }
+  return [...byReason].map(([reason, samples]) => ({ reason, samples })).sort((a, b) => b.samples.length - a.samples.length);
 }
 
 export function panelState(run: RunState): PanelState {
@@ -63,13 +88,16 @@ export function panelState(run: RunState): PanelState {
       applied: run.applied.has(g.representative),
       discarded: g.members.every((m) => run.discarded.has(m)),
       ...(rep?.editsTests ? { editsTests: rep.editsTests } : {}),
-      ...(g.evidence ? { evidence: g.evidence } : {}),
+      ...(g.evidence ? { verifiedBy: g.evidence } : {}),
       ...(g.reproPassed ? { reproPassed: g.reproPassed, agreement: g.agreement ?? 0 } : {}),
+      evidence: evidence(run, rep),
     };
   });
   return {
     runId: run.runId,
     phase: run.phase,
+    phaseText: phaseWords[run.phase] ?? run.phase,
+    running: !run.finished,
     progress: { total: run.progress.total, sampled: run.progress.sampled, tested: run.progress.tested, passing: run.progress.passing },
     groups,
     tests,
@@ -79,6 +107,12 @@ export function panelState(run: RunState): PanelState {
     testsSkippedReason: run.testsSkippedReason,
     testNotes: testNotes(run),
     error: run.error,
+    ...(run.testCommand ? { testCommand: run.testCommand } : {}),
+    ...(run.baseline && !run.testsSkippedReason
+      ? { baseline: { failing: run.baseline.failing, flaky: run.baseline.flaky, passes: run.baseline.failing.length === 0 && !run.reproTests.some((t) => t.kept), outputTail: run.baseline.run.outputTail } }
+      : {}),
+    ...(run.context ? { context: run.context } : {}),
+    notApplied: notApplied(run),
   };
 }
 

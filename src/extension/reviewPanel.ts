@@ -1,12 +1,13 @@
 // The review panel's host: one WebviewPanel, fed the run's state, answering the panel's actions. The
 // webview keeps its own copy in getState/setState, so it is not retained while hidden.
 import * as vscode from 'vscode';
-import { parseFromPanel, type CandidateAction, type ToPanel } from '../protocol/webview';
+import { parseFromPanel, type CandidateAction, type RunAction, type ToPanel } from '../protocol/webview';
 import { panelHtml } from './panelHtml';
 import { panelState } from './panelState';
 import type { RunState } from './runState';
 
-export type ActionHandler = (action: CandidateAction, runId: number, index: number) => Promise<void>;
+export type ActionHandler = (action: CandidateAction, runId: number, index: number, path?: string) => Promise<void>;
+export type RunActionHandler = (action: RunAction) => Promise<void>;
 
 export class ReviewPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -16,6 +17,7 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly currentRun: () => RunState | undefined,
     private readonly onAction: ActionHandler,
+    private readonly onRunAction: RunActionHandler,
   ) {}
 
   /** Where a diff opened from the panel goes: the other column, so the panel stays in view. */
@@ -38,7 +40,8 @@ export class ReviewPanel implements vscode.Disposable {
       const msg = parseFromPanel(raw);
       if (!msg) return;
       if (msg.type === 'ready') this.update();
-      else await this.onAction(msg.action, msg.runId, msg.index);
+      else if (msg.type === 'run') await this.onRunAction(msg.action);
+      else await this.onAction(msg.action, msg.runId, msg.index, msg.path);
     });
     panel.onDidChangeViewState(() => panel.visible && this.update());
     panel.onDidDispose(() => (this.panel = undefined));

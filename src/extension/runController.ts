@@ -1,8 +1,6 @@
 // One run at a time: asks nothing itself (the command does), calls the pipeline's solve() with a
 // cancellable progress notification, and feeds the status bar and the panel from its events.
 import * as vscode from 'vscode';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
@@ -12,7 +10,9 @@ import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
 import { RunState } from './runState';
+import { showError } from './errorActions';
 import { readSettings, type Settings } from './settings';
+import { forEditor } from './words';
 import { statusText, type StatusBar } from './statusBar';
 
 export interface RunRequest {
@@ -25,6 +25,8 @@ export type CreateSource = (settings: Settings) => Promise<SampleSource>;
 
 const UNTRUSTED = 'this folder is not trusted, so its tests (which run its code) are never run. Trust the folder to verify candidates.';
 const UNSANDBOXED_OK = 'hydrapatch.allowUnsandboxed';
+/** Kept of each sample's text for its explanation; a real answer is far shorter. */
+const MAX_SAMPLE_CHARS = 20_000;
 
 async function gitRoot(dir: string): Promise<string> {
   try {
@@ -32,14 +34,6 @@ async function gitRoot(dir: string): Promise<string> {
     return stdout.trim();
   } catch (err) {
     throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository.`, 'Open a folder that is a git repository (git init and commit once).', { cause: err });
-  }
-}
-
-async function readBase(root: string, path: string): Promise<string | null> {
-  try {
-    return await readFile(join(root, path), 'utf8');
-  } catch {
-    return null;
   }
 }
 
@@ -53,6 +47,7 @@ export class RunController {
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
   private nextId = 1;
+  private last: RunRequest | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -88,10 +83,17 @@ export class RunController {
     if (this.busy) throw new HydrapatchError('busy', 'A Hydrapatch run is already in progress.', 'Wait for it, or run "Hydrapatch: Cancel".');
     const abort = new AbortController();
     this.abort = abort;
+    this.last = req;
     this.running = this.execute(req, abort).finally(() => {
       this.abort = undefined;
     });
     return this.running;
+  }
+
+  /** Solves the last run's issue again, on the files as they are now. */
+  async restart(): Promise<void> {
+    if (!this.last) throw new HydrapatchError('no-run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
+    await this.start(this.last);
   }
 
   private async execute(req: RunRequest, abort: AbortController): Promise<void> {
@@ -103,7 +105,7 @@ export class RunController {
     this.refresh();
     this.panel.show();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch:', cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
         let reported = 0;
@@ -137,17 +139,26 @@ export class RunController {
           };
           const result = await this.solve(options, {
             onPhase: (phase, detail) => {
-              run.phase = phase;
               this.log.info(`phase ${phase}${detail ? `: ${detail}` : ''}`);
+              // "done" is said once the result is stored below, not when the pipeline is about to return it.
+              if (phase === 'done') return;
+              run.phase = phase;
+              if (phase === 'baseline' && detail) run.testCommand = { command: detail, chosen: options.testCommand ? 'the hydrapatch.testCommand setting' : 'detected from the repository\'s files (package.json, pyproject.toml, go.mod, Cargo.toml…); set hydrapatch.testCommand to choose another' };
               report();
             },
+            onContext: (context) => {
+              run.context = context;
+              this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
+              report();
+            },
+            onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),
             onBaseline: (b) => {
               run.baseline = b;
               this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
               report();
             },
-            onCandidate: async (c) => {
-              for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
+            onCandidateFiles: (index, changes) => run.changes.set(index, changes),
+            onCandidate: (c) => {
               run.candidates.set(c.index, c);
               report();
             },
@@ -159,32 +170,27 @@ export class RunController {
               this.log.warn(formatError(w));
               // Running tests unsandboxed was declined: the run goes on, its candidates untested.
               if (w.code === 'sandbox-consent-refused') {
-                run.testsSkippedReason = skippedReason(w);
+                run.testsSkippedReason = skippedReason(forEditor(w));
                 report();
-                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(w)}`, 'Show Log').then((a) => a && this.log.show());
+                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(forEditor(w))}`, 'Show Log').then((a) => a && this.log.show());
               }
             },
           }, abort.signal);
-          // Files first touched by the last candidates may not be read yet: read what is missing.
-          for (const c of result.candidates) {
-            for (const f of c.apply.files) if (!run.base.has(f)) run.base.set(f, await readBase(root, f));
-            run.candidates.set(c.index, c);
-          }
+          for (const c of result.candidates) run.candidates.set(c.index, c);
           run.groups = result.groups;
           run.baseline = result.baseline;
           run.coverage = result.coverage;
           run.reproTests = result.reproTests ?? [];
           run.sandbox = result.sandbox;
-          if (result.testsNotRun) run.testsSkippedReason = skippedReason(result.testsNotRun);
+          if (result.testsNotRun) run.testsSkippedReason = skippedReason(forEditor(result.testsNotRun));
           run.phase = abort.signal.aborted ? 'cancelled' : 'done';
           this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
         } catch (err) {
           const e = HydrapatchError.from(err);
           run.phase = abort.signal.aborted ? 'cancelled' : 'failed';
           if (!abort.signal.aborted) {
-            run.error = e.toData();
-            this.log.error(formatError(e.toData()));
-            void vscode.window.showErrorMessage(`Hydrapatch: ${errorSentences(e)}`, 'Show Log').then((a) => a && this.log.show());
+            run.error = forEditor(e.toData());
+            showError(this.log, e.toData());
           }
         } finally {
           await source?.close().catch(() => undefined);

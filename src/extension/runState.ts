@@ -1,7 +1,8 @@
 // Everything the extension knows about the current run, filled from the pipeline's events. Plain data,
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import type { ErrorData } from '../protocol/errors';
-import type { Baseline, CandidateGroup, CandidateResult, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { FileChange } from '../core/edits/editTypes';
+import type { Baseline, CandidateGroup, CandidateResult, ContextSummary, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
 import type { ReproTest } from '../core/repro/types';
 
 export class RunState {
@@ -15,8 +16,13 @@ export class RunState {
   reproTests: ReproTest[] = [];
   sandbox = '';
   error?: ErrorData;
-  /** Content of each touched file as the run saw it (null: absent), read when a candidate first touches it. */
-  readonly base = new Map<string, string | null>();
+  /** Per applied candidate (sample index), its files as in the snapshot it was tested on and after it. */
+  readonly changes = new Map<number, FileChange[]>();
+  /** Each sample's raw text (capped), for the model's explanation. */
+  readonly samples = new Map<number, string>();
+  context?: ContextSummary;
+  /** The test command and how it was chosen. */
+  testCommand?: { command: string; chosen: string };
   readonly applied = new Set<number>();
   readonly discarded = new Set<number>();
 
@@ -28,6 +34,28 @@ export class RunState {
     public testsSkippedReason?: string,
   ) {
     this.progress = { total: n, sampled: 0, applied: 0, tested: 0, passing: 0 };
+  }
+
+  /** What the user reads for a sample: "candidate 2" (its group's rank, as the panel lists it), else "sample 5" (1-based). */
+  label(index: number): string {
+    const group = this.visibleGroups().find((g) => g.members.includes(index));
+    return group ? `candidate ${group.rank}` : `sample ${index + 1}`;
+  }
+
+  /**
+   * A file of an applied candidate now reads `text`: when that is no longer the candidate's version
+   * (Undo, or the user's own edit), the candidate is no longer applied. Returns whether that changed.
+   */
+  fileChanged(path: string, text: string | null): boolean {
+    let changed = false;
+    for (const index of this.applied) {
+      const f = this.changes.get(index)?.find((c) => c.path === path);
+      if (f && f.after !== text) {
+        this.applied.delete(index);
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   get finished(): boolean {

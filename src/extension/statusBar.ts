@@ -1,12 +1,13 @@
-// "Hydrapatch 37/64 sampled · 20 tested · 3 pass" while a run goes; clicking it opens the panel.
+// "Hydrapatch: Drawing samples · 37/64 sampled · 20 tested · 3 verified" while a run goes; clicking it
+// opens the panel. The progress notification shows the same text after its "Hydrapatch:" title.
 import * as vscode from 'vscode';
 import type { RunState } from './runState';
+import { phaseWords } from '../protocol/webview';
 
 export function statusText(run: RunState): string {
   const p = run.progress;
-  const tail = run.testsSkippedReason ? 'tests not run' : `${p.tested} tested · ${p.passing} pass`;
-  const head = run.phase === 'cancelled' ? 'cancelled' : run.phase === 'failed' ? 'failed' : `${p.sampled}/${p.total} sampled`;
-  return `Hydrapatch ${head} · ${tail}`;
+  const tail = run.testsSkippedReason ? 'tests not run' : `${p.tested} tested · ${p.passing} verified`;
+  return `${phaseWords[run.phase] ?? run.phase} · ${p.sampled}/${p.total} sampled · ${tail}`;
 }
 
 export class StatusBar implements vscode.Disposable {
@@ -19,7 +20,7 @@ export class StatusBar implements vscode.Disposable {
 
   update(run: RunState): void {
     const icon = run.finished ? '$(beaker)' : '$(sync~spin)';
-    this.item.text = `${icon} ${statusText(run)}`;
+    this.item.text = `${icon} Hydrapatch: ${statusText(run)}`;
     this.item.tooltip = run.coverage?.line ?? 'Hydrapatch: click to show the candidates';
     this.item.show();
   }

@@ -2,9 +2,63 @@
 // the pipeline's own result types unchanged and answers with the candidate it means.
 import type { ErrorData } from './errors';
 
+// One vocabulary for the extension and its panel: a "sample" is one answer of the model, a "candidate"
+// is a distinct patch (the samples that wrote it, grouped), numbered by its rank in the panel. The
+// pipeline's codes (phases, verdicts, apply statuses) are said in these words.
+
+export const phaseWords: Record<string, string> = {
+  context: 'Choosing the files to show the model',
+  baseline: 'Running your tests on the unchanged files',
+  sampling: 'Drawing samples',
+  verifying: 'Testing the last candidates',
+  ranking: 'Ranking the candidates',
+  done: 'Done',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
+/** Verdict → the short label of the panel and its longer explanation (tooltip and legend). */
+export const verdictWords: Record<string, { label: string; means: string }> = {
+  verified: { label: 'verified', means: 'the tests that failed before pass (or the kept reproduction tests do), and no test that passed fails' },
+  partial: { label: 'partly fixes', means: 'some tests that failed before pass, others still fail; nothing newly broken' },
+  'no-fix': { label: 'fixes nothing', means: 'applies, but no failing test passes with it' },
+  breaks: { label: 'breaks tests', means: 'a test that passed before fails with it' },
+  error: { label: 'test run failed', means: 'the test run itself failed (time limit or too much output)' },
+  'not-applied': { label: 'did not apply', means: 'the edit did not match the files' },
+  untested: { label: 'not tested', means: 'tests were not run, so nothing is known about it' },
+};
+
+export const applyWords: Record<string, string> = {
+  clean: 'exactly',
+  fuzzy: 'ignoring whitespace',
+  failed: 'did not apply',
+  refused: 'refused',
+  'no-edits': 'no edit',
+};
+
+/** "bm25 0.83" and friends, said as what they mean. */
+export function contextReason(reason: string): string {
+  const bm25 = /^bm25 ([\d.]+)$/.exec(reason);
+  if (bm25) return `shares words with the issue (${Math.round(100 * Number(bm25[1]))}% of the best file)`;
+  return reason;
+}
+
+
 export type TestCell = 'pass' | 'fail' | 'new-failure' | 'fixed' | 'flaky' | 'not-run';
 
-/** One candidate group as the panel shows it. */
+/** Why a candidate got its verdict: what the model said, and what its test run showed. */
+export interface PanelEvidence {
+  /** The model's prose around its edit: what it says it changed and why ("" when it wrote none). */
+  explanation: string;
+  /** Tests that failed before and pass with this candidate; passed before and fail now; fail still. */
+  fixed: string[];
+  broken: string[];
+  stillFailing: string[];
+  /** The representative's test run (absent when tests did not run). */
+  test?: { command: string; exitCode: number | null; timedOut: boolean; outputCapped: boolean; durationMs: number; outputTail: string };
+}
+
+/** One candidate group as the panel shows it: "candidate <rank>" everywhere the user reads it. */
 export interface PanelGroup {
   id: number;
   rank: number;
@@ -25,10 +79,11 @@ export interface PanelGroup {
   /** Test files the representative changed (those edits were not applied unless test edits are allowed). */
   editsTests?: string[];
   /** What a verified or partial verdict rests on: 'failing-tests', 'reproduction-tests' or 'both'. */
-  evidence?: string;
+  verifiedBy?: string;
   /** Sample indices of the kept reproduction tests the representative passes; the dual agreement (count × size). */
   reproPassed?: number[];
   agreement?: number;
+  evidence: PanelEvidence;
 }
 
 /**
@@ -46,6 +101,14 @@ export interface PanelReproTest {
   reason?: string;
 }
 
+/** The repository context sent to the model (files, why each, tokens used of the budget). */
+export interface PanelContext {
+  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number } }[];
+  leftOut: string[];
+  tokens: number;
+  budgetTokens: number;
+}
+
 export interface PanelCoverage {
   n: number;
   c: number;
@@ -61,6 +124,10 @@ export interface PanelState {
   /** Bumped by each new run, so the panel can drop stale state. */
   runId: number;
   phase: string;
+  /** The phase in words ("Drawing samples"). */
+  phaseText: string;
+  /** False once the run is done, cancelled or failed. */
+  running: boolean;
   progress: { total: number; sampled: number; tested: number; passing: number };
   groups: PanelGroup[];
   /** Test names in grid order (baseline-failing first). */
@@ -73,23 +140,36 @@ export interface PanelState {
   /** What limits the verdicts: the baseline passes, or no per-test result could be read (judged by exit code only). */
   testNotes?: string[];
   error?: ErrorData;
+  /** The test command and how it was chosen ("the hydrapatch.testCommand setting", "detected …"). */
+  testCommand?: { command: string; chosen: string };
+  /** The tests on the unchanged files; `passes`: nothing failed, so nothing can be verified. */
+  baseline?: { failing: string[]; flaky: string[]; passes: boolean; outputTail: string };
+  context?: PanelContext;
+  /** Samples that gave no usable edit, by reason; sample numbers are 1-based. */
+  notApplied: { reason: string; samples: number[] }[];
 }
 
 export type ToPanel = { type: 'state'; state: PanelState } | { type: 'notice'; text: string };
 
 export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 
+/** Actions on the run as a whole (buttons outside the candidate rows). */
+export type RunAction = 'cancel' | 'openSettings' | 'solveAgain';
+
 export type FromPanel =
   | { type: 'ready' }
-  | { type: 'action'; action: CandidateAction; runId: number; index: number };
+  | { type: 'action'; action: CandidateAction; runId: number; index: number; /** 'apply' of one file of the candidate. */ path?: string }
+  | { type: 'run'; action: RunAction };
 
 const actions: readonly string[] = ['openDiff', 'apply', 'copyPatch', 'discard'];
+const runActions: readonly string[] = ['cancel', 'openSettings', 'solveAgain'];
 
 /** Validates what the webview sends: it is a separate, less trusted context. */
 export function parseFromPanel(raw: unknown): FromPanel | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
   if (m.type === 'ready') return { type: 'ready' };
+  if (m.type === 'run' && typeof m.action === 'string' && runActions.includes(m.action)) return { type: 'run', action: m.action as RunAction };
   if (
     m.type === 'action' &&
     typeof m.action === 'string' &&
@@ -97,7 +177,8 @@ export function parseFromPanel(raw: unknown): FromPanel | undefined {
     Number.isInteger(m.runId) &&
     Number.isInteger(m.index)
   ) {
-    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number };
+    const path = typeof m.path === 'string' ? { path: m.path } : {};
+    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number, ...path };
   }
   return undefined;
 }

@@ -144,7 +144,7 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     await toast.waitFor({ timeout: 30_000 });
     assert.match(await toast.innerText(), /\. Install bubblewrap/);
     // The run is not thrown away: it ends done, its candidates listed untested, the panel saying why.
-    await runEnds(/^done/);
+    await runEnds(/^Done/);
     await panel.locator('.warning', { hasText: /^Tests were not run: bubblewrap .*\. Install bubblewrap/ }).waitFor();
     assert.strictEqual(await panel.locator('.error').count(), 0, 'the declined run shows as failed');
     assert.strictEqual(testRuns(), 0, 'a test command ran although the user declined');
@@ -156,11 +156,11 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     await solve();
     await dialog().waitFor({ timeout: 180_000 });
     await dialog().locator('.monaco-button', { hasText: 'Run Tests Unsandboxed' }).click();
-    const text = await runEnds(/^done/);
+    const text = await runEnds(/^Done/);
     assert.doesNotMatch(text, / 0 tested/);
     assert.ok(testRuns() >= 2, `the baseline and candidates should have run, saw ${testRuns()} runs`);
-    await panel.locator('tr.group .unsandboxed', { hasText: 'tests ran unsandboxed' }).first().waitFor();
-    assert.strictEqual(await panel.locator('tr.group', { hasText: 'sandbox: bwrap' }).count(), 0);
+    await panel.locator('tr.group .unsandboxed', { hasText: 'unsandboxed' }).first().waitFor();
+    assert.strictEqual(await panel.locator('tr.group', { hasText: /\bsandboxed/ }).count(), 0);
     assert.strictEqual(dialogsSeen, 2);
     await page.screenshot({ path: join(artifacts, 'consent-agreed.png') });
   });
@@ -171,7 +171,7 @@ describe('consent and server notifications in a real VS Code without a sandbox',
     await solve();
     // The new run first shows as running (its counts start again), then done.
     await until('the next run to start', async () => (await panel.locator('#progress').innerText()) !== previous, 60_000);
-    await runEnds(/^done/);
+    await runEnds(/^Done/);
     assert.ok(testRuns() > before, 'the tests did not run');
     assert.strictEqual(dialogsSeen, 2, 'asked again after the user agreed');
   });

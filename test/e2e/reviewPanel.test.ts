@@ -80,16 +80,35 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     assert.strictEqual(model.completionHeaders.length, 0, 'nothing was sampled yet');
   });
 
+  it('offers the models of this machine and the running servers in "Select Model"', async () => {
+    await runCommand(page, 'Hydrapatch: Select Model');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    // The configured endpoint answers /v1/models with "replay"; the demo model ships with the extension.
+    await rows.filter({ hasText: 'replay' }).first().waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: 'Browse…' }).first().waitFor();
+    await rows.filter({ hasText: 'Demo model' }).first().waitFor();
+    // Before the server can list GGUF files this says so; after, the files (or that none were found) are listed.
+    await rows.filter({ hasText: /could not be listed|No GGUF file found|GiB/ }).first().waitFor();
+    await page.screenshot({ path: join(artifacts, 'select-model.png') });
+    await page.locator('.quick-input-widget input').fill('replay');
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `samples now come from replay at ${model.url}` }).waitFor({ timeout: 30_000 });
+    const user = JSON.parse(readFileSync(join(server.home, 'user-data', 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.strictEqual(user['hydrapatch.backend'], 'openai-compatible');
+    assert.strictEqual(user['hydrapatch.endpointModel'], 'replay');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
   it('solves the issue from the command palette, with progress in the status bar', async () => {
     await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
     await answer(page, 'the issue to solve', 'add() in src/math.js returns a - b; the test "add sums two numbers" fails.');
     await answer(page, 'how many samples', String(N));
-    const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch .*sampled/ }).first();
+    const status = page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch: .*sampled/ }).first();
     await status.waitFor({ timeout: 60_000 });
-    assert.match((await status.innerText()).trim(), new RegExp(`Hydrapatch \\d+/${N} sampled · \\d+ tested · \\d+ pass`));
+    assert.match((await status.innerText()).trim(), new RegExp(`^Hydrapatch: [A-Z][a-z ]+ · \\d+/${N} sampled · \\d+ tested · \\d+ verified$`));
     await page.locator('.part.statusbar').screenshot({ path: join(artifacts, 'statusbar-running.png') });
-    await panel.locator('#progress', { hasText: /^done/ }).waitFor({ timeout: 240_000 });
-    await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`${N}/${N} sampled`) }).first().waitFor();
+    await panel.locator('#progress', { hasText: /^Done/ }).waitFor({ timeout: 240_000 });
+    await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`Hydrapatch: Done · ${N}/${N} sampled`) }).first().waitFor();
     await page.locator('.part.statusbar').screenshot({ path: join(artifacts, 'statusbar-done.png') });
   });
 
@@ -98,12 +117,60 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await rows.first().waitFor();
     assert.ok((await rows.count()) >= 3, 'expected several candidate groups');
     assert.match(await rows.first().innerText(), /verified/);
-    assert.match(await rows.first().innerText(), /3 samples/);
+    assert.strictEqual((await rows.first().locator('td.rank').innerText()).trim(), '1');
+    assert.strictEqual((await rows.first().locator('td.samples').innerText()).trim(), '3');
     assert.strictEqual(await panel.locator('svg.coverage-plot circle.point').count() > 0, true);
     assert.strictEqual(await panel.locator('svg.coverage-plot path.fit').count() > 0, true);
     assert.strictEqual(await panel.locator('table.grid td.cell.fixed').count() > 0, true, 'the fixed test should show in the grid');
     assert.strictEqual(await panel.locator('table.grid td.cell.new-failure').count() > 0, true, 'the candidate breaking mul should show a new failure');
     await page.screenshot({ path: join(artifacts, 'panel.png') });
+  });
+
+  it('shows the evidence: headers, legend, each candidate\'s explanation, tests and output, what did not apply, what the run used', async () => {
+    const rows = panel.locator('tr.group');
+    const headers = (await panel.locator('table.groups tr.head th').allInnerTexts()).map((t) => t.trim());
+    assert.deepStrictEqual(headers.slice(0, 4), ['Candidate', 'Verdict', 'Samples', 'Applied']);
+    await panel.locator('#legend', { hasText: 'fixed: failed before, passes now' }).waitFor();
+    // The blue Apply only on the best verified candidate.
+    assert.strictEqual(await rows.first().locator('vscode-button[data-action="apply"]').getAttribute('secondary'), null, 'the verified candidate\'s Apply should be the primary one');
+    for (let i = 1; i < (await rows.count()); i++) {
+      const apply = rows.nth(i).locator('vscode-button[data-action="apply"]');
+      if (await apply.count()) assert.strictEqual(await apply.getAttribute('secondary'), '', `candidate ${i + 1} (not verified) has a primary Apply`);
+    }
+    // The first candidate's evidence is shown until another is selected.
+    const evidence = panel.locator('#evidence');
+    await evidence.locator('h3', { hasText: 'Candidate 1: verified' }).waitFor();
+    assert.match(await evidence.locator('.tests-fixed').innerText(), /Fixed \(1\): add sums two numbers/);
+    assert.match(await evidence.locator('details.output summary').innerText(), /node --test · exit code 0/);
+    // Another candidate: its own explanation (the prose of its sample, without the edit).
+    const twoFiles = panel.locator('tr.group', { has: panel.locator('td.files', { hasText: 'README.md' }) });
+    await twoFiles.locator('td.rank').click();
+    await evidence.locator('blockquote.explanation', { hasText: 'Fix add and say what it returns:' }).waitFor();
+    assert.doesNotMatch(await evidence.locator('blockquote.explanation').innerText(), /SEARCH|REPLACE|return a/);
+    await panel.locator('details.output summary').first().click();
+    await panel.locator('details.output pre', { hasText: /add sums two numbers/ }).waitFor();
+    // The sample whose edit matched nothing is counted, with its reason.
+    await panel.locator('#not-applied h3', { hasText: `Samples that did not apply (1 of ${N})` }).waitFor();
+    assert.match(await panel.locator('#not-applied li').innerText(), /src\/math\.js/);
+    // What the run used: the test command and why, the failing test before, the files sent.
+    assert.match(await panel.locator('#test-command').innerText(), /node --test — the hydrapatch\.testCommand setting/);
+    assert.match(await panel.locator('#baseline').innerText(), /1 test fails: add sums two numbers/);
+    assert.ok((await panel.locator('#context li').allInnerTexts()).some((t) => t.startsWith('src/math.js')), 'src/math.js should be listed as sent');
+    assert.match(await panel.locator('#context').innerText(), /\d+ of the \d+-token budget/);
+    // Plain words: no CLI flag, no raw pipeline code.
+    // (The user's own test command and its output may hold flags: they are left out of the check.)
+    const text = await panel.locator('body').evaluate((b) => {
+      const copy = b.cloneNode(true) as HTMLElement;
+      for (const el of copy.querySelectorAll('code, pre, details.output summary')) el.remove();
+      return copy.innerText || copy.textContent || '';
+    });
+    assert.doesNotMatch(text, /(^|\s)--[a-z]/m);
+    assert.doesNotMatch(text, /\b(clean|fuzzy|pass@\d|no-fix|bwrap)\b/);
+    await panel.locator('#evidence').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'panel-evidence.png') });
+    await panel.locator('#run-details').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'panel-run-details.png') });
+    await rows.first().locator('td.rank').click();
   });
 
   it('sent the key to the endpoint as a Bearer token, and kept it out of settings.json', async () => {
@@ -143,7 +210,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await panel.locator('tr.group').first().locator('vscode-button[data-action="openDiff"]').click();
     const diff = page.locator('.monaco-diff-editor');
     await diff.first().waitFor({ timeout: 30_000 });
-    await page.locator('.tab', { hasText: 'Hydrapatch #' }).first().waitFor();
+    // Named as the panel numbers it: row 1 is "candidate 1".
+    await page.locator('.tab', { hasText: 'Hydrapatch candidate 1: src/math.js' }).first().waitFor();
     await page.screenshot({ path: join(artifacts, 'diff.png') });
   });
 
@@ -153,9 +221,10 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     // With the panel's own group active, as after any click into it.
     await page.locator('.tab', { hasText: 'Hydrapatch Candidates' }).click();
     await row.locator('vscode-button[data-action="openDiff"]').click();
-    const tab = page.locator('.tab', { hasText: /Hydrapatch #\d+ \(2 files\)/ }).first();
+    const rank = (await row.locator('td.rank').innerText()).trim();
+    const tab = page.locator('.tab', { hasText: `Hydrapatch candidate ${rank} (2 files)` }).first();
     await tab.waitFor({ timeout: 30_000 });
-    assert.match((await tab.innerText()).trim(), /^Hydrapatch #\d+ \(2 files\)$/, 'the tab title');
+    assert.strictEqual((await tab.innerText()).trim(), `Hydrapatch candidate ${rank} (2 files)`, 'the tab title');
     const editor = page.locator('.multiDiffEditor');
     await editor.first().waitFor({ timeout: 30_000 });
     for (const name of ['README.md', 'math.js']) await editor.locator('.multiDiffEntry .header', { hasText: name }).first().waitFor({ timeout: 30_000 });
@@ -173,7 +242,7 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     const rows = panel.locator('tr.group');
     const before = await rows.count();
     await rows.nth(1).locator('vscode-button[data-action="copyPatch"]').click();
-    const copiedNotice = panel.locator('.notice', { hasText: /Patch of candidate #\d+ copied/ });
+    const copiedNotice = panel.locator('.notice', { hasText: 'Patch of candidate 2 copied' });
     await copiedNotice.waitFor();
     // Still there after the state the action caused has been rendered (within 150 ms): users get to read it.
     await new Promise((r) => setTimeout(r, 1000));
@@ -224,5 +293,66 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '', 'after Undo the file should equal the commit');
+    // The panel follows: the candidate is no longer "applied", and can be applied again.
+    await page.locator('.tab', { hasText: 'Hydrapatch Candidates' }).click();
+    await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').waitFor({ timeout: 15_000 });
+    assert.strictEqual(await panel.locator('tr.group').first().getByText('applied', { exact: true }).count(), 0, 'the panel still says applied after Undo');
+  });
+
+  it('cancels a run from the panel', async () => {
+    await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
+    await answer(page, 'the issue to solve', 'add() in src/math.js returns a - b (slow)');
+    await answer(page, 'how many samples', '64');
+    const cancel = panel.locator('vscode-button[data-run-action="cancel"]');
+    await cancel.waitFor({ state: 'visible', timeout: 60_000 });
+    await panel.locator('#progress', { hasText: /^Drawing samples · ([2-9]|\d\d)\/64 sampled/ }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(artifacts, 'panel-running.png') });
+    await cancel.click();
+    await panel.locator('#progress', { hasText: /^Cancelled/ }).waitFor({ timeout: 60_000 });
+    assert.strictEqual(await cancel.isVisible(), false, 'Cancel stays after the run ended');
+    await page.locator('.part.statusbar .statusbar-item', { hasText: /Hydrapatch: Cancelled/ }).first().waitFor();
+    assert.strictEqual(execFileSync('git', ['status', '--porcelain'], { cwd: folder, encoding: 'utf8' }), '');
+  });
+
+  // Skipped: in this workbench the Color Theme picker does not open from the palette after the run
+  // (to be found: focus in the webview, or the command's title); the contrast check itself is ready.
+  it('follows the light, dark and high-contrast themes with readable text', { skip: 'the Color Theme picker does not open here yet' }, async () => {
+    const colors = () => panel.locator('body').evaluate((b) => {
+      const cs = getComputedStyle(b);
+      return { fg: cs.color, bg: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() };
+    });
+    // Dark first: this workbench starts light, so each switch changes the panel's colours.
+    for (const [theme, file] of [['Dark Modern', 'dark'], ['Dark High Contrast', 'high-contrast'], ['Light Modern', 'light']] as const) {
+      const previous = (await colors()).bg;
+      await runCommand(page, 'Preferences: Color Theme');
+      // The theme list replaces the palette once it opens (it lists the high-contrast themes).
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: /High Contrast/ }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-widget input').fill(theme);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      await until(`the ${theme} theme`, async () => ![previous, ''].includes((await colors()).bg), 30_000);
+      const c = await colors();
+      const ratio = contrast(c.fg, c.bg);
+      assert.ok(ratio >= 4.5, `${theme}: text ${c.fg} on ${c.bg} has contrast ${ratio.toFixed(2)}`);
+      await new Promise((r) => setTimeout(r, 500));
+      await page.screenshot({ path: join(artifacts, `panel-theme-${file}.png`) });
+    }
   });
 });
+
+/** WCAG contrast ratio of two CSS colours (rgb(), rgba() or #rrggbb). */
+function contrast(a: string, b: string): number {
+  const rgb = (c: string): number[] => {
+    const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(c);
+    if (hex) return hex.slice(1, 4).map((x) => parseInt(x, 16));
+    const m = c.match(/[\d.]+/g);
+    assert.ok(m && m.length >= 3, `not a colour: ${c}`);
+    return m.slice(0, 3).map(Number);
+  };
+  const lum = (c: string) => {
+    const [r, g, bl] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}

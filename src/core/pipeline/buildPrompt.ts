@@ -4,10 +4,17 @@ import type { PromptTree } from '../../protocol/promptTree';
 import { gatherContext } from '../context/gatherContext';
 import { buildRepairPrompt, locationBranches, toPromptTree } from '../prompt/buildPrompt';
 import { plainWrap } from '../prompt/chatWrap';
-import type { SolveOptions } from './types';
+import type { ContextSummary, SolveOptions } from './types';
 
-export async function buildSolvePrompt(options: SolveOptions): Promise<PromptTree> {
+export async function buildSolvePrompt(options: SolveOptions, onContext?: (context: ContextSummary) => void): Promise<PromptTree> {
   const context = await gatherContext({ repoDir: options.repoDir, issueText: options.issueText, budgetTokens: options.contextBudgetTokens });
+  const chosen = new Set(context.files.map((f) => f.path));
+  onContext?.({
+    files: context.files.map((f) => ({ path: f.path, reasons: f.reasons, ...(f.excerpt ? { excerpt: f.excerpt } : {}) })),
+    leftOut: context.ranking.map((r) => r.path).filter((p) => !chosen.has(p)).slice(0, 10),
+    tokens: context.tokens,
+    budgetTokens: options.contextBudgetTokens,
+  });
   const branches = options.locationBranches ? locationBranches(context, options.locationBranches) : undefined;
   const prompt = buildRepairPrompt({ context, issueText: options.issueText, n: options.n, branches, reproTests: options.reproTests?.n });
   return toPromptTree(prompt, options.chatWrap ?? options.source.chatWrap ?? plainWrap);

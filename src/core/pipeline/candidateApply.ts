@@ -3,7 +3,7 @@
 // 'no-edits'; edits that do not match the files 'failed'.
 import { HydrapatchError } from '../../protocol/errors';
 import { applyEditsToDirectory } from '../edits/applyToDirectory';
-import type { ApplyResult as EditApplyResult, FileEdit } from '../edits/editTypes';
+import type { ApplyResult as EditApplyResult, FileChange, FileEdit } from '../edits/editTypes';
 import { parseEdits } from '../edits/parseEdits';
 import { separateTestEdits, type TestFileGuard } from '../testing/testFiles';
 import type { ApplyResult, ApplyStatus } from './types';
@@ -40,6 +40,8 @@ export interface AppliedCandidate {
   diff: string;
   /** Test files the candidate changed (whether or not the change was kept). */
   testFiles: string[];
+  /** Each file written, as the worktree (the snapshot) had it and as the candidate leaves it. */
+  changes: FileChange[];
 }
 
 /**
@@ -53,5 +55,5 @@ export async function applyInWorktree(dir: string, edits: FileEdit[], guard?: Te
     testFiles = split.testFiles;
     return allowTestEdits ? changes : split.kept;
   }));
-  return { apply: toApplyResult(result), diff: result.diff, testFiles };
+  return { apply: toApplyResult(result), diff: result.diff, testFiles, changes: result.changes };
 }

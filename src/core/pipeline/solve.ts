@@ -32,6 +32,7 @@ import type { ReproTest } from '../repro/types';
 import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
+import type { FileChange } from '../edits/editTypes';
 import type { Baseline, CandidateResult, PhaseTimings, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
 
 /** The baseline of a solve that runs no tests (an untrusted folder): nothing known to fail. */
@@ -199,12 +200,13 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => r.cancelled === true;
 
-    const record = (c: CandidateResult) => {
+    const record = (c: CandidateResult, changes: FileChange[] = []) => {
       candidates.push(c);
       progress.finished = candidates.length;
       if (c.apply.status === 'clean' || c.apply.status === 'fuzzy') progress.applied++;
       if (c.test) progress.tested++;
       if (c.verdict === 'verified') progress.passing++;
+      if (changes.length > 0) events.onCandidateFiles?.(c.index, changes);
       events.onCandidate?.(c);
       emitProgress();
       if (early.record(c.verdict)) stop.abort();
@@ -229,7 +231,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         if (applied.diff === '') {
           return record({ ...base, ...candidateFields(applied), apply: { ...applied.apply, reason: `edits only tests (${applied.testFiles.join(', ')}); test edits are not applied` }, verdict: 'no-fix' });
         }
-        if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
+        if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' }, applied.changes);
         sameRun = runsByDiff.get(applied.diff);
         if (!sameRun) {
           // Hydrapatch's own tests go in after the candidate's edits, under names no candidate file has.
@@ -248,13 +250,13 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       // The same patch as one tested already: that run is the answer, awaited without holding a worktree.
       result ??= await sameRun;
       const baseline = await baselineDone;
-      if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' });
+      if (!runTestsToo) return record({ ...base, ...candidateFields(applied), verdict: 'no-fix' }, applied.changes);
       if (!result || wasCancelled(result)) return;
-      record({ ...base, ...candidateFields(applied), test: result, ...(wantRepro ? judgeWithRepro(result, baseline, kept, options.reproTests?.quorum) : judge(result, baseline)) });
+      record({ ...base, ...candidateFields(applied), test: result, ...(wantRepro ? judgeWithRepro(result, baseline, kept, options.reproTests?.quorum) : judge(result, baseline)) }, applied.changes);
     };
 
     // The context is gathered while the baseline runs; sampling starts once the tests are known to run.
-    const tree = await buildSolvePrompt(options);
+    const tree = await buildSolvePrompt(options, events.onContext);
     await Promise.race([setupOk, baselineDone]);
     timings.contextMs = since(started);
     if (stop.signal.aborted && signal.aborted) throw new HydrapatchError('cancelled', 'the run was cancelled before sampling; nothing was judged.');

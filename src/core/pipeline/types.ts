@@ -5,6 +5,7 @@ import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
 import type { Evidence, ReproOutcome, ReproTest } from '../repro/types';
+import type { FileChange } from '../edits/editTypes';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -237,10 +238,28 @@ export interface PhaseTimings {
   rankingMs: number;
 }
 
+/** What went into the prompt, so that a user can see when the file to fix was left out. */
+export interface ContextSummary {
+  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number } }[];
+  /** Files with some evidence that did not fit, best first (at most 10). */
+  leftOut: string[];
+  /** Tokens of the repository map and the files; the budget they had. */
+  tokens: number;
+  budgetTokens: number;
+}
+
 export interface SolveEvents {
   onPhase?(phase: SolvePhase, detail?: string): void;
+  /** The repository context chosen for the prompt. */
+  onContext?(context: ContextSummary): void;
   onSample?(sample: SampleResult): void;
   onBaseline?(baseline: Baseline): void;
+  /**
+   * Just before onCandidate of an applied candidate: each file it touches as in the snapshot it was
+   * tested on, and after it — what an editor applies, and checks the user's files against. Kept out
+   * of the result so that reports stay small.
+   */
+  onCandidateFiles?(index: number, changes: FileChange[]): void;
   /** A candidate finished: applied (or not) and tested. */
   onCandidate?(candidate: CandidateResult): void;
   onProgress?(progress: SolveProgress): void;

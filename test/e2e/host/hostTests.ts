@@ -3,7 +3,8 @@
 // stand-in model at hydrapatch.endpoint. Registered into mocha by hostSuite.ts.
 import * as assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -35,9 +36,10 @@ async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promi
   }
 }
 
-async function solveAndWait(hp: HydrapatchApi, n: number): Promise<PanelState> {
-  await vscode.commands.executeCommand('hydrapatch.solve', { issue: ISSUE, n });
-  await until('the run to start', () => hp.busy() || hp.state() !== undefined, 10_000);
+async function solveAndWait(hp: HydrapatchApi, n: number, issue = ISSUE): Promise<PanelState> {
+  const previous = hp.state()?.runId ?? 0;
+  await vscode.commands.executeCommand('hydrapatch.solve', { issue, n });
+  await until('the run to start', () => (hp.state()?.runId ?? 0) > previous, 10_000);
   await hp.idle();
   const state = hp.state();
   assert.ok(state, 'no run state after solve');
@@ -65,11 +67,19 @@ export function registerHostTests(mode: HostMode): void {
     it('registers every command in the "Hydrapatch" category', async () => {
       await api();
       const all = await vscode.commands.getCommands(true);
-      for (const id of ['solve', 'cancel', 'showCandidates', 'applyCandidate', 'restartServer', 'showLog', 'setEndpointKey']) {
+      for (const id of ['solve', 'selectModel', 'cancel', 'showCandidates', 'applyCandidate', 'restartServer', 'showLog', 'setEndpointKey']) {
         assert.ok(all.includes(`hydrapatch.${id}`), `hydrapatch.${id} missing`);
       }
-      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { category: string }[] } };
+      type Step = { description: string; media: { markdown: string } };
+      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { category: string }[]; walkthroughs: { steps: Step[] }[] } };
       assert.ok(manifest.contributes.commands.every((c) => c.category === 'Hydrapatch'));
+      // The first-run walkthrough: each step's link is a registered command, each step's page exists.
+      assert.strictEqual(manifest.contributes.walkthroughs.length, 1);
+      for (const step of manifest.contributes.walkthroughs[0].steps) {
+        const linked = /\(command:([\w.]+)\)/.exec(step.description)?.[1];
+        assert.ok(linked && all.includes(linked), `walkthrough step links ${linked}`);
+        assert.ok(existsSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, step.media.markdown)), `${step.media.markdown} is missing`);
+      }
     });
 
     it('reads its settings with their defaults and the test-run overrides', () => {
@@ -165,6 +175,58 @@ export function registerHostTests(mode: HostMode): void {
       // Back to the committed file for the next test (Undo is checked by the UI test, which can focus the editor).
       git('checkout', '--', 'src/math.js');
       await until('the editor to reload the file', () => doc.getText() === unchanged, 10_000);
+    });
+
+    it('a file edited during the run: the diff shows the tested version and Apply refuses, nothing combined', async () => {
+      const hp = await api();
+      const previousRun = hp.state()?.runId ?? 0;
+      const file = join(folder(), 'src/math.js');
+      const userEdit = `// typed during the run\n${unchanged}`;
+      await vscode.commands.executeCommand('hydrapatch.solve', { issue: `${ISSUE} (slow)`, n: 8 });
+      // The snapshot is taken before the first sample; the edit lands after it, before most candidates.
+      await until('the first sample of the new run', () => (hp.state()?.runId ?? 0) > previousRun && hp.state()!.progress.sampled >= 1);
+      writeFileSync(file, userEdit);
+      await hp.idle();
+      const state = hp.state()!;
+      assert.strictEqual(state.phase, 'done', state.error?.message);
+      const best = state.groups[0];
+      assert.strictEqual(best.verdict, 'verified');
+      const side = (s: string) => vscode.Uri.from({ scheme: 'hydrapatch', path: '/src/math.js', query: `run=${state.runId}&candidate=${best.representative}&side=${s}` });
+      assert.strictEqual((await vscode.workspace.openTextDocument(side('before'))).getText(), unchanged, 'the diff\'s left side is not the version the candidate was tested on');
+      assert.ok(!(await vscode.workspace.openTextDocument(side('after'))).getText().includes('typed during the run'), 'the candidate\'s side holds the user\'s edit');
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', best.representative);
+      assert.strictEqual(readFileSync(file, 'utf8'), userEdit, 'Apply combined the user\'s edit with the candidate');
+      assert.strictEqual(hp.state()!.groups[0].applied, false);
+      git('checkout', '--', 'src/math.js');
+    });
+
+    it('reads the issue from a GitHub issue URL through the user\'s gh', async () => {
+      const hp = await api();
+      // A gh that answers like GitHub's CLI for this issue, and records how it was called.
+      const bin = mkdtempSync(join(tmpdir(), 'hp-gh-'));
+      writeFileSync(join(bin, 'gh'), `#!/bin/sh\necho "$@" > '${bin}/args'\nprintf '%s\\n' '${JSON.stringify({ title: 'add() subtracts', body: ISSUE })}'\n`, { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        const state = await solveAndWait(hp, 8, 'https://github.com/example/math/issues/1');
+        assert.strictEqual(state.phase, 'done', state.error?.message);
+        assert.strictEqual(readFileSync(join(bin, 'args'), 'utf8').trim(), 'issue view https://github.com/example/math/issues/1 --json title,body');
+        assert.strictEqual(state.groups[0].verdict, 'verified');
+      } finally {
+        process.env.PATH = path;
+        rmSync(bin, { recursive: true, force: true });
+      }
+    });
+
+    it('applies one file of a two-file candidate, leaving the other as it is', async () => {
+      const hp = await api();
+      const two = hp.state()!.groups.find((g) => g.files.includes('README.md'));
+      assert.ok(two, 'the run should have the candidate that changes README.md and src/math.js');
+      await vscode.commands.executeCommand('hydrapatch.applyCandidate', two.representative, 'README.md');
+      assert.match(readFileSync(join(folder(), 'README.md'), 'utf8'), /their product/, 'README.md did not get the candidate\'s version');
+      assert.strictEqual(original(), unchanged, 'src/math.js changed though only README.md was asked for');
+      assert.strictEqual(hp.state()!.groups.find((g) => g.representative === two.representative)!.applied, false, 'half a candidate is not "applied"');
+      git('checkout', '--', 'README.md');
     });
 
     it('cancel stops the model job and leaves no worktree and no change', async () => {

@@ -91,7 +91,7 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     run.coverage = json.coverage;
     run.reproTests = json.reproTests!;
     const panel = panelState(run);
-    assert.deepEqual([panel.groups[0].evidence, panel.groups[0].reproPassed, panel.groups[0].agreement], ['reproduction-tests', [4], 2]);
+    assert.deepEqual([panel.groups[0].verifiedBy, panel.groups[0].reproPassed, panel.groups[0].agreement], ['reproduction-tests', [4], 2]);
     assert.deepEqual(panel.reproTests!.map((t) => [t.index, t.kept, t.discard]), [[4, true, undefined], [5, false, 'load-error'], [6, false, 'passes'], [7, false, 'passes'], [8, false, 'not-assertion']]);
     assert.equal(panel.reproTests![0].content, kept.content);
     assert.equal(panel.coverage?.basis, 'reproduction-tests');
