@@ -7,20 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { LocalModel } from '../protocol/localModels';
 import type { Log } from './log';
 import { readSettings } from './settings';
-
-/** One GGUF file found on the machine, as `hydrapatch-server models --json` prints it. */
-export interface FoundModel {
-  path: string;
-  name: string;
-  source: 'ollama' | 'folder';
-  architecture: string;
-  quantization: string;
-  sizeBytes: number;
-  loadable: boolean;
-  reason: string;
-}
 
 export interface ModelChoice extends vscode.QuickPickItem {
   /** What the choice sets; absent for "Browse…" and for entries that only inform. */
@@ -31,13 +20,13 @@ export interface ModelChoice extends vscode.QuickPickItem {
 const OLLAMA = 'http://127.0.0.1:11434/v1';
 const PROBE_MS = 1500;
 
-function isFoundModel(x: unknown): x is FoundModel {
+function isLocalModel(x: unknown): x is LocalModel {
   const m = x as Record<string, unknown>;
   return typeof m === 'object' && m !== null && typeof m.path === 'string' && typeof m.name === 'string' && typeof m.loadable === 'boolean';
 }
 
 /** The bundled server's list of GGUF files, run the way the server itself is started. */
-export function findLocalModels(extensionPath: string, nodePath: string): Promise<FoundModel[]> {
+export function findLocalModels(extensionPath: string, nodePath: string): Promise<LocalModel[]> {
   const node = nodePath || process.execPath;
   const env = nodePath ? process.env : { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
   return new Promise((resolve, reject) => {
@@ -46,7 +35,7 @@ export function findLocalModels(extensionPath: string, nodePath: string): Promis
       try {
         const parsed: unknown = JSON.parse(stdout);
         if (!Array.isArray(parsed)) throw new Error('not a list');
-        resolve(parsed.filter(isFoundModel));
+        resolve(parsed.filter(isLocalModel));
       } catch (e) {
         reject(new Error(`the model list is not the expected JSON (${(e as Error).message})`));
       }
