@@ -19,7 +19,7 @@ export interface LaunchSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  /** Variables the caller set itself (report folders, runner options): a sandbox passes them although not on its allow-list. */
+  /** Variables Hydrapatch set itself (report folders, runner options): a sandbox passes them although not on its allow-list. */
   passEnv?: string[];
 }
 
@@ -42,6 +42,8 @@ export interface RunCommandOptions {
   timeoutMs: number;
   outputCapBytes: number;
   env?: Record<string, string>;
+  /** Names in `env` that Hydrapatch set itself (report folder, runner options): passed through a sandbox's allow-list. */
+  passEnv?: string[];
   launcher?: CommandLauncher;
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL when the time limit is hit. */
@@ -83,7 +85,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandOut
     command: options.command,
     cwd: options.cwd,
     env: { ...baseEnv, ...plainOutput, ...options.env, [runTagVariable]: tag },
-    passEnv: Object.keys(options.env ?? {}),
+    passEnv: options.passEnv ?? [],
   });
   const record = options.recordDir === undefined ? undefined : join(options.recordDir, `tests-${tag}.tag`);
   if (record) await writeFile(record, tag);

@@ -15,7 +15,7 @@ export interface RunTestsOptions extends RunCommandOptions {
 
 export async function runTests(options: RunTestsOptions): Promise<TestRunResult> {
   const reports = options.reportDir === undefined ? undefined : await prepareReports(options.reportDir, options.command, { ...process.env, ...options.env });
-  const outcome = await runCommand(reports ? { ...options, command: reports.command, env: { ...options.env, ...reports.env } } : options);
+  const outcome = await runCommand(reports ? { ...options, command: reports.command, env: { ...options.env, ...reports.env }, passEnv: [...(options.passEnv ?? []), ...Object.keys(reports.env)] } : options);
   let real = options.cwd;
   try {
     real = realpathSync(options.cwd);

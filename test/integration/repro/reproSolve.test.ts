@@ -74,7 +74,9 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     assert.match(json.reproTests!.find((t) => t.index === 5)!.reason!, /Cannot find module '\.\.\/carts'/);
     assert.match(json.reproTests!.find((t) => t.index === 8)!.reason!, /totl is not defined/);
     assert.deepEqual(json.candidates.map((c) => c.verdict), ['verified', 'no-fix', 'no-fix', 'verified']);
-    assert.deepEqual(json.candidates.map((c) => c.repro?.passed), [[4], [], [], [4]]);
+    // Sample 2 only edits the user's tests: those edits are not applied, so nothing of it is tested.
+    assert.deepEqual(json.candidates.map((c) => c.repro?.passed), [[4], [], undefined, [4]]);
+    assert.deepEqual(json.candidates[2].editsTests, ['test/cart.test.js']);
     assert.equal(json.candidates[0].evidence, 'reproduction-tests');
     // The two right patches agree: one test passed × two samples.
     assert.deepEqual([json.groups[0].members, json.groups[0].agreement, json.groups[0].evidence], [[0, 3], 2, 'reproduction-tests']);
@@ -135,7 +137,8 @@ test('Python (pytest), solve(): collection errors and passing tests are discarde
     assert.deepEqual(result.reproTests!.find((t) => t.kept)!.failing, ['tests/test_hydrapatch_repro3_quantity.py::test_quantity_multiplies']);
     assert.match(result.reproTests!.find((t) => t.index === 4)!.reason!, /ImportError: cannot import name 'totals'/);
     assert.deepEqual(result.candidates.map((c) => c.verdict), ['verified', 'no-fix', 'no-fix']);
-    assert.deepEqual(result.candidates.map((c) => c.repro?.passed), [[3], [], []]);
+    // Sample 2 only edits the user's tests: those edits are not applied, so nothing of it is tested.
+    assert.deepEqual(result.candidates.map((c) => c.repro?.passed), [[3], [], undefined]);
     assert.equal(result.groups[0].representative, 0);
     assert.match(result.coverage.line, /coverage: 1\/3 verified by reproduction tests/);
   } finally {

@@ -20,6 +20,21 @@ function attr(attrs: string, name: string): string | undefined {
   return raw === undefined ? undefined : unescapeXml(raw);
 }
 
+/**
+ * A case's name. With a `file` attribute (pytest's xunit1 family, which Hydrapatch asks for) it is
+ * pytest's node id, `tests/test_cart.py::TestCart::test_one`, the name pytest's own output gives, so
+ * that runs read from a report and runs read from the output name a test alike. Otherwise
+ * `classname > name`.
+ */
+function caseName(name: string, cls: string | undefined, file: string | undefined): string {
+  if (file && /\.py$/.test(file)) {
+    const module = file.replace(/\.py$/, '').split('/').join('.');
+    const inner = cls && cls.startsWith(`${module}.`) ? cls.slice(module.length + 1).split('.') : [];
+    return [file, ...inner, name].join('::');
+  }
+  return cls ? `${cls} > ${name}` : name;
+}
+
 export function parseJunit(output: string): TestCaseResult[] {
   const out: TestCaseResult[] = [];
   for (const m of output.matchAll(testcase)) {
@@ -28,7 +43,7 @@ export function parseJunit(output: string): TestCaseResult[] {
     const cls = attr(m[1], 'classname');
     const body = m[3] ?? '';
     const status: TestStatus = /<(failure|error)\b/.test(body) ? 'fail' : /<skipped\b/.test(body) ? 'skip' : 'pass';
-    out.push({ name: cls ? `${cls} > ${name}` : name, status });
+    out.push({ name: caseName(name, cls, attr(m[1], 'file')), status });
   }
   return out;
 }

@@ -42,8 +42,9 @@ export async function prepareReports(dir: string, command: string, env: NodeJS.P
     env: {
       HYDRAPATCH_REPORT_DIR: dir,
       NODE_OPTIONS: appendOption(env.NODE_OPTIONS, `--require ${quote(hook)}`),
-      // The cache plugin is off so that --lf/--ff and friends see no state a candidate's run left.
-      PYTEST_ADDOPTS: appendOption(env.PYTEST_ADDOPTS, `--junitxml=${quote(join(dir, 'pytest.xml'))} -p no:cacheprovider`),
+      // The cache plugin is off so that --lf/--ff and friends see no state a candidate's run left;
+      // xunit1 puts each case's file in the report, so cases get the node ids pytest prints.
+      PYTEST_ADDOPTS: appendOption(env.PYTEST_ADDOPTS, `--junitxml=${quote(join(dir, 'pytest.xml'))} -o junit_family=xunit1 -p no:cacheprovider`),
     },
   };
 }

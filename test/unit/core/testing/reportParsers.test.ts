@@ -13,6 +13,11 @@ test('names are normalised: TAP timings stripped, XML unescaped, parametrised id
   assert.deepEqual(a, b);
   assert.deepEqual(a.map((t) => t.name), ['t.test.js > s > a', 't.test.js > s > b']);
   assert.deepEqual(parseJunit('<testcase classname="tests.test_calc" name="test_add[1&lt;2]" time="0.1"><failure message="x"/></testcase>'), [{ name: 'tests.test_calc > test_add[1<2]', status: 'fail' }]);
+  // pytest's xunit1 report names a case by its node id, as pytest's own output does.
+  assert.deepEqual(
+    parseJunit('<testcase classname="tests.test_calc.TestCalc" file="tests/test_calc.py" line="3" name="test_mul[2-3]"/><testcase classname="tests.test_calc" file="tests/test_calc.py" name="test_add"><error message="x"/></testcase>'),
+    [{ name: 'tests/test_calc.py::TestCalc::test_mul[2-3]', status: 'pass' }, { name: 'tests/test_calc.py::test_add', status: 'fail' }],
+  );
 });
 
 test("ava's default lines, jest's JSON, go's JSON events", () => {
