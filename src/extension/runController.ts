@@ -159,7 +159,7 @@ export class RunController {
             },
             onCandidateFiles: (index, changes) => run.changes.set(index, changes),
             onCandidate: (c) => {
-              run.candidates.set(c.index, c);
+              run.addCandidate(c);
               report();
             },
             onProgress: (p) => {
@@ -176,8 +176,6 @@ export class RunController {
               }
             },
           }, abort.signal);
-          for (const c of result.candidates) run.candidates.set(c.index, c);
-          run.groups = result.groups;
           run.baseline = result.baseline;
           run.coverage = result.coverage;
           run.reproTests = result.reproTests ?? [];
