@@ -16,7 +16,7 @@ import { detectTestCommand } from '../testing/detectTestCommand';
 import { judge } from '../testing/judge';
 import { killRecordedRuns } from '../testing/killTree';
 import { checkTestSetup } from '../testing/setupProblem';
-import { testFileGuard, type TestFileGuard } from '../testing/testFiles';
+import { testFileGuard } from '../testing/testFiles';
 import { runTests } from '../testing/runTests';
 import { linkInto, resolveLinkPaths } from '../worktree/linkPaths';
 import { WorktreePool } from '../worktree/pool';
@@ -33,6 +33,7 @@ import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
 import type { FileChange } from '../edits/editTypes';
+import { writeChanges } from '../edits/applyToDirectory';
 import type { Baseline, CandidateResult, PhaseTimings, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
 
 /** The baseline of a solve that runs no tests (an untrusted folder): nothing known to fail. */
@@ -195,7 +196,8 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
 
     const early = createEarlyStop(options.stopAfterVerified);
     const candidates: CandidateResult[] = [];
-    const texts = new Map<number, string>();
+    // Kept only for keepWorktrees: the files a kept worktree gets, exactly as the run tested them.
+    const keptFiles = new Map<number, FileChange[]>();
     const runsByDiff = new Map<string, Promise<TestRunResult | undefined>>();
     // A run killed because the solve stopped says nothing about the candidate; it is left out.
     const wasCancelled = (r: TestRunResult) => r.cancelled === true;
@@ -206,7 +208,10 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       if (c.apply.status === 'clean' || c.apply.status === 'fuzzy') progress.applied++;
       if (c.test) progress.tested++;
       if (c.verdict === 'verified') progress.passing++;
-      if (changes.length > 0) events.onCandidateFiles?.(c.index, changes);
+      if (changes.length > 0) {
+        events.onCandidateFiles?.(c.index, changes);
+        if (options.keepWorktrees) keptFiles.set(c.index, changes);
+      }
       events.onCandidate?.(c);
       emitProgress();
       if (early.record(c.verdict)) stop.abort();
@@ -269,7 +274,6 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
         return;
       }
       progress.sampled++;
-      texts.set(sample.index, sample.text);
       events.onSample?.(sample);
       emitProgress();
       track(processSample(sample));
@@ -299,7 +303,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
     candidates.sort((a, b) => a.index - b.index);
     const ranking = rankCandidates(candidates);
     const ranked = ranking.candidates;
-    const kept = await keepBest(options, snap.root, snap.commit, ranking.groups, texts, guard, linkPaths);
+    const kept = await keepBest(options, snap.root, snap.commit, ranking.groups, keptFiles, linkPaths);
     for (const c of ranked) if (kept.has(c.index)) c.worktree = kept.get(c.index);
     const best = ranking.groups[0];
     timings.rankingMs = since(rankingStarted);
@@ -341,22 +345,24 @@ function candidateFields(a: AppliedCandidate): Pick<CandidateResult, 'apply' | '
   return { apply: a.apply, diff: a.diff, ...(a.testFiles.length > 0 ? { editsTests: a.testFiles } : {}) };
 }
 
-/** Worktrees of the best K groups' representatives, applied afresh, kept for the user to look at. */
+/**
+ * Worktrees of the best K groups' representatives, kept for the user to look at: the files each was
+ * tested with written into a fresh worktree of the same snapshot (not parsed and matched a second time).
+ */
 async function keepBest(
   options: SolveOptions,
   root: string,
   commit: string,
   groups: { representative: number }[],
-  texts: Map<number, string>,
-  guard: TestFileGuard,
+  files: Map<number, FileChange[]>,
   linkPaths: string[],
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const g of groups.slice(0, options.keepWorktrees ?? 0)) {
-    const text = texts.get(g.representative);
-    if (text === undefined) continue;
+    const changes = files.get(g.representative);
+    if (changes === undefined) continue;
     out.set(g.representative, await keepWorktree(root, commit, `sample-${g.representative}`, async (dir) => {
-      await applyInWorktree(dir, parseSample(text).edits, guard, options.allowTestEdits === true);
+      await writeChanges(dir, changes);
       // A kept worktree is runnable: the same dependencies as the runs had.
       await linkInto(root, dir, linkPaths);
     }));
