@@ -1,11 +1,10 @@
 // One run at a time: asks nothing itself (the command does), calls the pipeline's solve() with a
 // cancellable progress notification, and feeds the status bar and the panel from its events.
 import * as vscode from 'vscode';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
 import type { Solve, SolveOptions } from '../core/pipeline/types';
 import type { SampleSource } from '../core/sampling/sampleSource';
+import { repoRoot } from '../core/worktree/snapshot';
 import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
@@ -27,15 +26,6 @@ const UNTRUSTED = 'this folder is not trusted, so its tests (which run its code)
 const UNSANDBOXED_OK = 'hydrapatch.allowUnsandboxed';
 /** Kept of each sample's text for its explanation; a real answer is far shorter. */
 const MAX_SAMPLE_CHARS = 20_000;
-
-async function gitRoot(dir: string): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
-    return stdout.trim();
-  } catch (err) {
-    throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository.`, 'Open a folder that is a git repository (git init and commit once).', { cause: err });
-  }
-}
 
 /** The panel's "Tests were not run: …" line for a refusal: why, then what to do. */
 function skippedReason(e: ErrorData): string {
@@ -99,7 +89,7 @@ export class RunController {
   private async execute(req: RunRequest, abort: AbortController): Promise<void> {
     const settings = readSettings(req.folder.uri);
     const trusted = vscode.workspace.isTrusted;
-    const root = await gitRoot(req.folder.uri.fsPath);
+    const root = await repoRoot(req.folder.uri.fsPath);
     const run = new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
     this.run = run;
     this.refresh();
