@@ -4,7 +4,6 @@
 // nothing is applied and the caller offers what to do.
 import * as vscode from 'vscode';
 import { HydrapatchError } from '../protocol/errors';
-import { candidateChanges } from './candidateFiles';
 import type { RunState } from './runState';
 
 /** The files a candidate touches that differ from the version it was tested on. */
@@ -33,7 +32,7 @@ async function currentText(uri: vscode.Uri): Promise<string | null> {
  * the files it changed (workspace-relative paths); throws ApplyConflict when one changed since the run.
  */
 export async function applyCandidate(run: RunState, index: number, only?: string[]): Promise<string[]> {
-  const all = candidateChanges(run, index);
+  const all = run.filesOf(index);
   const changes = only ? all.filter((f) => only.includes(f.path)) : all;
   if (changes.length === 0) throw new HydrapatchError('no-such-file', `${run.label(index)} does not change ${only?.join(', ')}.`, 'Pick one of the files the panel lists for it.');
   const root = vscode.Uri.file(run.repoRoot);

@@ -3,7 +3,6 @@
 // differ in the query. Nothing is written to disk; the content is the pipeline's record of each file
 // in the snapshot the candidate was tested on (before) and after the candidate.
 import * as vscode from 'vscode';
-import { candidateChanges } from './candidateFiles';
 import type { RunState } from './runState';
 
 export const SCHEME = 'hydrapatch';
@@ -29,7 +28,7 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
     const run = this.currentRun();
     if (!run || String(run.runId) !== q.get('run')) return '';
     const path = uri.path.replace(/^\//, '');
-    const change = candidateChanges(run, Number(q.get('candidate'))).find((f) => f.path === path);
+    const change = run.filesOf(Number(q.get('candidate'))).find((f) => f.path === path);
     return (q.get('side') === 'before' ? change?.before : change?.after) ?? '';
   }
 
@@ -44,7 +43,7 @@ export class CandidateDocuments implements vscode.TextDocumentContentProvider {
    * several in the multi-file diff editor (which always takes the focus).
    */
   async openDiff(run: RunState, index: number, viewColumn: vscode.ViewColumn): Promise<void> {
-    const changes = candidateChanges(run, index);
+    const changes = run.filesOf(index);
     const options = { preserveFocus: true, preview: true, viewColumn };
     if (changes.length === 1) {
       const f = changes[0];

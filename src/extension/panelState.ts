@@ -1,7 +1,6 @@
 // RunState → what the review panel shows (src/protocol/webview.ts). No `vscode` here.
 import type { CandidateResult } from '../core/pipeline/types';
 import type { PanelEvidence, PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
-import { diffPaths } from './candidateFiles';
 import { explanation } from './explanation';
 import type { RunState } from './runState';
 import { phaseWords } from '../protocol/webview';
@@ -82,7 +81,7 @@ export function panelState(run: RunState): PanelState {
       members: g.members,
       applyStatus: rep?.apply.status ?? 'failed',
       changedLines: g.changedLines,
-      files: rep?.apply.files.length ? rep.apply.files : diffPaths(g.diff),
+      files: rep?.apply.files ?? [],
       tests: cells(rep, tests, flaky),
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),

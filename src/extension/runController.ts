@@ -1,11 +1,10 @@
 // One run at a time: asks nothing itself (the command does), calls the pipeline's solve() with a
 // cancellable progress notification, and feeds the status bar and the panel from its events.
 import * as vscode from 'vscode';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
-import type { Solve, SolveOptions } from '../core/pipeline/types';
+import type { Solve, SolveEvents, SolveOptions, SolveResult } from '../core/pipeline/types';
 import type { SampleSource } from '../core/sampling/sampleSource';
+import { repoRoot } from '../core/worktree/snapshot';
 import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
@@ -28,13 +27,25 @@ const UNSANDBOXED_OK = 'hydrapatch.allowUnsandboxed';
 /** Kept of each sample's text for its explanation; a real answer is far shorter. */
 const MAX_SAMPLE_CHARS = 20_000;
 
-async function gitRoot(dir: string): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
-    return stdout.trim();
-  } catch (err) {
-    throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository.`, 'Open a folder that is a git repository (git init and commit once).', { cause: err });
-  }
+/** The pipeline's options for a run from the user's request and settings. */
+function solveOptions(req: RunRequest, root: string, settings: Settings, trusted: boolean, source: SampleSource, askUnsandboxed: () => Promise<boolean>): SolveOptions {
+  return {
+    repoDir: root,
+    issueText: req.issueText,
+    n: req.n,
+    testCommand: trusted && settings.testCommand ? settings.testCommand : undefined,
+    allowTestEdits: settings.allowTestEdits,
+    runTests: trusted,
+    source,
+    sampleParams: { ...defaultSampleParams, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens },
+    parallelTests: settings.parallelTests,
+    testTimeoutMs: settings.testTimeoutSeconds * 1000,
+    outputCapBytes: 4 * 1024 * 1024,
+    stopAfterVerified: settings.stopAfterVerified > 0 ? settings.stopAfterVerified : undefined,
+    sandbox: settings.sandbox,
+    allowUnsandboxed: askUnsandboxed,
+    contextBudgetTokens: Math.max(1024, 4 * settings.maxTokens),
+  };
 }
 
 /** The panel's "Tests were not run: …" line for a refusal: why, then what to do. */
@@ -96,10 +107,11 @@ export class RunController {
     await this.start(this.last);
   }
 
+  /** One run: its state shown at once, then solve() under a cancellable notification, then the outcome. */
   private async execute(req: RunRequest, abort: AbortController): Promise<void> {
     const settings = readSettings(req.folder.uri);
     const trusted = vscode.workspace.isTrusted;
-    const root = await gitRoot(req.folder.uri.fsPath);
+    const root = await repoRoot(req.folder.uri.fsPath);
     const run = new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
     this.run = run;
     this.refresh();
@@ -108,90 +120,16 @@ export class RunController {
       { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch:', cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
-        let reported = 0;
-        const report = () => {
-          const p = run.progress;
-          const done = Math.round((100 * (p.sampled + (run.testsSkippedReason ? p.sampled : p.tested))) / (2 * Math.max(1, p.total)));
-          progress.report({ message: statusText(run), increment: Math.max(0, done - reported) });
-          reported = Math.max(reported, done);
-          this.refresh();
-        };
+        const report = this.reporter(run, progress);
         let source: SampleSource | undefined;
         try {
           source = await this.createSource(settings);
           this.log.info(`run ${run.runId}: ${req.n} samples from ${source.description} in ${root}${trusted ? '' : ' (untrusted: no tests)'}`);
-          const options: SolveOptions = {
-            repoDir: root,
-            issueText: req.issueText,
-            n: req.n,
-            testCommand: trusted && settings.testCommand ? settings.testCommand : undefined,
-            allowTestEdits: settings.allowTestEdits,
-            runTests: trusted,
-            source,
-            sampleParams: { ...defaultSampleParams, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens },
-            parallelTests: settings.parallelTests,
-            testTimeoutMs: settings.testTimeoutSeconds * 1000,
-            outputCapBytes: 4 * 1024 * 1024,
-            stopAfterVerified: settings.stopAfterVerified > 0 ? settings.stopAfterVerified : undefined,
-            sandbox: settings.sandbox,
-            allowUnsandboxed: () => this.askUnsandboxed(),
-            contextBudgetTokens: Math.max(1024, 4 * settings.maxTokens),
-          };
-          const result = await this.solve(options, {
-            onPhase: (phase, detail) => {
-              this.log.info(`phase ${phase}${detail ? `: ${detail}` : ''}`);
-              // "done" is said once the result is stored below, not when the pipeline is about to return it.
-              if (phase === 'done') return;
-              run.phase = phase;
-              if (phase === 'baseline' && detail) run.testCommand = { command: detail, chosen: options.testCommand ? 'the hydrapatch.testCommand setting' : 'detected from the repository\'s files (package.json, pyproject.toml, go.mod, Cargo.toml…); set hydrapatch.testCommand to choose another' };
-              report();
-            },
-            onContext: (context) => {
-              run.context = context;
-              this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
-              report();
-            },
-            onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),
-            onBaseline: (b) => {
-              run.baseline = b;
-              this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
-              report();
-            },
-            onCandidateFiles: (index, changes) => run.changes.set(index, changes),
-            onCandidate: (c) => {
-              run.candidates.set(c.index, c);
-              report();
-            },
-            onProgress: (p) => {
-              run.progress = p;
-              report();
-            },
-            onWarning: (w) => {
-              this.log.warn(formatError(w));
-              // Running tests unsandboxed was declined: the run goes on, its candidates untested.
-              if (w.code === 'sandbox-consent-refused') {
-                run.testsSkippedReason = skippedReason(forEditor(w));
-                report();
-                void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(forEditor(w))}`, 'Show Log').then((a) => a && this.log.show());
-              }
-            },
-          }, abort.signal);
-          for (const c of result.candidates) run.candidates.set(c.index, c);
-          run.groups = result.groups;
-          run.baseline = result.baseline;
-          run.coverage = result.coverage;
-          run.reproTests = result.reproTests ?? [];
-          run.sandbox = result.sandbox;
-          if (result.testsNotRun) run.testsSkippedReason = skippedReason(forEditor(result.testsNotRun));
-          run.phase = abort.signal.aborted ? 'cancelled' : 'done';
-          this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
+          const options = solveOptions(req, root, settings, trusted, source, () => this.askUnsandboxed());
+          const result = await this.solve(options, this.solveEvents(run, options, report), abort.signal);
+          this.storeResult(run, result, abort.signal.aborted);
         } catch (err) {
-          const e = HydrapatchError.from(err);
-          run.phase = abort.signal.aborted ? 'cancelled' : 'failed';
-          if (!abort.signal.aborted) {
-            run.error = forEditor(e.toData());
-            showError(this.log, e.toData());
-          }
+          this.storeFailure(run, err, abort.signal.aborted);
         } finally {
           await source?.close().catch(() => undefined);
           this.refresh();
@@ -199,6 +137,81 @@ export class RunController {
       },
     );
     if (run.phase === 'cancelled') void vscode.window.showInformationMessage('Hydrapatch: run cancelled; no worktree or change was left behind.');
+  }
+
+  /** Tells the notification how far the run is (half sampling, half testing) and refreshes the views. */
+  private reporter(run: RunState, progress: vscode.Progress<{ message?: string; increment?: number }>): () => void {
+    let reported = 0;
+    return () => {
+      const p = run.progress;
+      const done = Math.round((100 * (p.sampled + (run.testsSkippedReason ? p.sampled : p.tested))) / (2 * Math.max(1, p.total)));
+      progress.report({ message: statusText(run), increment: Math.max(0, done - reported) });
+      reported = Math.max(reported, done);
+      this.refresh();
+    };
+  }
+
+  /** The pipeline's events, stored into the run as they come; candidates come only from here. */
+  private solveEvents(run: RunState, options: SolveOptions, report: () => void): SolveEvents {
+    return {
+      onPhase: (phase, detail) => {
+        this.log.info(`phase ${phase}${detail ? `: ${detail}` : ''}`);
+        // "done" is said once the result is stored (storeResult), not when the pipeline is about to return it.
+        if (phase === 'done') return;
+        run.phase = phase;
+        if (phase === 'baseline' && detail) run.testCommand = { command: detail, chosen: options.testCommand ? 'the hydrapatch.testCommand setting' : 'detected from the repository\'s files (package.json, pyproject.toml, go.mod, Cargo.toml…); set hydrapatch.testCommand to choose another' };
+        report();
+      },
+      onContext: (context) => {
+        run.context = context;
+        this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
+        report();
+      },
+      onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),
+      onBaseline: (b) => {
+        run.baseline = b;
+        this.log.info(`baseline: ${b.failing.length} failing (${b.failing.join(', ')}), ${b.flaky.length} flaky, sandbox ${b.run.sandbox}`);
+        report();
+      },
+      onCandidateFiles: (index, changes) => run.changes.set(index, changes),
+      onCandidate: (c) => {
+        run.addCandidate(c);
+        report();
+      },
+      onProgress: (p) => {
+        run.progress = p;
+        report();
+      },
+      onWarning: (w) => {
+        this.log.warn(formatError(w));
+        // Running tests unsandboxed was declined: the run goes on, its candidates untested.
+        if (w.code === 'sandbox-consent-refused') {
+          run.testsSkippedReason = skippedReason(forEditor(w));
+          report();
+          void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(forEditor(w))}`, 'Show Log').then((a) => a && this.log.show());
+        }
+      },
+    };
+  }
+
+  /** What only the result says (the candidates and their ranking came with the events). */
+  private storeResult(run: RunState, result: SolveResult, aborted: boolean): void {
+    run.baseline = result.baseline;
+    run.coverage = result.coverage;
+    run.reproTests = result.reproTests ?? [];
+    run.sandbox = result.sandbox;
+    if (result.testsNotRun) run.testsSkippedReason = skippedReason(forEditor(result.testsNotRun));
+    run.phase = aborted ? 'cancelled' : 'done';
+    this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
+  }
+
+  /** A run that threw: shown to the user unless they cancelled it. */
+  private storeFailure(run: RunState, err: unknown, aborted: boolean): void {
+    run.phase = aborted ? 'cancelled' : 'failed';
+    if (aborted) return;
+    const e = HydrapatchError.from(err).toData();
+    run.error = forEditor(e);
+    showError(this.log, e);
   }
 
   private async askUnsandboxed(): Promise<boolean> {

@@ -1,15 +1,18 @@
 // Everything the extension knows about the current run, filled from the pipeline's events. Plain data,
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
-import type { ErrorData } from '../protocol/errors';
+import { HydrapatchError, type ErrorData } from '../protocol/errors';
 import type { FileChange } from '../core/edits/editTypes';
 import type { Baseline, CandidateGroup, CandidateResult, ContextSummary, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
 import type { ReproTest } from '../core/repro/types';
+import { rankCandidates } from '../core/rank/rankCandidates';
 
 export class RunState {
   phase: SolvePhase | 'cancelled' | 'failed' = 'context';
   progress: SolveProgress;
-  readonly candidates = new Map<number, CandidateResult>();
-  groups: CandidateGroup[] = [];
+  /** Each finished candidate by sample index, as the pipeline reported it (onCandidate): the one source. */
+  private readonly byIndex = new Map<number, CandidateResult>();
+  /** The ranking of the candidates so far; dropped when one arrives. */
+  private ranked: CandidateGroup[] | undefined;
   baseline: Baseline | null = null;
   coverage: CoverageSummary | null = null;
   /** The run's reproduction-test samples, kept and discarded (src/core/repro). */
@@ -36,10 +39,28 @@ export class RunState {
     this.progress = { total: n, sampled: 0, applied: 0, tested: 0, passing: 0 };
   }
 
+  get candidates(): ReadonlyMap<number, CandidateResult> {
+    return this.byIndex;
+  }
+
+  addCandidate(c: CandidateResult): void {
+    this.byIndex.set(c.index, c);
+    this.ranked = undefined;
+  }
+
   /** What the user reads for a sample: "candidate 2" (its group's rank, as the panel lists it), else "sample 5" (1-based). */
   label(index: number): string {
     const group = this.visibleGroups().find((g) => g.members.includes(index));
     return group ? `candidate ${group.rank}` : `sample ${index + 1}`;
+  }
+
+  /** The files of a candidate of the run (before = the snapshot it was tested on); throws when it has none. */
+  filesOf(index: number): FileChange[] {
+    const changes = this.changes.get(index);
+    if (!changes || changes.length === 0) {
+      throw new HydrapatchError('no-candidate', `${this.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
+    }
+    return changes;
   }
 
   /**
@@ -62,27 +83,12 @@ export class RunState {
     return this.phase === 'done' || this.phase === 'cancelled' || this.phase === 'failed';
   }
 
-  /** The groups to show: the ranked ones when ranking is done, else one per applied candidate so far. */
+  /**
+   * The candidates so far, ranked by the pipeline's own ranking (src/core/rank): during the run the
+   * same function over the same candidates as the final result, so "#1" means the same thing throughout.
+   */
   visibleGroups(): CandidateGroup[] {
-    if (this.groups.length > 0) return this.groups;
-    const live: CandidateGroup[] = [];
-    for (const c of this.candidates.values()) {
-      if (c.apply.status !== 'clean' && c.apply.status !== 'fuzzy') continue;
-      live.push({
-        id: c.index,
-        rank: 0,
-        verdict: c.verdict,
-        members: [c.index],
-        representative: c.index,
-        diff: c.diff,
-        changedLines: c.diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length,
-        fixed: c.fixed,
-        broken: c.broken,
-      });
-    }
-    const order = { verified: 0, partial: 1, 'no-fix': 2, breaks: 3, error: 4, 'not-applied': 5 } as const;
-    live.sort((a, b) => order[a.verdict] - order[b.verdict] || a.changedLines - b.changedLines);
-    live.forEach((g, i) => (g.rank = i + 1));
-    return live;
+    this.ranked ??= rankCandidates([...this.byIndex.values()].sort((a, b) => a.index - b.index)).groups;
+    return this.ranked;
   }
 }

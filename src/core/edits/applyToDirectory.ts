@@ -44,17 +44,22 @@ export async function applyEditsToDirectory(dir: string, edits: FileEdit[], keep
     result = { ...result, changes, diff: formatDiff(changes) };
   }
   try {
-    for (const c of result.changes) {
-      const abs = await resolveInside(dir, c.path);
-      if (c.after === null) await rm(abs, { force: true });
-      else {
-        await mkdir(dirname(abs), { recursive: true });
-        // Re-check after mkdir: a directory just created cannot be a symlink, but an existing one can.
-        await writeFile(await resolveInside(dir, c.path), c.after, 'utf8');
-      }
-    }
+    await writeChanges(dir, result.changes);
   } catch (err) {
     return failedResult(err);
   }
   return result;
+}
+
+/** Writes each change's `after` into `dir` (null deletes the file); an applied candidate written again elsewhere. */
+export async function writeChanges(dir: string, changes: FileChange[]): Promise<void> {
+  for (const c of changes) {
+    const abs = await resolveInside(dir, c.path);
+    if (c.after === null) await rm(abs, { force: true });
+    else {
+      await mkdir(dirname(abs), { recursive: true });
+      // Re-check after mkdir: a directory just created cannot be a symlink, but an existing one can.
+      await writeFile(await resolveInside(dir, c.path), c.after, 'utf8');
+    }
+  }
 }

@@ -88,11 +88,12 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     assert.match(r.stdout, /^discarded: sample 6 \(test\/empty\.test\.js\): passes: /m);
     // The panel gets the same: evidence and agreement per group, the kept test first with its content.
     const run = new RunState(1, repo.dir, jsPatches.length);
-    for (const c of json.candidates) run.candidates.set(c.index, c);
-    run.groups = json.groups;
+    for (const c of json.candidates) run.addCandidate(c);
     run.coverage = json.coverage;
     run.reproTests = json.reproTests!;
     const panel = panelState(run);
+    // The panel ranks the candidates itself, with the pipeline's ranking: the same groups as the result.
+    assert.deepEqual(run.visibleGroups(), json.groups);
     assert.deepEqual([panel.groups[0].verifiedBy, panel.groups[0].reproPassed, panel.groups[0].agreement], ['reproduction-tests', [4], 2]);
     assert.deepEqual(panel.reproTests!.map((t) => [t.index, t.kept, t.discard]), [[4, true, undefined], [5, false, 'load-error'], [6, false, 'passes'], [7, false, 'passes'], [8, false, 'not-assertion']]);
     assert.equal(panel.reproTests![0].content, kept.content);

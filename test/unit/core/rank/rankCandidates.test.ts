@@ -34,6 +34,14 @@ test('the same fix written differently normalises to the same key; a different f
   assert.equal(countChangedLines(a), 2);
 });
 
+test('changed lines that look like file headers ("-- x" removed, "++ y" added) are counted as changes', async () => {
+  const sql: Record<string, string> = { 'q.sql': 'select 1;\n-- old note\nselect 2;\n' };
+  const r = await applyEditsToTexts(parseEdits('q.sql\n<<<<<<< SEARCH\n-- old note\n=======\n++ new note\n>>>>>>> REPLACE\n').edits, async (p) => sql[p] ?? null);
+  assert.match(r.diff, /^--- old note$/m);
+  assert.equal(normalizePatch(r.diff), 'q.sql\n2--- old note\n3+++ new note');
+  assert.equal(countChangedLines(r.diff), 2);
+});
+
 test('groups by patch and outcome; ranks verified > larger group > smaller diff; not-applied left out', async () => {
   const fix = await diffOf(sr('  return a - b;\n', '  return a + b;\n'));
   const fixSpaced = await diffOf(sr('  return a - b;\n', '  return a + b;  \n'));
