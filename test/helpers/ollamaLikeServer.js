@@ -3,7 +3,8 @@
 // its own process (`node ollamaLikeServer.js`), so tests can kill it like a real server.
 // Environment: OLLAMA_LIKE_MODELS (comma-separated ids for /v1/models), OLLAMA_LIKE_TEXTS (a JSON
 // file holding an array of answers; answer = texts[seed % length]), OLLAMA_LIKE_DELAY_MS (per reply).
-// Prints {"port":N} once listening, then one JSON line per answered request: {model, n, seed, inFlight}.
+// Prints {"port":N} once listening, then one JSON line per answered request: {model, n, seed, inFlight},
+// and {"sent":seed} once that reply was handed to the socket (so a client killed after it got it).
 const { createServer } = require('node:http');
 const { readFileSync } = require('node:fs');
 
@@ -33,16 +34,17 @@ const server = createServer((req, res) => {
     setTimeout(() => {
       inFlight--;
       process.stdout.write(JSON.stringify({ model: body.model, n: body.n, seed: body.seed, inFlight: seen }) + '\n');
+      const sent = () => process.stdout.write(JSON.stringify({ sent: body.seed ?? 0 }) + '\n');
       const id = `chatcmpl-${Math.floor(Math.random() * 1e6)}`;
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] }));
+        res.end(JSON.stringify({ id, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] }), sent);
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }] })}\n\n`);
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }] })}\n\n`);
-      res.end('data: [DONE]\n\n');
+      res.end('data: [DONE]\n\n', sent);
     }, delayMs);
   });
 });

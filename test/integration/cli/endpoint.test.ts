@@ -43,10 +43,13 @@ test('hydrapatch solve --endpoint: the prompt carries the repository context and
     child.stderr.on('data', (d) => (stderr += d));
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, stderr);
-    assert.equal(requests.length, 1);
-    assert.equal(requests[0].n, jsSamples.length);
-    assert.equal(requests[0].model, 'fake-coder');
-    const prompt = requests[0].messages.map((m) => m.content).join('\n');
+    // One request for the patches and one for the reproduction tests (N/4 by default), same model.
+    assert.deepEqual(requests.map((r) => r.n).sort((a, b) => a - b), [Math.floor(jsSamples.length / 4), jsSamples.length]);
+    assert.ok(requests.every((r) => r.model === 'fake-coder'));
+    const patches = requests.find((r) => r.n === jsSamples.length)!;
+    const tests = requests.find((r) => r.n !== jsSamples.length)!;
+    assert.match(tests.messages.map((m) => m.content).join('\n'), /write a test that fails because of this issue/);
+    const prompt = patches.messages.map((m) => m.content).join('\n');
     assert.ok(prompt.includes('for (let i = 1; i < xs.length; i++) {'), 'the buggy file is in the prompt');
     assert.ok(prompt.includes('it should be 2.'), 'the issue is in the prompt');
     assert.match(stdout, /coverage: 5\/10 verified/);
