@@ -51,7 +51,7 @@ export interface SolveArgs {
 }
 
 function bad(message: string, hint = usage): HydrapatchError {
-  return new HydrapatchError('bad-arguments', message, hint);
+  return new HydrapatchError('bad_arguments', message, hint);
 }
 
 function number(name: string, raw: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {

@@ -24,7 +24,7 @@ export function diffPaths(diff: string): string[] {
 export function candidateChanges(run: RunState, index: number): FileChange[] {
   const changes = run.changes.get(index);
   if (!changes || changes.length === 0) {
-    throw new HydrapatchError('no-candidate', `${run.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
+    throw new HydrapatchError('no_candidate', `${run.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
   }
   return changes;
 }

@@ -33,8 +33,8 @@ export async function applyEditsToDirectory(dir: string, edits: FileEdit[], keep
     const abs = await resolveInside(dir, path);
     const st = await stat(abs).catch(() => undefined);
     if (!st) return null;
-    if (!st.isFile()) throw new HydrapatchError('unsafe-path', `${path} is not a regular file`);
-    if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
+    if (!st.isFile()) throw new HydrapatchError('unsafe_path', `${path} is not a regular file`);
+    if (st.size > maxEditableFileBytes) throw new HydrapatchError('too_large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
     return readFile(abs, 'utf8');
   };
   let result = await applyEditsToTexts(edits, read);

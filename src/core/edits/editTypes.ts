@@ -31,13 +31,13 @@ export interface ParsedEdits {
 export type ApplyStatus = 'clean' | 'fuzzy' | 'failed';
 
 export type ApplyFailure =
-  | 'no-edits'
-  | 'too-large'
-  | 'unsafe-path'
+  | 'no_edits'
+  | 'too_large'
+  | 'unsafe_path'
   | 'binary'
-  | 'missing-file'
-  | 'file-exists'
-  | 'no-match'
+  | 'missing_file'
+  | 'file_exists'
+  | 'no_match'
   | 'io';
 
 export interface FileChange {

@@ -8,7 +8,7 @@ import { parseEdits } from '../edits/parseEdits';
 import { separateTestEdits, type TestFileGuard } from '../testing/testFiles';
 import type { ApplyResult, ApplyStatus } from './types';
 
-const refusals = new Set(['too-large', 'binary', 'unsafe-path']);
+const refusals = new Set(['too_large', 'binary', 'unsafe_path']);
 
 export interface ParsedSample {
   edits: FileEdit[];
@@ -29,7 +29,7 @@ export function parseSample(text: string): ParsedSample {
 
 export function toApplyResult(r: EditApplyResult): ApplyResult {
   let status: ApplyStatus = r.status;
-  if (r.status === 'failed') status = r.failure === 'no-edits' ? 'no-edits' : r.failure && refusals.has(r.failure) ? 'refused' : 'failed';
+  if (r.status === 'failed') status = r.failure === 'no_edits' ? 'no-edits' : r.failure && refusals.has(r.failure) ? 'refused' : 'failed';
   const files = r.changes.map((c) => c.path);
   return r.reason === undefined ? { status, files } : { status, reason: r.reason, files };
 }

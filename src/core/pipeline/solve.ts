@@ -47,7 +47,7 @@ function untestedBaseline(command: string): Baseline {
 export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal): Promise<SolveResult> {
   validateSolveOptions(options);
   if (!existsSync(options.repoDir)) {
-    throw new HydrapatchError('not-a-repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
+    throw new HydrapatchError('not_a_repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
   }
   const started = performance.now();
   const timings: PhaseTimings = { contextMs: 0, baselineMs: 0, samplingMs: 0, verifyingMs: 0, rankingMs: 0 };
@@ -56,7 +56,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
   let runTestsToo = options.runTests !== false;
   let testsNotRun: ErrorData | undefined;
   const declined = (err: unknown): boolean => {
-    if (!(err instanceof HydrapatchError && err.code === 'sandbox-consent-refused')) return false;
+    if (!(err instanceof HydrapatchError && err.code === 'sandbox_consent_refused')) return false;
     if (runTestsToo) {
       runTestsToo = false;
       testsNotRun = err.toData();
@@ -127,7 +127,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
               if (first.cancelled) throw new HydrapatchError('cancelled', 'the run was cancelled before the baseline finished; nothing was judged.');
               if (first.timedOut || first.outputCapped) {
                 throw new HydrapatchError(
-                  'baseline-failed',
+                  'baseline_failed',
                   `the tests did not finish on the unmodified tree (${first.timedOut ? `time limit of ${options.testTimeoutMs} ms` : `output over ${options.outputCapBytes} bytes`}). Nothing was sampled.`,
                   'Raise --timeout, or pass a narrower --test command that runs only the relevant tests.',
                 );
@@ -145,7 +145,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
           if (b.run.cancelled) throw new HydrapatchError('cancelled', 'the run was cancelled before the baseline finished; nothing was judged.');
           timings.baselineMs = since(baselineStarted);
           if (b.failing.length === 0 && !wantRepro) {
-            events.onWarning?.({ code: 'baseline-passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
+            events.onWarning?.({ code: 'baseline_passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
           }
           events.onBaseline?.(b);
           return b;
@@ -171,7 +171,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       ? drawn.then(async () => {
         const tests = (await Promise.all(reproChecks)).filter((t): t is ReproTest => t !== undefined);
         if (!tests.some((t) => t.kept) && (await baselineDone).failing.length === 0) {
-          events.onWarning?.({ code: 'no-reproduction-test', message: `the tests pass on the unmodified tree and none of the ${tests.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
+          events.onWarning?.({ code: 'no_reproduction_test', message: `the tests pass on the unmodified tree and none of the ${tests.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
         }
         return tests;
       })

@@ -19,8 +19,8 @@ export async function placeReproTest(dir: string, requested: { path: string; edi
       const abs = await resolveInside(dir, requested.path);
       const st = await stat(abs).catch(() => undefined);
       if (!st) return null;
-      if (!st.isFile()) throw new HydrapatchError('unsafe-path', `${requested.path} is not a regular file`);
-      if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${requested.path} is over the ${maxEditableFileBytes}-byte limit for edited files`);
+      if (!st.isFile()) throw new HydrapatchError('unsafe_path', `${requested.path} is not a regular file`);
+      if (st.size > maxEditableFileBytes) throw new HydrapatchError('too_large', `${requested.path} is over the ${maxEditableFileBytes}-byte limit for edited files`);
       return readFile(abs, 'utf8');
     };
     const result = await applyEditsToTexts(requested.edits.map((e) => ({ ...e, path })), read);

@@ -71,7 +71,7 @@ const plainOutput = { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb', PY
 export async function runCommand(options: RunCommandOptions): Promise<CommandOutcome> {
   const { timeoutMs, outputCapBytes } = options;
   if (!(timeoutMs > 0) || !(outputCapBytes > 0)) {
-    throw new HydrapatchError('bad-option', `test time limit and output cap must be positive (got ${timeoutMs} ms, ${outputCapBytes} bytes).`, 'Pass --timeout and an output cap above zero.');
+    throw new HydrapatchError('bad_option', `test time limit and output cap must be positive (got ${timeoutMs} ms, ${outputCapBytes} bytes).`, 'Pass --timeout and an output cap above zero.');
   }
   const launcher = options.launcher ?? unsandboxed;
   const tag = randomBytes(8).toString('hex');
