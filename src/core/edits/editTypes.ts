@@ -2,6 +2,7 @@
 // unified diffs) become the same thing: replace these lines of this file by those lines. A diff hunk
 // becomes a SEARCH (context + removed lines) and a REPLACE (context + added lines), so one matcher
 // with one set of tolerances serves both formats.
+import type { ErrorCode } from '../../protocol/errorCodes';
 
 export type EditFormat = 'searchReplace' | 'unifiedDiff';
 
@@ -30,14 +31,9 @@ export interface ParsedEdits {
 /** How well a candidate applied: exactly, only with whitespace tolerance, or not at all. */
 export type ApplyStatus = 'clean' | 'fuzzy' | 'failed';
 
+/** Why a candidate failed to apply: the code of the HydrapatchError that stopped it, or 'io'. */
 export type ApplyFailure =
-  | 'no_edits'
-  | 'too_large'
-  | 'unsafe_path'
-  | 'binary'
-  | 'missing_file'
-  | 'file_exists'
-  | 'no_match'
+  | Extract<ErrorCode, 'no_edits' | 'too_large' | 'unsafe_path' | 'binary' | 'missing_file' | 'file_exists' | 'no_match'>
   | 'io';
 
 export interface FileChange {

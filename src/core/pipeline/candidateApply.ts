@@ -1,6 +1,7 @@
 // Turning one raw sample into an applied edit in a worktree, or into a reason why not. Hostile samples
 // (too large, binary, paths out of the tree or into .git) are 'refused'; ones with no edit at all
 // 'no-edits'; edits that do not match the files 'failed'.
+import type { ErrorCode } from '../../protocol/errorCodes';
 import { HydrapatchError } from '../../protocol/errors';
 import { applyEditsToDirectory } from '../edits/applyToDirectory';
 import type { ApplyResult as EditApplyResult, FileChange, FileEdit } from '../edits/editTypes';
@@ -8,7 +9,7 @@ import { parseEdits } from '../edits/parseEdits';
 import { separateTestEdits, type TestFileGuard } from '../testing/testFiles';
 import type { ApplyResult, ApplyStatus } from './types';
 
-const refusals = new Set(['too_large', 'binary', 'unsafe_path']);
+const refusals: ReadonlySet<string> = new Set<ErrorCode>(['too_large', 'binary', 'unsafe_path']);
 
 export interface ParsedSample {
   edits: FileEdit[];
