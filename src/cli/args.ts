@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { HydrapatchError } from '../protocol/errors';
-import type { SandboxMode } from '../core/pipeline/types';
+import type { SandboxMode } from '../core/sandbox/types';
 
 export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--test CMD]
                         (--model PATH | --endpoint URL | --from-samples FILE)

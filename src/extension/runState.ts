@@ -2,7 +2,10 @@
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import type { ErrorData } from '../protocol/errors';
 import type { FileChange } from '../core/edits/editTypes';
-import type { Baseline, CandidateGroup, CandidateResult, ContextSummary, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { CandidateResult, ContextSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { CoverageSummary } from '../core/coverage/types';
+import type { CandidateGroup } from '../core/rank/types';
+import type { Baseline } from '../core/testing/types';
 import type { ReproTest } from '../core/repro/types';
 
 export class RunState {

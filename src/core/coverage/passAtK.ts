@@ -2,7 +2,7 @@
 // drawn without replacement hold at least one correct is 1 − C(n−c, k)/C(n, k). The ratio of binomials
 // is computed as the product ∏_{i=n−c+1}^{n} (1 − k/i), which never forms a large number.
 import { HydrapatchError } from '../../protocol/errors';
-import type { PassAtK } from '../pipeline/types';
+import type { PassAtK } from './types';
 
 export function passAtK(n: number, c: number, k: number): number {
   if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k) || n < 0 || c < 0 || c > n || k < 1 || k > n) {

@@ -33,7 +33,8 @@ import { createLimiter } from './limiter';
 import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { validateSolveOptions } from './validateOptions';
 import type { FileChange } from '../edits/editTypes';
-import type { Baseline, CandidateResult, PhaseTimings, SolveEvents, SolveOptions, SolveProgress, SolveResult, TestRunResult } from './types';
+import type { Baseline, TestRunResult } from '../testing/types';
+import type { CandidateResult, PhaseTimings, SolveEvents, SolveOptions, SolveProgress, SolveResult } from './types';
 
 /** The baseline of a solve that runs no tests (an untrusted folder): nothing known to fail. */
 function untestedBaseline(command: string): Baseline {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import type { TestRunResult } from '../pipeline/types';
+import type { TestRunResult } from './types';
 
 interface Problem {
   what: string;
