@@ -1,7 +1,7 @@
 // Apply parsed edits to files, all or nothing: a candidate either applies entirely (clean or fuzzy)
 // or fails with the first reason found, and then nothing is written.
 import { HydrapatchError } from '../../protocol/errors';
-import type { ApplyFailure, ApplyResult, FileChange, FileEdit } from './editTypes';
+import type { ApplyFailure, ApplyResult, ApplyStatus, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
 import { MatchBudgetExceeded, matchLines } from './matchLines';
 import { checkEditPath } from './safePath';
@@ -15,11 +15,20 @@ export const maxEditsPerSample = 1000;
 
 const failureCodes: readonly ApplyFailure[] = ['no_edits', 'too_large', 'unsafe_path', 'binary', 'missing_file', 'file_exists', 'no_match', 'io'];
 
-/** A failed ApplyResult from a HydrapatchError whose code is an ApplyFailure (else 'io'). */
+/** Failures that mark a sample as unsafe rather than wrong. */
+const refusals: readonly ApplyFailure[] = ['too_large', 'binary', 'unsafe_path'];
+
+/** An ApplyResult that did not apply, from a HydrapatchError whose code is an ApplyFailure (else 'io'). */
 export function failedResult(err: unknown): ApplyResult {
   const e = HydrapatchError.from(err);
   const failure = (failureCodes as readonly string[]).includes(e.code) ? (e.code as ApplyFailure) : 'io';
-  return { status: 'failed', failure, reason: e.message, changes: [], diff: '' };
+  const status: ApplyStatus = failure === 'no_edits' ? 'no-edits' : refusals.includes(failure) ? 'refused' : 'failed';
+  return { status, failure, reason: e.message, changes: [], diff: '' };
+}
+
+/** The edits applied (cleanly or with whitespace tolerance), so there are changes to write. */
+export function applied(result: ApplyResult): boolean {
+  return result.status === 'clean' || result.status === 'fuzzy';
 }
 
 /** Compute the files after `edits` without writing anything. */

@@ -4,7 +4,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import { applyEditsToTexts, failedResult } from './applyEdits';
+import { applied, applyEditsToTexts, failedResult } from './applyEdits';
 import type { ApplyResult, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
 import { parseEdits, type ParseOptions } from './parseEdits';
@@ -38,7 +38,7 @@ export async function applyEditsToDirectory(dir: string, edits: FileEdit[], keep
     return readFile(abs, 'utf8');
   };
   let result = await applyEditsToTexts(edits, read);
-  if (result.status === 'failed') return result;
+  if (!applied(result)) return result;
   if (keep) {
     const changes = keep(result.changes);
     result = { ...result, changes, diff: formatDiff(changes) };

@@ -5,7 +5,7 @@ import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
 import type { Evidence, ReproOutcome, ReproTest } from '../repro/types';
-import type { FileChange } from '../edits/editTypes';
+import type { ApplyResult, FileChange } from '../edits/editTypes';
 import type { CandidateGroup } from '../rank/types';
 import type { CoverageSummary } from '../coverage/types';
 import type { SandboxMode } from '../sandbox/types';
@@ -63,12 +63,8 @@ export interface SolveOptions {
 
 export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
 
-export type ApplyStatus = 'clean' | 'fuzzy' | 'failed' | 'refused' | 'no-edits';
-
-export interface ApplyResult {
-  status: ApplyStatus;
-  /** Why it failed or was refused (e.g. "search block not found in src/a.js", "path escapes the repository"). */
-  reason?: string;
+/** A candidate's ApplyResult as the run reports it: the paths it touched, not their contents (so reports stay small). */
+export interface ApplySummary extends Pick<ApplyResult, 'status' | 'reason'> {
   /** Repository-relative paths the edit touched. */
   files: string[];
 }
@@ -77,7 +73,7 @@ export interface CandidateResult {
   /** Index of the sample it came from. */
   index: number;
   label?: string;
-  apply: ApplyResult;
+  apply: ApplySummary;
   /** Unified diff of the candidate against the base tree ("" when nothing applied). */
   diff: string;
   test?: TestRunResult;

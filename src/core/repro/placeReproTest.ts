@@ -4,7 +4,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import { applyEditsToTexts } from '../edits/applyEdits';
+import { applied, applyEditsToTexts } from '../edits/applyEdits';
 import { maxEditableFileBytes } from '../edits/applyToDirectory';
 import type { FileEdit } from '../edits/editTypes';
 import { resolveInside } from '../edits/safePath';
@@ -25,7 +25,7 @@ export async function placeReproTest(dir: string, requested: { path: string; edi
     };
     const result = await applyEditsToTexts(requested.edits.map((e) => ({ ...e, path })), read);
     const content = result.changes[0]?.after;
-    if (result.status === 'failed' || content == null) return { reason: result.reason ?? 'the edit leaves no test file' };
+    if (!applied(result) || content == null) return { reason: result.reason ?? 'the edit leaves no test file' };
     await writeReproTest(dir, { path, content });
     return { path, content };
   } catch (err) {

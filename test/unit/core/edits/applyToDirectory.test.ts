@@ -94,6 +94,7 @@ test('all or nothing: one failing block leaves every file untouched, with the re
   assert.equal(missing.failure, 'missing_file');
   const prose = await applySampleToDirectory(dir, 'Sorry, I cannot help with that.');
   assert.equal(prose.failure, 'no_edits');
+  assert.equal(prose.status, 'no-edits');
 });
 
 test('hostile paths are refused and nothing outside the directory changes', async () => {
@@ -116,7 +117,7 @@ test('hostile paths are refused and nothing outside the directory changes', asyn
   ];
   for (const c of cases) {
     const r = await applySampleToDirectory(dir, c);
-    assert.equal(r.status, 'failed', c);
+    assert.equal(r.status, 'refused', c);
     assert.equal(r.failure, 'unsafe_path', c);
   }
   assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'safe\n');
@@ -129,6 +130,7 @@ test('binary content and binary files are refused', async () => {
   const dir = repo({ 'img.bin': 'PNG\0\x01data\n' });
   const r1 = await applySampleToDirectory(dir, sr('x.txt', '', 'a\0b\n'));
   assert.equal(r1.failure, 'binary');
+  assert.equal(r1.status, 'refused');
   const r2 = await applySampleToDirectory(dir, sr('img.bin', 'PNG\n', 'JPG\n'));
   assert.equal(r2.failure, 'binary');
   const big = await applySampleToDirectory(dir, sr('x.txt', '', 'a'.repeat(2_000_000) + '\n'));
