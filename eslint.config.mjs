@@ -7,6 +7,10 @@ const notTests = { group: ['**/test/**', '**/bench/**', '**/scripts/**'], messag
 const nodeGlobals = Object.fromEntries(
   ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'fetch', 'AbortController', 'require', 'module', '__dirname', '__filename'].map((g) => [g, 'readonly']),
 );
+const coreLayer = [
+  { group: ['vscode'], message: 'src/core must run without VS Code (docs/architecture.md).' },
+  { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (docs/architecture.md).' },
+];
 const layer = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, notTests] }] },
@@ -33,10 +37,15 @@ export default tseslint.config(
     { group: ['**/core/**', '**/extension/**', '**/cli/**', '**/server/**', '**/media/**', 'vscode'], message: 'src/protocol imports nothing of ours (docs/architecture.md).' },
   ]),
   // src/core: the pipeline, runs without VS Code; depends only on src/protocol.
-  layer(['src/core/**/*.ts'], [
-    { group: ['vscode'], message: 'src/core must run without VS Code (docs/architecture.md).' },
-    { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (docs/architecture.md).' },
-  ]),
+  layer(['src/core/**/*.ts'], coreLayer),
+  // Inside src/core, the orchestrator (pipeline/) sits on top: the folders it drives own their types.
+  {
+    ...layer(['src/core/**/*.ts'], [
+      ...coreLayer,
+      { group: ['**/pipeline/**', './pipeline/*'], message: 'src/core/pipeline uses the other core folders, never the other way round (docs/architecture.md).' },
+    ]),
+    ignores: ['src/core/pipeline/**'],
+  },
   layer(['src/cli/**/*.ts'], [
     { group: ['vscode'], message: 'the CLI runs without VS Code.' },
     { group: ['**/extension/**', '**/server/**', '**/media/**'], message: 'src/cli depends on src/core and src/protocol only.' },
