@@ -169,29 +169,8 @@ export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 /** Actions on the run as a whole (buttons outside the candidate rows). */
 export type RunAction = 'cancel' | 'openSettings' | 'solveAgain';
 
+/** What the panel sends; validated by parseFromPanel (webviewSchemas.ts), the panel being a less trusted context. */
 export type FromPanel =
   | { type: 'ready' }
   | { type: 'action'; action: CandidateAction; runId: number; index: number; /** 'apply' of one file of the candidate. */ path?: string }
   | { type: 'run'; action: RunAction };
-
-const actions: readonly string[] = ['openDiff', 'apply', 'copyPatch', 'discard'];
-const runActions: readonly string[] = ['cancel', 'openSettings', 'solveAgain'];
-
-/** Validates what the webview sends: it is a separate, less trusted context. */
-export function parseFromPanel(raw: unknown): FromPanel | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  if (m.type === 'ready') return { type: 'ready' };
-  if (m.type === 'run' && typeof m.action === 'string' && runActions.includes(m.action)) return { type: 'run', action: m.action as RunAction };
-  if (
-    m.type === 'action' &&
-    typeof m.action === 'string' &&
-    actions.includes(m.action) &&
-    Number.isInteger(m.runId) &&
-    Number.isInteger(m.index)
-  ) {
-    const path = typeof m.path === 'string' ? { path: m.path } : {};
-    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number, ...path };
-  }
-  return undefined;
-}
