@@ -17,7 +17,7 @@ import { WorktreePool } from '../src/core/worktree/pool';
 import { createRunDir } from '../src/core/worktree/runDir';
 import { snapshot } from '../src/core/worktree/snapshot';
 import { defaultSampleParams } from '../src/protocol/sampling';
-import type { SandboxMode } from '../src/core/pipeline/types';
+import type { SandboxMode } from '../src/core/sandbox/types';
 import { repoFromFixture } from '../test/helpers/gitRepo';
 
 const { values } = parseArgs({ options: { candidates: { type: 'string' }, parallel: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });

@@ -3,7 +3,7 @@
 // (the webview is not retained while hidden); sends back what the user clicks.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { applyWords, contextReason, verdictWords, type CandidateAction, type FromPanel, type PanelGroup, type PanelState, type RunAction, type TestCell, type ToPanel } from '../src/protocol/webview';
+import { applyWords, contextReason, verdictWords, type CandidateAction, type FromPanel, type PanelApplyStatus, type PanelGroup, type PanelState, type PanelVerdict, type RunAction, type TestCell, type ToPanel } from '../src/protocol/webview';
 import { coveragePlot } from './coveragePlot';
 import { h } from './dom';
 
@@ -35,10 +35,10 @@ const cellTitle: Record<TestCell, string> = {
 };
 const cellOrder: TestCell[] = ['fixed', 'pass', 'fail', 'new-failure', 'flaky', 'not-run'];
 
-const verdictLabel = (v: string) => verdictWords[v]?.label ?? v;
-const verdictMeans = (v: string) => verdictWords[v]?.means ?? '';
+const verdictLabel = (v: PanelVerdict) => verdictWords[v].label;
+const verdictMeans = (v: PanelVerdict) => verdictWords[v].means;
 /** How the edit matched, with what that means. */
-const applyTitles: Record<string, string> = {
+const applyTitles: Partial<Record<PanelApplyStatus, string>> = {
   clean: 'the edit matched the files exactly',
   fuzzy: 'the edit matched only when differences in whitespace were ignored',
 };
@@ -98,7 +98,7 @@ function groupHeader(): HTMLElement {
 
 function groupRow(state: PanelState, g: PanelGroup, selected: boolean, primary: boolean): HTMLElement {
   const canAct = g.applyStatus === 'clean' || g.applyStatus === 'fuzzy';
-  const applyLabel = applyWords[g.applyStatus] ?? g.applyStatus;
+  const applyLabel = applyWords[g.applyStatus];
   const applyTitle = applyTitles[g.applyStatus];
   const row = h(
     'tr',

@@ -207,7 +207,7 @@ function checkSpec(s: TestModelSpec): void {
   if (s.headDim % 16) problems.push('headDim must be a multiple of 16');
   if (s.numHeads % s.numKvHeads) problems.push('numHeads must be a multiple of numKvHeads');
   if (s.ropeScaling && s.arch !== 'llama') problems.push('ropeScaling is for llama only');
-  if (problems.length) throw new HydrapatchError('bad_test_model_spec', `bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`, 'Change the spec as the message says.');
+  if (problems.length) throw new HydrapatchError('bad_input', `bad test model spec ${JSON.stringify(s)}: ${problems.join('; ')}`, 'Change the spec as the message says.');
 }
 
 function buildModel(spec: TestModelSpec): { config: ModelConfig; vocab: GeneratedVocab; stored: Stored[] } {

@@ -92,7 +92,7 @@ function addedToken(id: number, content: string): Record<string, unknown> {
 export function gpt2Vocab(size: number, seed = 1): GeneratedVocab {
   const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
   if (size < 256 + specials.length) {
-    throw new HydrapatchError('bad_test_model_spec', `a gpt2 vocabulary needs at least ${256 + specials.length} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
+    throw new HydrapatchError('bad_input', `a gpt2 vocabulary needs at least ${256 + specials.length} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
   }
   const tokens: string[] = [];
   for (let b = 0; b < 256; b++) tokens.push(bytesToByteLevel(Uint8Array.of(b)));
@@ -154,7 +154,7 @@ export function spmVocab(size: number, seed = 1): GeneratedVocab {
   for (let b = 0; b < 256; b++) { tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`); types.push(TOKEN_BYTE); }
   const scores = tokens.map(() => 0);
   if (size < tokens.length + 1) {
-    throw new HydrapatchError('bad_test_model_spec', `an SPM vocabulary needs at least ${tokens.length + 1} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
+    throw new HydrapatchError('bad_input', `an SPM vocabulary needs at least ${tokens.length + 1} tokens, asked for ${size}`, 'Ask for a larger vocabSize.');
   }
   const corpus = (' ' + trainingCorpus(seed)).replaceAll(' ', '\u2581');
   const charCounts = countWords(corpus);

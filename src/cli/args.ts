@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { HydrapatchError } from '../protocol/errors';
-import type { SandboxMode } from '../core/pipeline/types';
+import type { SandboxMode } from '../core/sandbox/types';
 
 export const usage = `usage: hydrapatch solve --repo DIR --issue FILE|- -n N [--test CMD]
                         (--model PATH | --endpoint URL | --from-samples FILE)
@@ -51,7 +51,7 @@ export interface SolveArgs {
 }
 
 function bad(message: string, hint = usage): HydrapatchError {
-  return new HydrapatchError('bad-arguments', message, hint);
+  return new HydrapatchError('bad_arguments', message, hint);
 }
 
 function number(name: string, raw: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {

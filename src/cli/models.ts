@@ -14,7 +14,7 @@ export async function runModels(argv: string[], io: CliIo): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, dir: { type: 'string', multiple: true } } }));
   } catch (err) {
-    throw new HydrapatchError('bad-arguments', (err as Error).message, modelsUsage);
+    throw new HydrapatchError('bad_arguments', (err as Error).message, modelsUsage);
   }
   const args = [serverScript(), 'models', '--json', ...(values.dir ?? []).flatMap((d) => ['--dir', d])];
   const stdout = await new Promise<string>((resolve, reject) => {
@@ -25,7 +25,7 @@ export async function runModels(argv: string[], io: CliIo): Promise<number> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(chunks).toString('utf8'));
-      else reject(new HydrapatchError('server-failed', `hydrapatch-server models exited with status ${code}.`, 'Read its message above; `hydrapatch-server models` run by hand shows the same.'));
+      else reject(new HydrapatchError('server_failed', `hydrapatch-server models exited with status ${code}.`, 'Read its message above; `hydrapatch-server models` run by hand shows the same.'));
     });
   });
   let models: LocalModel[];
@@ -33,7 +33,7 @@ export async function runModels(argv: string[], io: CliIo): Promise<number> {
     models = JSON.parse(stdout) as LocalModel[];
     if (!Array.isArray(models)) throw new Error('not an array');
   } catch (err) {
-    throw new HydrapatchError('server-failed', `hydrapatch-server models printed no model list (${(err as Error).message}).`, 'Reinstall hydrapatch so that the CLI and the server match.');
+    throw new HydrapatchError('server_failed', `hydrapatch-server models printed no model list (${(err as Error).message}).`, 'Reinstall hydrapatch so that the CLI and the server match.');
   }
   io.stdout.write(values.json ? JSON.stringify(models, null, 2) + '\n' : formatModelTable(models));
   return 0;

@@ -25,7 +25,7 @@ export function serverScript(): string {
     const candidate = join(dir, 'bin', 'hydrapatch-server.js');
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) {
-      throw new HydrapatchError('server-missing', 'cannot find bin/hydrapatch-server.js next to the CLI.', 'Reinstall hydrapatch, or use --endpoint / --from-samples.');
+      throw new HydrapatchError('server_missing', 'cannot find bin/hydrapatch-server.js next to the CLI.', 'Reinstall hydrapatch, or use --endpoint / --from-samples.');
     }
   }
 }
@@ -55,14 +55,14 @@ class BundledServerSource implements SampleSource {
 export async function openSource(origin: SampleOrigin, onLog: (line: string) => void): Promise<OpenedSource> {
   if (origin.kind === 'samples') {
     const source = await FromSamplesSource.fromFile(origin.path);
-    if (source.count === 0) throw new HydrapatchError('bad-samples', `${origin.path} holds no samples.`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
+    if (source.count === 0) throw new HydrapatchError('bad_samples', `${origin.path} holds no samples.`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
     return { source, count: source.count };
   }
   if (origin.kind === 'endpoint') {
     return { source: new OpenAiCompatibleSource({ baseUrl: origin.url, model: origin.model, apiKey: process.env.OPENAI_API_KEY, endpoint: 'chat' }) };
   }
   const model = resolve(origin.path);
-  if (!existsSync(model)) throw new HydrapatchError('model-missing', `model file ${model} does not exist.`, 'Pass --model the path of a .gguf or .safetensors model.');
+  if (!existsSync(model)) throw new HydrapatchError('model_not_found', `model file ${model} does not exist.`, 'Pass --model the path of a .gguf or .safetensors model.');
   const server = await startServerProcess({ serverScript: serverScript(), model, onLog });
   try {
     const client = await ServerClient.connect({ url: server.wsUrl, token: server.token });

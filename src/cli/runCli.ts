@@ -32,7 +32,7 @@ async function readIssue(path: string, stdin: NodeJS.ReadableStream): Promise<st
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new HydrapatchError('bad-arguments', `cannot read the issue file ${path}: ${(err as Error).message}`, 'Pass --issue a text file describing the bug, or - to read it from stdin.', { cause: err });
+    throw new HydrapatchError('bad_arguments', `cannot read the issue file ${path}: ${(err as Error).message}`, 'Pass --issue a text file describing the bug, or - to read it from stdin.', { cause: err });
   }
 }
 
@@ -44,13 +44,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     if (command === 'models') return await runModels(rest, io);
-    if (command !== 'solve') throw new HydrapatchError('bad-arguments', `unknown command "${command}".`, `${usage}\n${modelsUsage}`);
+    if (command !== 'solve') throw new HydrapatchError('bad_arguments', `unknown command "${command}".`, `${usage}\n${modelsUsage}`);
     const args = parseSolveArgs(rest);
     if (args === 'help') {
       io.stdout.write(`${usage}\n`);
       return 0;
     }
-    if (!existsSync(args.repo)) throw new HydrapatchError('not-a-repo', `the folder ${args.repo} does not exist.`, 'Point --repo at the folder of a git repository.');
+    if (!existsSync(args.repo)) throw new HydrapatchError('not_a_repo', `the folder ${args.repo} does not exist.`, 'Point --repo at the folder of a git repository.');
     const issueText = await readIssue(args.issue, io.stdin);
     const opened = await openSource(args.origin, (line) => io.stderr.write(`server: ${line}\n`));
     const n = opened.count === undefined ? args.n! : Math.min(args.n ?? opened.count, opened.count);
@@ -103,6 +103,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const e = HydrapatchError.from(err);
     io.stderr.write(`hydrapatch: ${e.code === 'cancelled' ? 'cancelled: ' : ''}${formatError(e)}\n`);
     if (e.code === 'cancelled') return 130;
-    return e.code === 'test-setup' || e.code === 'baseline-failed' || e.code === 'disk-full' ? 3 : 2;
+    return e.code === 'test_setup' || e.code === 'baseline_failed' || e.code === 'disk_full' ? 3 : 2;
   }
 }

@@ -10,7 +10,7 @@ import type { RunState } from './runState';
 export class ApplyConflict extends HydrapatchError {
   constructor(readonly index: number, readonly paths: string[], label: string) {
     super(
-      'changed-since-run',
+      'changed_since_run',
       `${paths.join(', ')} changed since the run started, so ${label} was not applied: it was tested on the version before your change.`,
       'Compare the two versions, then undo your change and apply, or solve again on the current files.',
     );
@@ -34,7 +34,7 @@ async function currentText(uri: vscode.Uri): Promise<string | null> {
 export async function applyCandidate(run: RunState, index: number, only?: string[]): Promise<string[]> {
   const all = run.filesOf(index);
   const changes = only ? all.filter((f) => only.includes(f.path)) : all;
-  if (changes.length === 0) throw new HydrapatchError('no-such-file', `${run.label(index)} does not change ${only?.join(', ')}.`, 'Pick one of the files the panel lists for it.');
+  if (changes.length === 0) throw new HydrapatchError('no_such_file', `${run.label(index)} does not change ${only?.join(', ')}.`, 'Pick one of the files the panel lists for it.');
   const root = vscode.Uri.file(run.repoRoot);
   const uris = changes.map((f) => vscode.Uri.joinPath(root, f.path));
   const changed: string[] = [];
@@ -53,7 +53,7 @@ export async function applyCandidate(run: RunState, index: number, only?: string
     }
   }
   if (!(await vscode.workspace.applyEdit(edit))) {
-    throw new HydrapatchError('apply-failed', `VS Code refused the edit of ${run.label(index)}.`, 'See "Hydrapatch: Show Log"; a file may be read-only.');
+    throw new HydrapatchError('apply_failed', `VS Code refused the edit of ${run.label(index)}.`, 'See "Hydrapatch: Show Log"; a file may be read-only.');
   }
   // Saved so the tests (and git) see the change; Undo still reverts it as one step.
   for (const uri of touched) await (await vscode.workspace.openTextDocument(uri)).save();

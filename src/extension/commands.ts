@@ -39,7 +39,7 @@ async function workspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const own = active && vscode.workspace.getWorkspaceFolder(active);
   if (own) return own;
   const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0) throw new HydrapatchError('no-folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
+  if (folders.length === 0) throw new HydrapatchError('no_folder', 'No folder is open.', 'Open the repository folder the issue is about, then run the command again.');
   if (folders.length === 1) return folders[0];
   return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Hydrapatch: which folder (repository) is the issue about?', ignoreFocusOut: true });
 }
@@ -87,7 +87,7 @@ async function offerConflictActions(deps: CommandDeps, conflict: ApplyConflict):
 async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
   const run = deps.controller.current;
   const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
-  if (groups.length === 0) throw new HydrapatchError('no-candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
+  if (groups.length === 0) throw new HydrapatchError('no_candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
   const pick = await vscode.window.showQuickPick(
     groups.map((g) => ({ label: `Candidate ${g.rank}: ${verdictWords[g.verdict]?.label ?? g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
     { title: 'Hydrapatch: apply which candidate?' },

@@ -2,14 +2,15 @@
 // "Select Model" and "Open Settings", the tests' errors "Open Settings"; all offer "Show Log". Hints
 // written for the CLI are said for the editor first (words.ts).
 import * as vscode from 'vscode';
+import type { ErrorCode } from '../protocol/errorCodes';
 import { errorSentences, formatError, type ErrorData } from '../protocol/errors';
 import type { Log } from './log';
 import { forEditor } from './words';
 
 const MODEL = /model|endpoint|server|^http_|request_failed|bad_response|incomplete_response|stream_failed/;
-const SETTINGS = /^baseline-|test-command|^sandbox-|^not-a-repo$/;
+const SETTINGS = /^baseline_|test_command|^sandbox_|^not_a_repo$/;
 
-export function errorActions(code: string): string[] {
+export function errorActions(code: ErrorCode): string[] {
   if (MODEL.test(code)) return ['Select Model', 'Open Settings', 'Show Log'];
   if (SETTINGS.test(code)) return ['Open Settings', 'Show Log'];
   return ['Show Log'];

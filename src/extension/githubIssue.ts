@@ -15,18 +15,18 @@ export function readGithubIssue(url: string, env: NodeJS.ProcessEnv = process.en
   return new Promise((resolve, reject) => {
     execFile('gh', ['issue', 'view', clean, '--json', 'title,body'], { env, timeout: 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new HydrapatchError('no-gh', 'GitHub issue URLs are read with the GitHub CLI (gh), which is not installed here.', 'Install gh and run "gh auth login", or paste the issue\'s text instead of its URL.'));
+        return reject(new HydrapatchError('no_gh', 'GitHub issue URLs are read with the GitHub CLI (gh), which is not installed here.', 'Install gh and run "gh auth login", or paste the issue\'s text instead of its URL.'));
       }
       if (err) {
         const why = (stderr || err.message).trim().split('\n')[0];
-        return reject(new HydrapatchError('gh-failed', `gh could not read ${clean}: ${why}`, 'Check the URL, and that "gh auth status" shows you logged in to GitHub; or paste the issue\'s text.'));
+        return reject(new HydrapatchError('gh_failed', `gh could not read ${clean}: ${why}`, 'Check the URL, and that "gh auth status" shows you logged in to GitHub; or paste the issue\'s text.'));
       }
       try {
         const issue = JSON.parse(stdout) as { title?: unknown; body?: unknown };
         if (typeof issue.title !== 'string') throw new Error('no title');
         resolve(`# ${issue.title}\n\n${typeof issue.body === 'string' ? issue.body : ''}`.trim());
       } catch {
-        reject(new HydrapatchError('gh-failed', `gh gave no issue for ${clean}.`, 'Check the URL; or paste the issue\'s text.'));
+        reject(new HydrapatchError('gh_failed', `gh gave no issue for ${clean}.`, 'Check the URL; or paste the issue\'s text.'));
       }
     });
   });

@@ -1,7 +1,8 @@
 // The review panel's host: one WebviewPanel, fed the run's state, answering the panel's actions. The
 // webview keeps its own copy in getState/setState, so it is not retained while hidden.
 import * as vscode from 'vscode';
-import { parseFromPanel, type CandidateAction, type RunAction, type ToPanel } from '../protocol/webview';
+import type { CandidateAction, RunAction, ToPanel } from '../protocol/webview';
+import { parseFromPanel } from '../protocol/webviewSchemas';
 import { panelHtml } from './panelHtml';
 import { panelState } from './panelState';
 import type { RunState } from './runState';

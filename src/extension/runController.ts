@@ -103,7 +103,7 @@ export class RunController {
 
   /** Solves the last run's issue again, on the files as they are now. */
   async restart(): Promise<void> {
-    if (!this.last) throw new HydrapatchError('no-run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
+    if (!this.last) throw new HydrapatchError('no_run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
     await this.start(this.last);
   }
 
@@ -185,7 +185,7 @@ export class RunController {
       onWarning: (w) => {
         this.log.warn(formatError(w));
         // Running tests unsandboxed was declined: the run goes on, its candidates untested.
-        if (w.code === 'sandbox-consent-refused') {
+        if (w.code === 'sandbox_consent_refused') {
           run.testsSkippedReason = skippedReason(forEditor(w));
           report();
           void vscode.window.showWarningMessage(`Hydrapatch: ${errorSentences(forEditor(w))}`, 'Show Log').then((a) => a && this.log.show());

@@ -2,7 +2,10 @@
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import { HydrapatchError, type ErrorData } from '../protocol/errors';
 import type { FileChange } from '../core/edits/editTypes';
-import type { Baseline, CandidateGroup, CandidateResult, ContextSummary, CoverageSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { CandidateResult, ContextSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { CoverageSummary } from '../core/coverage/types';
+import type { CandidateGroup } from '../core/rank/types';
+import type { Baseline } from '../core/testing/types';
 import type { ReproTest } from '../core/repro/types';
 import { rankCandidates } from '../core/rank/rankCandidates';
 
@@ -58,7 +61,7 @@ export class RunState {
   filesOf(index: number): FileChange[] {
     const changes = this.changes.get(index);
     if (!changes || changes.length === 0) {
-      throw new HydrapatchError('no-candidate', `${this.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
+      throw new HydrapatchError('no_candidate', `${this.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
     }
     return changes;
   }

@@ -11,7 +11,7 @@ import type { Settings } from './settings';
 export async function createSampleSource(settings: Settings, server: ServerManager, secrets: vscode.SecretStorage): Promise<SampleSource> {
   if (settings.backend === 'bundled') return server.source(settings);
   if (!/^https?:\/\//.test(settings.endpoint)) {
-    throw new HydrapatchError('no-endpoint', `hydrapatch.endpoint "${settings.endpoint}" is not an http(s) URL.`, 'Set it to the base URL of the API, e.g. http://127.0.0.1:8080/v1.');
+    throw new HydrapatchError('no_endpoint', `hydrapatch.endpoint "${settings.endpoint}" is not an http(s) URL.`, 'Set it to the base URL of the API, e.g. http://127.0.0.1:8080/v1.');
   }
   return new OpenAiCompatibleSource({
     baseUrl: settings.endpoint.replace(/\/+$/, ''),

@@ -37,7 +37,7 @@ export class ServerManager implements vscode.Disposable {
   /** A sample source over the running server (started first when needed). */
   async source(settings: Settings): Promise<SampleSource> {
     if (!settings.modelPath) {
-      throw new HydrapatchError('no-model', 'No model is set for the bundled server.', 'Set hydrapatch.modelPath to a GGUF or safetensors model, or use hydrapatch.backend "openai-compatible".');
+      throw new HydrapatchError('no_model', 'No model is set for the bundled server.', 'Set hydrapatch.modelPath to a GGUF or safetensors model, or use hydrapatch.backend "openai-compatible".');
     }
     const server = await this.ensure({ model: settings.modelPath, node: settings.nodePath, kvBudgetMiB: settings.kvBudgetMiB });
     const client = await ServerClient.connect({ url: server.wsUrl, token: server.token });

@@ -1,7 +1,7 @@
 // The one reader of the hydrapatch.* settings. Restricted settings (test command, model, node, endpoint)
 // are ignored by VS Code itself in an untrusted folder; tests are not run there at all.
 import * as vscode from 'vscode';
-import type { SandboxMode } from '../core/pipeline/types';
+import type { SandboxMode } from '../core/sandbox/types';
 
 export type Backend = 'bundled' | 'openai-compatible';
 

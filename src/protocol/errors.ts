@@ -1,17 +1,19 @@
 // One error type for the whole product: a code a program can switch on, a message that says what was
-// wrong, and a hint that says what to do. Thrown as a class, sent over the wire as data.
+// wrong, and a hint that says what to do. Thrown as a class, sent over the wire as data. The codes and
+// what each means: errorCodes.ts.
+import { normalizeErrorCode, type ErrorCode } from './errorCodes';
 
 export interface ErrorData {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint?: string;
 }
 
 export class HydrapatchError extends Error implements ErrorData {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
 
-  constructor(code: string, message: string, hint?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'HydrapatchError';
     this.code = code;
@@ -24,11 +26,22 @@ export class HydrapatchError extends Error implements ErrorData {
       : { code: this.code, message: this.message, hint: this.hint };
   }
 
-  static from(err: unknown, fallbackCode = 'internal'): HydrapatchError {
+  static from(err: unknown, fallbackCode: ErrorCode = 'internal'): HydrapatchError {
     if (err instanceof HydrapatchError) return err;
     const message = err instanceof Error ? err.message : String(err);
     return new HydrapatchError(fallbackCode, message, undefined, { cause: err });
   }
+}
+
+/**
+ * An error as another process sent it: its code in this version's catalogue (an old peer's casing or
+ * retired alias mapped), or 'remote_error' with the unknown code kept in the message.
+ */
+export function errorDataFromWire(received: { code: string; message: string; hint?: string }): ErrorData {
+  const known = normalizeErrorCode(received.code);
+  const code = known ?? 'remote_error';
+  const message = known ? received.message : `${received.message} (code ${JSON.stringify(received.code.slice(0, 64))})`;
+  return received.hint === undefined ? { code, message } : { code, message, hint: received.hint };
 }
 
 /** "message (hint)" on one line, for terminals and logs. */

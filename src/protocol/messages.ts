@@ -3,7 +3,8 @@
 // parseServerMessage; the TypeScript types are inferred from the schemas.
 import { z } from 'zod';
 import type { ChatWrap } from './chatWrap';
-import { HydrapatchError, type ErrorData } from './errors';
+import type { ErrorCode } from './errorCodes';
+import { HydrapatchError, errorDataFromWire, type ErrorData } from './errors';
 import { wireLimits } from './limits';
 import {
   jobTotalsSchema,
@@ -38,7 +39,10 @@ export const modelInfoSchema = z.object({
   chatWrap: chatWrapSchema.optional(),
 });
 
-export const errorDataSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }) satisfies z.ZodType<ErrorData>;
+/** Any code is accepted and mapped into this version's catalogue, so an older or newer server's errors still arrive. */
+export const errorDataSchema = z
+  .object({ code: z.string(), message: z.string(), hint: z.string().optional() })
+  .transform(errorDataFromWire) satisfies z.ZodType<ErrorData>;
 
 export const serverStatsSchema = z.object({
   connections: z.number().int().min(0),
@@ -103,8 +107,8 @@ export type LoadOptions = z.infer<typeof loadOptionsSchema>;
 const paramFields = new Set(['params', 'temperature', 'top_p', 'top_k', 'min_p', 'max_tokens', 'max_completion_tokens', 'stop', 'seed']);
 
 /** The code of the first issue: the one a validator attached, else by where in the message it is. */
-function codeOf(issue: z.core.$ZodIssue): string {
-  const attached = issue.code === 'custom' ? (issue.params as { code?: string } | undefined)?.code : undefined;
+function codeOf(issue: z.core.$ZodIssue): ErrorCode {
+  const attached = issue.code === 'custom' ? (issue.params as { code?: ErrorCode } | undefined)?.code : undefined;
   if (attached) return attached;
   if (issue.path.at(-1) === 'n') return validationCodes.n;
   if (paramFields.has(String(issue.path[0]))) return validationCodes.params;

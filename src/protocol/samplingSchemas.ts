@@ -2,6 +2,7 @@
 // they cross a process boundary. The TypeScript types stay in those files; these schemas are
 // annotated with them so the two cannot drift apart.
 import { z } from 'zod';
+import type { ErrorCode } from './errorCodes';
 import type { PromptNode, PromptTree } from './promptTree';
 import type { FinishReason, JobTotals, SampleParams, SampleProgress, SampleResult } from './sampling';
 import { wireLimits } from './limits';
@@ -12,7 +13,7 @@ export const validationCodes = {
   params: 'invalid_params',
   emptyPrompt: 'empty_prompt',
   tree: 'invalid_tree',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 const tokenId = z.number().int().min(0).max(0x7fffffff);
 

@@ -4,9 +4,11 @@ import type { ErrorData } from './errors';
 
 // One vocabulary for the extension and its panel: a "sample" is one answer of the model, a "candidate"
 // is a distinct patch (the samples that wrote it, grouped), numbered by its rank in the panel. The
-// pipeline's codes (phases, verdicts, apply statuses) are said in these words.
+// pipeline's codes (phases, verdicts, apply statuses) are said in these words, and the panel's types
+// for them are the words' keys: a code the pipeline adds without words fails the type check where the
+// extension fills the panel's state (src/extension/panelState.ts).
 
-export const phaseWords: Record<string, string> = {
+export const phaseWords = {
   context: 'Choosing the files to show the model',
   baseline: 'Running your tests on the unchanged files',
   sampling: 'Drawing samples',
@@ -15,10 +17,13 @@ export const phaseWords: Record<string, string> = {
   done: 'Done',
   cancelled: 'Cancelled',
   failed: 'Failed',
-};
+} satisfies Record<string, string>;
+
+/** The pipeline's phase (SolvePhase), or how the run ended when it did not finish. */
+export type PanelPhase = keyof typeof phaseWords;
 
 /** Verdict → the short label of the panel and its longer explanation (tooltip and legend). */
-export const verdictWords: Record<string, { label: string; means: string }> = {
+export const verdictWords = {
   verified: { label: 'verified', means: 'the tests that failed before pass (or the kept reproduction tests do), and no test that passed fails' },
   partial: { label: 'partly fixes', means: 'some tests that failed before pass, others still fail; nothing newly broken' },
   'no-fix': { label: 'fixes nothing', means: 'applies, but no failing test passes with it' },
@@ -26,15 +31,24 @@ export const verdictWords: Record<string, { label: string; means: string }> = {
   error: { label: 'test run failed', means: 'the test run itself failed (time limit or too much output)' },
   'not-applied': { label: 'did not apply', means: 'the edit did not match the files' },
   untested: { label: 'not tested', means: 'tests were not run, so nothing is known about it' },
-};
+} satisfies Record<string, { label: string; means: string }>;
 
-export const applyWords: Record<string, string> = {
+/** The pipeline's Verdict (src/core/testing/types.ts), or 'untested' when tests were not run. */
+export type PanelVerdict = keyof typeof verdictWords;
+
+export const applyWords = {
   clean: 'exactly',
   fuzzy: 'ignoring whitespace',
   failed: 'did not apply',
   refused: 'refused',
   'no-edits': 'no edit',
-};
+} satisfies Record<string, string>;
+
+/** The edits' ApplyStatus (src/core/edits/editTypes.ts). */
+export type PanelApplyStatus = keyof typeof applyWords;
+
+/** The sandbox the tests ran in (SandboxKind, src/core/sandbox/types.ts): "none" = unsandboxed, "" = tests not run. */
+export type PanelSandbox = 'bwrap' | 'sandbox-exec' | 'none' | '';
 
 /** "bm25 0.83" and friends, said as what they mean. */
 export function contextReason(reason: string): string {
@@ -62,18 +76,17 @@ export interface PanelEvidence {
 export interface PanelGroup {
   id: number;
   rank: number;
-  verdict: string;
+  verdict: PanelVerdict;
   size: number;
   /** The member shown for the group; the sample index every action refers to. */
   representative: number;
   members: number[];
-  applyStatus: string;
+  applyStatus: PanelApplyStatus;
   changedLines: number;
   files: string[];
   /** Per test name, the representative's outcome. */
   tests: Record<string, TestCell>;
-  /** Sandbox the tests ran in ("none" = unsandboxed, "" = tests not run). */
-  sandbox: string;
+  sandbox: PanelSandbox;
   applied: boolean;
   discarded: boolean;
   /** Test files the representative changed (those edits were not applied unless test edits are allowed). */
@@ -123,7 +136,7 @@ export interface PanelCoverage {
 export interface PanelState {
   /** Bumped by each new run, so the panel can drop stale state. */
   runId: number;
-  phase: string;
+  phase: PanelPhase;
   /** The phase in words ("Drawing samples"). */
   phaseText: string;
   /** False once the run is done, cancelled or failed. */
@@ -156,29 +169,8 @@ export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 /** Actions on the run as a whole (buttons outside the candidate rows). */
 export type RunAction = 'cancel' | 'openSettings' | 'solveAgain';
 
+/** What the panel sends; validated by parseFromPanel (webviewSchemas.ts), the panel being a less trusted context. */
 export type FromPanel =
   | { type: 'ready' }
   | { type: 'action'; action: CandidateAction; runId: number; index: number; /** 'apply' of one file of the candidate. */ path?: string }
   | { type: 'run'; action: RunAction };
-
-const actions: readonly string[] = ['openDiff', 'apply', 'copyPatch', 'discard'];
-const runActions: readonly string[] = ['cancel', 'openSettings', 'solveAgain'];
-
-/** Validates what the webview sends: it is a separate, less trusted context. */
-export function parseFromPanel(raw: unknown): FromPanel | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  if (m.type === 'ready') return { type: 'ready' };
-  if (m.type === 'run' && typeof m.action === 'string' && runActions.includes(m.action)) return { type: 'run', action: m.action as RunAction };
-  if (
-    m.type === 'action' &&
-    typeof m.action === 'string' &&
-    actions.includes(m.action) &&
-    Number.isInteger(m.runId) &&
-    Number.isInteger(m.index)
-  ) {
-    const path = typeof m.path === 'string' ? { path: m.path } : {};
-    return { type: 'action', action: m.action as CandidateAction, runId: m.runId as number, index: m.index as number, ...path };
-  }
-  return undefined;
-}

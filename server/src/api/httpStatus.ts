@@ -1,9 +1,10 @@
 // HTTP status and OpenAI error type for each of our error codes, so that HTTP clients (the official
 // OpenAI SDK among them) react to our errors as to theirs: 4xx are not retried, 429/5xx are.
 import type { OpenAiErrorBody } from '../../../src/protocol/openai';
+import type { ErrorCode } from '../../../src/protocol/errorCodes';
 import type { ErrorData } from '../../../src/protocol/errors';
 
-const statusByCode: Record<string, number> = {
+const statusByCode: Partial<Record<ErrorCode, number>> = {
   unauthorized: 401,
   forbidden_origin: 403,
   not_found: 404,
@@ -16,8 +17,9 @@ const statusByCode: Record<string, number> = {
   internal: 500,
 };
 
-export function statusOf(code: string): number {
-  if (statusByCode[code] !== undefined) return statusByCode[code];
+export function statusOf(code: ErrorCode): number {
+  const status = statusByCode[code];
+  if (status !== undefined) return status;
   // Everything else is about what the client sent (invalid_*, bad_json, empty_prompt, model_* files).
   return 400;
 }

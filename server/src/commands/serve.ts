@@ -20,7 +20,7 @@ is removed at once), else it is made up and printed in the ready line.`;
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new HydrapatchError('bad_argument', `${flag} must be a non-negative integer, not "${value}"`, usage);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HydrapatchError('bad_arguments', `${flag} must be a non-negative integer, not "${value}"`, usage);
   return n;
 }
 
@@ -29,9 +29,9 @@ function readToken(file: string): string {
   try {
     token = readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new HydrapatchError('bad_argument', `cannot read the token file ${file}: ${(err as Error).message}`, 'Write a random token into the file first, or leave out --token-file to have one made up.');
+    throw new HydrapatchError('bad_arguments', `cannot read the token file ${file}: ${(err as Error).message}`, 'Write a random token into the file first, or leave out --token-file to have one made up.');
   }
-  if (token.length < 16) throw new HydrapatchError('bad_argument', `the token in ${file} is shorter than 16 characters`, 'Use a long random token, e.g. `openssl rand -hex 24`.');
+  if (token.length < 16) throw new HydrapatchError('bad_arguments', `the token in ${file} is shorter than 16 characters`, 'Use a long random token, e.g. `openssl rand -hex 24`.');
   return token;
 }
 
@@ -54,7 +54,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
-    throw new HydrapatchError('bad_argument', (err as Error).message, usage);
+    throw new HydrapatchError('bad_arguments', (err as Error).message, usage);
   }
 }
 
@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const attention = values.attention as AttentionMode | undefined;
   if (attention !== undefined && !['auto', 'hydragen', 'baseline'].includes(attention)) {
-    throw new HydrapatchError('bad_argument', `--attention must be auto, hydragen or baseline, not "${attention}"`, usage);
+    throw new HydrapatchError('bad_arguments', `--attention must be auto, hydragen or baseline, not "${attention}"`, usage);
   }
   const port = positiveInt(values.port, '--port') ?? 0;
   const kvBudgetBytes = positiveInt(values['kv-budget'], '--kv-budget');
@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   // A parent that starts us (serverProcess.ts) passes the token in our environment; it goes no further.
   const envToken = process.env[tokenEnv];
   delete process.env[tokenEnv];
-  if (envToken !== undefined && envToken.length < 16) throw new HydrapatchError('bad_argument', `${tokenEnv} is shorter than 16 characters`, 'Use a long random token.');
+  if (envToken !== undefined && envToken.length < 16) throw new HydrapatchError('bad_arguments', `${tokenEnv} is shorter than 16 characters`, 'Use a long random token.');
   const token = tokenFile !== undefined ? readToken(tokenFile) : (envToken ?? generateToken());
   const tokenGiven = tokenFile !== undefined || envToken !== undefined;
 

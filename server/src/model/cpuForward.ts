@@ -257,7 +257,7 @@ export class CpuSequence {
     const start = this.length;
     const xs = tokens.map((id) => {
       if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
-        throw new HydrapatchError('bad_tokens', `token ${id} is outside the vocabulary of ${c.vocabSize}`, 'Pass token ids from this model\'s tokenizer.');
+        throw new HydrapatchError('bad_token', `token ${id} is outside the vocabulary of ${c.vocabSize}`, 'Pass token ids from this model\'s tokenizer.');
       }
       return Float64Array.from(embd.values.subarray(id * d, (id + 1) * d));
     });

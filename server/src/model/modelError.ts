@@ -1,23 +1,10 @@
 // Every problem with a model file becomes one HydrapatchError whose message starts with the file, so
 // a user with several checkpoints knows which one is broken.
+import type { ErrorCode } from '../../../src/protocol/errorCodes';
 import { HydrapatchError } from '../../../src/protocol/errors';
 
-export type ModelErrorCode =
-  | 'model_not_found'
-  | 'model_truncated'
-  | 'model_bad_magic'
-  | 'model_unsupported_version'
-  | 'model_bad_header'
-  | 'model_unsupported_arch'
-  | 'model_unsupported_tensor_type'
-  | 'model_missing_tensor'
-  | 'model_bad_shape'
-  | 'model_bad_weights'
-  | 'model_misaligned'
-  | 'model_vocab_mismatch'
-  | 'model_bad_config'
-  | 'model_bad_tokenizer'
-  | 'model_chat_template';
+/** The catalogue's model-file codes (all named model_*). */
+export type ModelErrorCode = Extract<ErrorCode, `model_${string}`>;
 
 const defaultHints: Record<ModelErrorCode, string> = {
   model_not_found: 'Give the path of a .gguf file or of a Hugging Face folder with config.json and *.safetensors.',

@@ -112,7 +112,7 @@ export class ModelRunner implements AttentionShape {
     checkRunnable(c, model.source.path);
     const tensor = (name: string): Tensor => {
       const t = model.tensors.get(name);
-      if (!t) throw new HydrapatchError('missing_tensor', `${model.source.path}: tensor ${name} is missing`, 'The model file is incomplete or not a llama/qwen2 model.');
+      if (!t) throw new HydrapatchError('model_missing_tensor', `${model.source.path}: tensor ${name} is missing`, 'The model file is incomplete or not a llama/qwen2 model.');
       return t;
     };
     const vector = (name: string): GPUBuffer => {

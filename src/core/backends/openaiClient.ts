@@ -8,7 +8,7 @@
 // seeds, as many at once as maxConcurrentRequests allows. An empty model name is resolved through
 // /v1/models when the endpoint serves exactly one model.
 import { Agent, request, type Dispatcher } from 'undici';
-import { HydrapatchError } from '../../protocol/errors';
+import { HydrapatchError, errorDataFromWire } from '../../protocol/errors';
 import { completionResponseSchema, type CompletionResponse } from '../../protocol/openai';
 import type { PromptTree } from '../../protocol/promptTree';
 import type { FinishReason, JobTotals, SampleParams, SampleResult } from '../../protocol/sampling';
@@ -55,13 +55,15 @@ function errorFromBody(status: number, body: string, url: string): HydrapatchErr
   try {
     const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown; hint?: unknown } }).error;
     if (e && typeof e.message === 'string') {
-      const code = typeof e.code === 'string' ? e.code : `http_${status}`;
-      return new HydrapatchError(code, `${url}: ${e.message}`, typeof e.hint === 'string' ? e.hint : 'The server refused the request; check the model name, the API key and the parameters.');
+      const hint = typeof e.hint === 'string' ? e.hint : 'The server refused the request; check the model name, the API key and the parameters.';
+      if (typeof e.code !== 'string') return new HydrapatchError('http_error', `${url} answered HTTP ${status}: ${e.message}`, hint);
+      const received = errorDataFromWire({ code: e.code, message: `${url}: ${e.message}` });
+      return new HydrapatchError(received.code, received.message, hint);
     }
   } catch {
     // Not JSON: fall through to the status.
   }
-  return new HydrapatchError(`http_${status}`, `${url} answered HTTP ${status}: ${body.slice(0, 300)}`, 'Check the base URL (it should end in /v1) and the API key.');
+  return new HydrapatchError('http_error', `${url} answered HTTP ${status}: ${body.slice(0, 300)}`, 'Check the base URL (it should end in /v1) and the API key.');
 }
 
 export class OpenAiCompatibleSource implements SampleSource {

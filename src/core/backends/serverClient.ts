@@ -3,7 +3,7 @@
 // decode step, and the draw resolves with what had arrived by then.
 import WebSocket from 'ws';
 import type { ChatWrap } from '../../protocol/chatWrap';
-import { HydrapatchError } from '../../protocol/errors';
+import { HydrapatchError, errorDataFromWire } from '../../protocol/errors';
 import { protocolVersion } from '../../protocol/limits';
 import { parseServerMessage, type ClientMessage, type LoadOptions, type ModelInfo, type ServerMessage, type ServerStats } from '../../protocol/messages';
 import type { PromptTree } from '../../protocol/promptTree';
@@ -206,7 +206,10 @@ export class ServerClient implements SampleSource {
 function refusalOf(status: number, body: string): HydrapatchError {
   try {
     const e = (JSON.parse(body) as { error: { code: string; message: string; hint?: string } }).error;
-    if (typeof e.code === 'string' && typeof e.message === 'string') return new HydrapatchError(e.code, e.message, e.hint);
+    if (typeof e.code === 'string' && typeof e.message === 'string') {
+      const received = errorDataFromWire({ code: e.code, message: e.message });
+      return new HydrapatchError(received.code, received.message, typeof e.hint === 'string' ? e.hint : undefined);
+    }
   } catch {
     // Not ours: fall through to the status.
   }

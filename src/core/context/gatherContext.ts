@@ -46,7 +46,7 @@ const fileOverheadTokens = 12;
 
 export async function gatherContext(options: ContextOptions): Promise<RepoContext> {
   if (!(options.budgetTokens > 0)) {
-    throw new HydrapatchError('bad-input', `context budget must be a positive number of tokens (got ${options.budgetTokens})`, 'pass contextBudgetTokens, e.g. 6000');
+    throw new HydrapatchError('bad_input', `context budget must be a positive number of tokens (got ${options.budgetTokens})`, 'pass contextBudgetTokens, e.g. 6000');
   }
   const root = await repoRoot(options.repoDir);
   // The issue may itself be a file of the repository (an ISSUE.md); the prompt has it already.

@@ -32,7 +32,7 @@ export async function repoRoot(dir: string): Promise<string> {
     // Without the ambient GIT_* variables (a GIT_DIR set by a hook would point at another repository).
     return (await gitWithEnv(dir, {}).revparse(['--show-toplevel'])).trim();
   } catch (err) {
-    throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository`, 'run Hydrapatch on a folder inside a git repository (git init)', { cause: err });
+    throw new HydrapatchError('not_a_repo', `${dir} is not inside a git repository`, 'run Hydrapatch on a folder inside a git repository (git init)', { cause: err });
   }
 }
 

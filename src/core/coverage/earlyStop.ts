@@ -1,6 +1,6 @@
 // Stop early once enough candidates are verified: sampling and testing more would only add candidates
 // the user does not need. Duplicates of a verified patch count too; each is independent evidence.
-import type { Verdict } from '../pipeline/types';
+import type { Verdict } from '../testing/types';
 
 export interface EarlyStop {
   /** Record a tested candidate's verdict; true once the target has been reached. */

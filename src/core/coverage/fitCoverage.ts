@@ -2,7 +2,7 @@
 // et al. 2024, "Large Language Monkeys"): log c = a·k^b, so log(−log c) = log(−a) + b·log k is a line
 // in log k, fitted by least squares over the points with 0 < c < 1. The fit then forecasts what more
 // samples would bring.
-import type { PassAtK } from '../pipeline/types';
+import type { PassAtK } from './types';
 
 export interface CoverageFit {
   a: number;

@@ -2,11 +2,11 @@
 // drawn without replacement hold at least one correct is 1 − C(n−c, k)/C(n, k). The ratio of binomials
 // is computed as the product ∏_{i=n−c+1}^{n} (1 − k/i), which never forms a large number.
 import { HydrapatchError } from '../../protocol/errors';
-import type { PassAtK } from '../pipeline/types';
+import type { PassAtK } from './types';
 
 export function passAtK(n: number, c: number, k: number): number {
   if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k) || n < 0 || c < 0 || c > n || k < 1 || k > n) {
-    throw new HydrapatchError('bad-input', `pass@k needs integers 0 ≤ c ≤ n and 1 ≤ k ≤ n (got n=${n}, c=${c}, k=${k})`, 'k cannot exceed the number of samples drawn');
+    throw new HydrapatchError('bad_input', `pass@k needs integers 0 ≤ c ≤ n and 1 ≤ k ≤ n (got n=${n}, c=${c}, k=${k})`, 'k cannot exceed the number of samples drawn');
   }
   if (n - c < k) return 1;
   let miss = 1;

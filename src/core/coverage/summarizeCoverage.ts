@@ -1,5 +1,5 @@
 // The coverage block of a solve result and its one-line form for terminals and status bars.
-import type { CoverageSummary } from '../pipeline/types';
+import type { CoverageSummary } from './types';
 import type { Evidence } from '../repro/types';
 import { fitCoverage, forecastCoverage } from './fitCoverage';
 import { passAtKCurve } from './passAtK';

@@ -1,7 +1,7 @@
 // Apply parsed edits to files, all or nothing: a candidate either applies entirely (clean or fuzzy)
 // or fails with the first reason found, and then nothing is written.
 import { HydrapatchError } from '../../protocol/errors';
-import type { ApplyFailure, ApplyResult, FileChange, FileEdit } from './editTypes';
+import type { ApplyFailure, ApplyResult, ApplyStatus, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
 import { MatchBudgetExceeded, matchLines } from './matchLines';
 import { checkEditPath } from './safePath';
@@ -13,20 +13,29 @@ export type ReadFile = (path: string) => Promise<string | null>;
 /** More edits than any real fix has; each edit rewrites its file, so this bounds the work too. */
 export const maxEditsPerSample = 1000;
 
-const failureCodes: readonly ApplyFailure[] = ['no-edits', 'too-large', 'unsafe-path', 'binary', 'missing-file', 'file-exists', 'no-match', 'io'];
+const failureCodes: readonly ApplyFailure[] = ['no_edits', 'too_large', 'unsafe_path', 'binary', 'missing_file', 'file_exists', 'no_match', 'io'];
 
-/** A failed ApplyResult from a HydrapatchError whose code is an ApplyFailure (else 'io'). */
+/** Failures that mark a sample as unsafe rather than wrong. */
+const refusals: readonly ApplyFailure[] = ['too_large', 'binary', 'unsafe_path'];
+
+/** An ApplyResult that did not apply, from a HydrapatchError whose code is an ApplyFailure (else 'io'). */
 export function failedResult(err: unknown): ApplyResult {
   const e = HydrapatchError.from(err);
   const failure = (failureCodes as readonly string[]).includes(e.code) ? (e.code as ApplyFailure) : 'io';
-  return { status: 'failed', failure, reason: e.message, changes: [], diff: '' };
+  const status: ApplyStatus = failure === 'no_edits' ? 'no-edits' : refusals.includes(failure) ? 'refused' : 'failed';
+  return { status, failure, reason: e.message, changes: [], diff: '' };
+}
+
+/** The edits applied (cleanly or with whitespace tolerance), so there are changes to write. */
+export function applied(result: ApplyResult): boolean {
+  return result.status === 'clean' || result.status === 'fuzzy';
 }
 
 /** Compute the files after `edits` without writing anything. */
 export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Promise<ApplyResult> {
-  if (edits.length === 0) return failedResult(new HydrapatchError('no-edits', 'the sample holds no edit (no SEARCH/REPLACE block, no diff)'));
+  if (edits.length === 0) return failedResult(new HydrapatchError('no_edits', 'the sample holds no edit (no SEARCH/REPLACE block, no diff)'));
   if (edits.length > maxEditsPerSample) {
-    return failedResult(new HydrapatchError('too-large', `the sample holds ${edits.length} edits, over the limit of ${maxEditsPerSample}`));
+    return failedResult(new HydrapatchError('too_large', `the sample holds ${edits.length} edits, over the limit of ${maxEditsPerSample}`));
   }
   const before = new Map<string, string | null>();
   const now = new Map<string, TextLines | null>();
@@ -45,29 +54,29 @@ export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Prom
       }
       const file = now.get(path) ?? null;
       if (edit.deleteFile) {
-        if (file === null) throw new HydrapatchError('missing-file', `${where}: cannot delete ${path}, it does not exist`);
+        if (file === null) throw new HydrapatchError('missing_file', `${where}: cannot delete ${path}, it does not exist`);
         now.set(path, null);
         continue;
       }
       if (edit.search.length === 0 || edit.search.every((l) => l.trim() === '')) {
         if (file !== null && file.lines.some((l) => l.trim() !== '')) {
-          throw new HydrapatchError('file-exists', `${where}: empty SEARCH but ${path} already exists and is not empty`, 'an empty SEARCH creates a new file; to change a file, SEARCH for lines in it');
+          throw new HydrapatchError('file_exists', `${where}: empty SEARCH but ${path} already exists and is not empty`, 'an empty SEARCH creates a new file; to change a file, SEARCH for lines in it');
         }
         now.set(path, { lines: [...edit.replace], eol: file?.eol ?? '\n', finalNewline: true });
         continue;
       }
       if (file === null) {
-        throw new HydrapatchError('missing-file', `${where}: ${path} does not exist`, 'SEARCH must quote lines of an existing file');
+        throw new HydrapatchError('missing_file', `${where}: ${path} does not exist`, 'SEARCH must quote lines of an existing file');
       }
       let m;
       try {
         m = matchLines(file.lines, edit.search, edit.replace, edit.lineHint);
       } catch (err) {
         if (!(err instanceof MatchBudgetExceeded)) throw err;
-        throw new HydrapatchError('too-large', `${where}: finding the ${edit.search.length} SEARCH line(s) in ${path} would take too long`, 'SEARCH should quote a few distinctive lines');
+        throw new HydrapatchError('too_large', `${where}: finding the ${edit.search.length} SEARCH line(s) in ${path} would take too long`, 'SEARCH should quote a few distinctive lines');
       }
       if (!m) {
-        throw new HydrapatchError('no-match', `${where}: the ${edit.search.length} SEARCH line(s) starting ${JSON.stringify(edit.search.find((l) => l.trim() !== '') ?? '')} are not in ${path}`);
+        throw new HydrapatchError('no_match', `${where}: the ${edit.search.length} SEARCH line(s) starting ${JSON.stringify(edit.search.find((l) => l.trim() !== '') ?? '')} are not in ${path}`);
       }
       if (m.quality !== 'exact') notes.push(`${where}: matched with ${m.quality} tolerance`);
       if (m.ambiguous) notes.push(`${where}: SEARCH matches several places; used line ${m.start + 1}`);
@@ -83,7 +92,7 @@ export async function applyEditsToTexts(edits: FileEdit[], read: ReadFile): Prom
     const old = before.get(path) ?? null;
     if (after !== old) changes.push({ path, before: old, after });
   }
-  if (changes.length === 0) return failedResult(new HydrapatchError('no-edits', 'the edits change nothing'));
+  if (changes.length === 0) return failedResult(new HydrapatchError('no_edits', 'the edits change nothing'));
   return {
     status: notes.length > 0 ? 'fuzzy' : 'clean',
     reason: notes.length > 0 ? notes.join('; ') : undefined,

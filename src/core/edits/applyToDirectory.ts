@@ -4,7 +4,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import { applyEditsToTexts, failedResult } from './applyEdits';
+import { applied, applyEditsToTexts, failedResult } from './applyEdits';
 import type { ApplyResult, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
 import { parseEdits, type ParseOptions } from './parseEdits';
@@ -33,12 +33,12 @@ export async function applyEditsToDirectory(dir: string, edits: FileEdit[], keep
     const abs = await resolveInside(dir, path);
     const st = await stat(abs).catch(() => undefined);
     if (!st) return null;
-    if (!st.isFile()) throw new HydrapatchError('unsafe-path', `${path} is not a regular file`);
-    if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
+    if (!st.isFile()) throw new HydrapatchError('unsafe_path', `${path} is not a regular file`);
+    if (st.size > maxEditableFileBytes) throw new HydrapatchError('too_large', `${path} is ${st.size} bytes, over the ${maxEditableFileBytes}-byte limit for edited files`);
     return readFile(abs, 'utf8');
   };
   let result = await applyEditsToTexts(edits, read);
-  if (result.status === 'failed') return result;
+  if (!applied(result)) return result;
   if (keep) {
     const changes = keep(result.changes);
     result = { ...result, changes, diff: formatDiff(changes) };

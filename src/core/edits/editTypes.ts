@@ -2,6 +2,7 @@
 // unified diffs) become the same thing: replace these lines of this file by those lines. A diff hunk
 // becomes a SEARCH (context + removed lines) and a REPLACE (context + added lines), so one matcher
 // with one set of tolerances serves both formats.
+import type { ErrorCode } from '../../protocol/errorCodes';
 
 export type EditFormat = 'searchReplace' | 'unifiedDiff';
 
@@ -27,17 +28,16 @@ export interface ParsedEdits {
   warnings: string[];
 }
 
-/** How well a candidate applied: exactly, only with whitespace tolerance, or not at all. */
-export type ApplyStatus = 'clean' | 'fuzzy' | 'failed';
+/**
+ * How a candidate applied: exactly, or only with whitespace tolerance; or not at all, and then in the
+ * three ways a user is told apart: it held no edit ('no-edits'), it was refused as unsafe (too large,
+ * binary, a path out of the tree: 'refused'), or its edits did not match the files ('failed').
+ */
+export type ApplyStatus = 'clean' | 'fuzzy' | 'failed' | 'refused' | 'no-edits';
 
+/** Why a candidate failed to apply: the code of the HydrapatchError that stopped it, or 'io'. */
 export type ApplyFailure =
-  | 'no-edits'
-  | 'too-large'
-  | 'unsafe-path'
-  | 'binary'
-  | 'missing-file'
-  | 'file-exists'
-  | 'no-match'
+  | Extract<ErrorCode, 'no_edits' | 'too_large' | 'unsafe_path' | 'binary' | 'missing_file' | 'file_exists' | 'no_match'>
   | 'io';
 
 export interface FileChange {
@@ -50,7 +50,7 @@ export interface FileChange {
 
 export interface ApplyResult {
   status: ApplyStatus;
-  /** Set when status is 'failed'. */
+  /** Set when it did not apply: the code of what stopped it. */
   failure?: ApplyFailure;
   /** Says what failed (which file, which block) or, when fuzzy, what tolerance was needed. */
   reason?: string;

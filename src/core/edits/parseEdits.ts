@@ -14,13 +14,13 @@ export interface ParseOptions {
 
 /**
  * Parse a model's output into edits: search/replace blocks when it has any, else a unified diff.
- * Throws HydrapatchError 'too-large' (over `maxChars`) or 'binary' (a NUL character).
+ * Throws HydrapatchError 'too_large' (over `maxChars`) or 'binary' (a NUL character).
  */
 export function parseEdits(text: string, options: ParseOptions = {}): ParsedEdits {
   const maxChars = options.maxChars ?? defaultMaxPatchChars;
   if (text.length > maxChars) {
     throw new HydrapatchError(
-      'too-large',
+      'too_large',
       `the sample is ${text.length} characters long, over the limit of ${maxChars}`,
       'raise the patch size limit if real fixes are this large',
     );

@@ -7,9 +7,9 @@ import { HydrapatchError } from '../../protocol/errors';
 
 const hint = 'edits may only touch files inside the repository, by relative path, outside .git';
 
-/** The normalised relative path ('./a//b' -> 'a/b'), or a HydrapatchError 'unsafe-path'. */
+/** The normalised relative path ('./a//b' -> 'a/b'), or a HydrapatchError 'unsafe_path'. */
 export function checkEditPath(path: string): string {
-  const bad = (why: string) => new HydrapatchError('unsafe-path', `refused path ${JSON.stringify(path)}: ${why}`, hint);
+  const bad = (why: string) => new HydrapatchError('unsafe_path', `refused path ${JSON.stringify(path)}: ${why}`, hint);
   if (path.length === 0) throw bad('empty');
   if (path.length > 4096) throw bad('too long');
   if (path.includes('\0')) throw bad('contains NUL');
@@ -36,12 +36,12 @@ export async function resolveInside(root: string, relPath: string): Promise<stri
     if (st) {
       const real = await realpath(probe).catch(() => undefined);
       if (real === undefined || !isWithin(realRoot, real)) {
-        throw new HydrapatchError('unsafe-path', `refused path ${JSON.stringify(relPath)}: a symlink leads out of the repository`, hint);
+        throw new HydrapatchError('unsafe_path', `refused path ${JSON.stringify(relPath)}: a symlink leads out of the repository`, hint);
       }
       return probe === target ? real : join(real, relative(probe, target));
     }
     const parent = dirname(probe);
-    if (parent === probe) throw new HydrapatchError('unsafe-path', `refused path ${JSON.stringify(relPath)}: outside the repository`, hint);
+    if (parent === probe) throw new HydrapatchError('unsafe_path', `refused path ${JSON.stringify(relPath)}: outside the repository`, hint);
     probe = parent;
   }
 }

@@ -5,7 +5,7 @@ import { HydrapatchError } from '../../protocol/errors';
 import { runBaseline } from '../testing/baseline';
 import { checkTestSetup } from '../testing/setupProblem';
 import { declined, since, track, type SolveRun, type TestSetup } from './solveRun';
-import type { Baseline, TestRunResult } from './types';
+import type { Baseline, TestRunResult } from '../testing/types';
 
 export interface BaselineStep {
   /** The baseline; rejects (and stops the solve) when the tests cannot run on the unmodified tree. */
@@ -43,7 +43,7 @@ export function startBaseline(run: SolveRun, tests: TestSetup, wantRepro: boolea
             if (first.cancelled) throw cancelled();
             if (first.timedOut || first.outputCapped) {
               throw new HydrapatchError(
-                'baseline-failed',
+                'baseline_failed',
                 `the tests did not finish on the unmodified tree (${first.timedOut ? `time limit of ${options.testTimeoutMs} ms` : `output over ${options.outputCapBytes} bytes`}). Nothing was sampled.`,
                 'Raise --timeout, or pass a narrower --test command that runs only the relevant tests.',
               );
@@ -61,7 +61,7 @@ export function startBaseline(run: SolveRun, tests: TestSetup, wantRepro: boolea
         if (b.run.cancelled) throw cancelled();
         run.timings.baselineMs = since(started);
         if (b.failing.length === 0 && !wantRepro) {
-          events.onWarning?.({ code: 'baseline-passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
+          events.onWarning?.({ code: 'baseline_passes', message: 'the tests PASS on the unmodified tree, so no candidate can be verified (there is no failing test to fix).', hint: 'Add a test that reproduces the issue, or pass a --test command that runs it.' });
         }
         events.onBaseline?.(b);
         return b;

@@ -1,19 +1,17 @@
 // Turning one raw sample into an applied edit in a worktree, or into a reason why not. Hostile samples
 // (too large, binary, paths out of the tree or into .git) are 'refused'; ones with no edit at all
 // 'no-edits'; edits that do not match the files 'failed'.
-import { HydrapatchError } from '../../protocol/errors';
+import { failedResult } from '../edits/applyEdits';
 import { applyEditsToDirectory } from '../edits/applyToDirectory';
-import type { ApplyResult as EditApplyResult, FileChange, FileEdit } from '../edits/editTypes';
+import type { ApplyResult, FileChange, FileEdit } from '../edits/editTypes';
 import { parseEdits } from '../edits/parseEdits';
 import { separateTestEdits, type TestFileGuard } from '../testing/testFiles';
-import type { ApplyResult, ApplyStatus } from './types';
-
-const refusals = new Set(['too-large', 'binary', 'unsafe-path']);
+import type { ApplySummary } from './types';
 
 export interface ParsedSample {
   edits: FileEdit[];
   /** Set when the sample cannot be used at all (no worktree needed to know). */
-  rejected?: ApplyResult;
+  rejected?: ApplySummary;
 }
 
 export function parseSample(text: string): ParsedSample {
@@ -22,20 +20,18 @@ export function parseSample(text: string): ParsedSample {
     if (parsed.edits.length > 0) return { edits: parsed.edits };
     return { edits: [], rejected: { status: 'no-edits', reason: 'the sample holds no edit (no SEARCH/REPLACE block, no diff)', files: [] } };
   } catch (err) {
-    const e = HydrapatchError.from(err);
-    return { edits: [], rejected: { status: refusals.has(e.code) ? 'refused' : 'failed', reason: e.message, files: [] } };
+    const failed = failedResult(err);
+    return { edits: [], rejected: { status: failed.status, reason: failed.reason, files: [] } };
   }
 }
 
-export function toApplyResult(r: EditApplyResult): ApplyResult {
-  let status: ApplyStatus = r.status;
-  if (r.status === 'failed') status = r.failure === 'no-edits' ? 'no-edits' : r.failure && refusals.has(r.failure) ? 'refused' : 'failed';
+export function toApplyResult(r: ApplyResult): ApplySummary {
   const files = r.changes.map((c) => c.path);
-  return r.reason === undefined ? { status, files } : { status, reason: r.reason, files };
+  return r.reason === undefined ? { status: r.status, files } : { status: r.status, reason: r.reason, files };
 }
 
 export interface AppliedCandidate {
-  apply: ApplyResult;
+  apply: ApplySummary;
   /** What was written: the candidate's diff, less its test edits unless those are allowed. */
   diff: string;
   /** Test files the candidate changed (whether or not the change was kept). */

@@ -10,7 +10,8 @@ import { judge } from '../testing/judge';
 import { runTests } from '../testing/runTests';
 import { applyInWorktree, parseSample, type AppliedCandidate } from './candidateApply';
 import { declined, emitProgress, type SolveRun, type TestSetup } from './solveRun';
-import type { Baseline, CandidateResult, TestRunResult } from './types';
+import type { Baseline, TestRunResult } from '../testing/types';
+import type { CandidateResult } from './types';
 
 export interface CandidateStep {
   /** Parses, applies, tests and records one sample (nothing is recorded when the solve stopped first). */

@@ -4,7 +4,7 @@ import type { SampleResult } from '../../protocol/sampling';
 import { checkReproTest, runForRepro } from '../repro/keepReproTests';
 import type { ReproTest } from '../repro/types';
 import { declined, track, type SolveRun, type TestSetup } from './solveRun';
-import type { Baseline } from './types';
+import type { Baseline } from '../testing/types';
 
 export interface ReproStep {
   /** Checks a test sample (ignored when the solve draws no reproduction tests). */
@@ -24,7 +24,7 @@ export function startReproChecks(run: SolveRun, tests: TestSetup, baselineDone: 
     ? drawn.then(async () => {
       const checked = (await Promise.all(checks)).filter((t): t is ReproTest => t !== undefined);
       if (!checked.some((t) => t.kept) && (await baselineDone).failing.length === 0) {
-        events.onWarning?.({ code: 'no-reproduction-test', message: `the tests pass on the unmodified tree and none of the ${checked.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
+        events.onWarning?.({ code: 'no_reproduction_test', message: `the tests pass on the unmodified tree and none of the ${checked.length} reproduction tests drawn fails there with an assertion, so no candidate can be verified.`, hint: 'See the discarded tests and their reasons; draw more (--repro-tests), or add a test that reproduces the issue.' });
       }
       return checked;
     })

@@ -21,7 +21,7 @@ import type { SolveEvents, SolveOptions, SolveResult } from './types';
 export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal): Promise<SolveResult> {
   validateSolveOptions(options);
   if (!existsSync(options.repoDir)) {
-    throw new HydrapatchError('not-a-repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
+    throw new HydrapatchError('not_a_repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
   }
   const started = performance.now();
   events.onPhase?.('context');

@@ -11,7 +11,8 @@ import { linkInto } from '../worktree/linkPaths';
 import { keepWorktree } from '../worktree/keep';
 import type { CandidateStep } from './candidateStep';
 import { since, type SolveRun, type TestSetup } from './solveRun';
-import type { Baseline, SolveResult } from './types';
+import type { Baseline } from '../testing/types';
+import type { SolveResult } from './types';
 
 export interface SolveOutcome {
   baseline: Baseline;

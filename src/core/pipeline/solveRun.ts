@@ -99,7 +99,7 @@ export async function prepareTests(run: SolveRun): Promise<TestSetup> {
  * testing and says so once; every later run is left untested too.
  */
 export function declined(run: SolveRun, err: unknown): boolean {
-  if (!(err instanceof HydrapatchError && err.code === 'sandbox-consent-refused')) return false;
+  if (!(err instanceof HydrapatchError && err.code === 'sandbox_consent_refused')) return false;
   if (run.runTests) {
     run.runTests = false;
     run.testsNotRun = err.toData();

@@ -5,9 +5,11 @@ import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
 import type { Evidence, ReproOutcome, ReproTest } from '../repro/types';
-import type { FileChange } from '../edits/editTypes';
-
-export type SandboxMode = 'auto' | 'required' | 'off';
+import type { ApplyResult, FileChange } from '../edits/editTypes';
+import type { CandidateGroup } from '../rank/types';
+import type { CoverageSummary } from '../coverage/types';
+import type { SandboxMode } from '../sandbox/types';
+import type { Baseline, TestRunResult, Verdict } from '../testing/types';
 
 export interface SolveOptions {
   /** The user's repository (any folder inside it); never modified. */
@@ -61,68 +63,17 @@ export interface SolveOptions {
 
 export type SolvePhase = 'context' | 'baseline' | 'sampling' | 'verifying' | 'ranking' | 'done';
 
-export type ApplyStatus = 'clean' | 'fuzzy' | 'failed' | 'refused' | 'no-edits';
-
-export interface ApplyResult {
-  status: ApplyStatus;
-  /** Why it failed or was refused (e.g. "search block not found in src/a.js", "path escapes the repository"). */
-  reason?: string;
+/** A candidate's ApplyResult as the run reports it: the paths it touched, not their contents (so reports stay small). */
+export interface ApplySummary extends Pick<ApplyResult, 'status' | 'reason'> {
   /** Repository-relative paths the edit touched. */
   files: string[];
 }
-
-export type TestStatus = 'pass' | 'fail' | 'skip';
-
-export interface TestCaseResult {
-  /** Stable name used to compare runs, e.g. "suite > test name" or "test_mod.TestX.test_y". */
-  name: string;
-  status: TestStatus;
-}
-
-/** Where per-test results were read: a report the runner wrote (junit, jest-json, mocha-events, go-json) or its text output; 'exit-code' when neither named a test. */
-export type TestFormat = 'tap' | 'node-spec' | 'junit' | 'pytest' | 'unittest' | 'go' | 'cargo' | 'ava' | 'jest-json' | 'mocha-events' | 'go-json' | 'exit-code';
-
-export interface TestRunResult {
-  command: string;
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  /** The output passed the cap; the run was killed there. */
-  outputCapped: boolean;
-  /** Killed because the solve stopped (abort, or enough verified): says nothing about the candidate. */
-  cancelled?: boolean;
-  durationMs: number;
-  format: TestFormat;
-  /** Per-test results when the format allowed parsing; empty otherwise. */
-  tests: TestCaseResult[];
-  /** True when the run passed: exit code 0, not timed out, not capped. */
-  ok: boolean;
-  /** The last part of the output, for display. */
-  outputTail: string;
-  /** The sandbox the run used, e.g. "bubblewrap" or "none". */
-  sandbox: string;
-}
-
-export interface Baseline {
-  run: TestRunResult;
-  /** Tests that failed on the unmodified tree (consistently). */
-  failing: string[];
-  /** Tests whose outcome changed between baseline re-runs. */
-  flaky: string[];
-}
-
-/**
- * verified: tests pass (all previously failing ones fixed, nothing broken);
- * partial: fixes some failing tests but not all, breaks none; breaks: breaks a test that passed;
- * no-fix: applied, changes nothing; not-applied: no usable edit; error: the run itself failed (timeout, cap).
- */
-export type Verdict = 'verified' | 'partial' | 'breaks' | 'no-fix' | 'not-applied' | 'error';
 
 export interface CandidateResult {
   /** Index of the sample it came from. */
   index: number;
   label?: string;
-  apply: ApplyResult;
+  apply: ApplySummary;
   /** Unified diff of the candidate against the base tree ("" when nothing applied). */
   diff: string;
   test?: TestRunResult;
@@ -143,45 +94,6 @@ export interface CandidateResult {
   worktree?: string;
   /** Test files the candidate changed; unless allowTestEdits those changes were dropped and the rest judged. */
   editsTests?: string[];
-}
-
-export interface CandidateGroup {
-  id: number;
-  rank: number;
-  verdict: Verdict;
-  /** Sample indices in the group. */
-  members: number[];
-  /** The member shown for the group (its smallest diff). */
-  representative: number;
-  diff: string;
-  changedLines: number;
-  fixed: string[];
-  broken: string[];
-  /** Reproduction tests its patch passes, and the dual agreement: that count × the group's size. */
-  reproPassed?: number[];
-  agreement?: number;
-  evidence?: Evidence;
-}
-
-export interface PassAtK {
-  k: number;
-  p: number;
-}
-
-export interface CoverageSummary {
-  /** Candidates tested. */
-  n: number;
-  /** Verified among them. */
-  c: number;
-  curve: PassAtK[];
-  /** Fit of c(k) ≈ exp(a·k^b), when enough points. */
-  fit?: { a: number; b: number };
-  /** Forecast pass@k for larger k from the fit. */
-  forecast?: PassAtK[];
-  /** What "verified" rested on for the counted candidates, when reproduction tests took part. */
-  basis?: Evidence;
-  /** One line for terminals and status bars. */
-  line: string;
 }
 
 /** A SWE-bench-style predictions entry. */

@@ -40,7 +40,7 @@ export interface PromptInput {
 
 export function buildRepairPrompt(input: PromptInput): RepairPrompt {
   if (!Number.isInteger(input.n) || input.n < 1) {
-    throw new HydrapatchError('bad-input', `the number of samples must be a positive integer (got ${input.n})`, 'pass -n 1 or more');
+    throw new HydrapatchError('bad_input', `the number of samples must be a positive integer (got ${input.n})`, 'pass -n 1 or more');
   }
   const parts: string[] = [];
   if (input.context.repoMap) parts.push(`Repository map (files and their top-level definitions):\n\n${input.context.repoMap}`);

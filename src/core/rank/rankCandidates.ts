@@ -2,7 +2,8 @@
 // failed and breaks nothing > dual agreement (reproduction tests passed × group size, CodeT-style) >
 // larger group (consensus among independent samples) > smaller diff.
 // Pure: the orchestrator passes tested candidates and gets groups plus each candidate's group and rank.
-import type { CandidateGroup, Verdict } from '../pipeline/types';
+import type { CandidateGroup } from './types';
+import type { Verdict } from '../testing/types';
 import { countChangedLines, normalizePatch } from './normalizePatch';
 
 export interface RankInput {

@@ -6,7 +6,7 @@
 // tests run (pytest's collection error, node's failing file, jest's "Test suite failed to run") is a
 // load error, never a reproduction.
 import { posix } from 'node:path';
-import type { Baseline, TestCaseResult } from '../pipeline/types';
+import type { Baseline, TestCaseResult } from '../testing/types';
 import type { ReproDiscard } from './types';
 
 export interface ReproRun {

@@ -2,7 +2,7 @@
 // before (testing/judge.ts) on the run without the reproduction cases; a reproduction test passes when
 // every case of it that failed on the unmodified tree now passes. Verified needs no broken test, every
 // failing test fixed, and at least `quorum` reproduction tests passing (default: all of them).
-import type { Baseline, TestRunResult } from '../pipeline/types';
+import type { Baseline, TestRunResult } from '../testing/types';
 import { judge, type Judgement } from '../testing/judge';
 import type { Evidence, ReproOutcome, ReproTest } from './types';
 

@@ -2,7 +2,7 @@
 // twice; kept when both runs fail in the same cases with an assertion. A sample already discarded by
 // the first run is not run again.
 import { realpathSync } from 'node:fs';
-import type { Baseline } from '../pipeline/types';
+import type { Baseline } from '../testing/types';
 import { parseTestOutput } from '../testing/parseTestOutput';
 import { runCommand, type RunCommandOptions } from '../testing/runCommand';
 import { classifyReproRun, type ReproRun } from './classifyReproRun';

@@ -4,7 +4,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import { applyEditsToTexts } from '../edits/applyEdits';
+import { applied, applyEditsToTexts } from '../edits/applyEdits';
 import { maxEditableFileBytes } from '../edits/applyToDirectory';
 import type { FileEdit } from '../edits/editTypes';
 import { resolveInside } from '../edits/safePath';
@@ -19,13 +19,13 @@ export async function placeReproTest(dir: string, requested: { path: string; edi
       const abs = await resolveInside(dir, requested.path);
       const st = await stat(abs).catch(() => undefined);
       if (!st) return null;
-      if (!st.isFile()) throw new HydrapatchError('unsafe-path', `${requested.path} is not a regular file`);
-      if (st.size > maxEditableFileBytes) throw new HydrapatchError('too-large', `${requested.path} is over the ${maxEditableFileBytes}-byte limit for edited files`);
+      if (!st.isFile()) throw new HydrapatchError('unsafe_path', `${requested.path} is not a regular file`);
+      if (st.size > maxEditableFileBytes) throw new HydrapatchError('too_large', `${requested.path} is over the ${maxEditableFileBytes}-byte limit for edited files`);
       return readFile(abs, 'utf8');
     };
     const result = await applyEditsToTexts(requested.edits.map((e) => ({ ...e, path })), read);
     const content = result.changes[0]?.after;
-    if (result.status === 'failed' || content == null) return { reason: result.reason ?? 'the edit leaves no test file' };
+    if (!applied(result) || content == null) return { reason: result.reason ?? 'the edit leaves no test file' };
     await writeReproTest(dir, { path, content });
     return { path, content };
   } catch (err) {

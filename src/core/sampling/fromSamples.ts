@@ -17,11 +17,11 @@ export function parseSampleLines(text: string, origin: string): string[] {
     try {
       value = JSON.parse(line);
     } catch {
-      throw new HydrapatchError('bad-samples', `${origin}:${i + 1} is not JSON.`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
+      throw new HydrapatchError('bad_samples', `${origin}:${i + 1} is not JSON.`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
     }
     const sample = value as { text?: unknown } | null;
     if (typeof sample !== 'object' || sample === null || typeof sample.text !== 'string') {
-      throw new HydrapatchError('bad-samples', `${origin}:${i + 1} has no string field "text".`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
+      throw new HydrapatchError('bad_samples', `${origin}:${i + 1} has no string field "text".`, 'Each line must be a JSON object like {"text": "<raw model output>"}.');
     }
     out.push(sample.text);
   }
@@ -45,7 +45,7 @@ export class FromSamplesSource implements SampleSource {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new HydrapatchError('bad-samples', `cannot read samples file ${path}: ${(err as Error).message}`, `Pass ${flag} a JSON-lines file, one {"text": ...} per line.`, { cause: err });
+      throw new HydrapatchError('bad_samples', `cannot read samples file ${path}: ${(err as Error).message}`, `Pass ${flag} a JSON-lines file, one {"text": ...} per line.`, { cause: err });
     }
     return parseSampleLines(text, path);
   }

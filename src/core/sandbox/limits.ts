@@ -34,7 +34,7 @@ export function resolveLimits(partial: Partial<SandboxLimits> | undefined): Sand
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new HydrapatchError(
-        'sandbox-bad-limit',
+        'sandbox_bad_limit',
         `sandbox limit ${name} must be a positive whole number, got ${String(value)}`,
         'pass limits such as { cpuSeconds: 600, memoryBytes: 4294967296, processes: 256, fileSizeBytes: 1073741824, scratchBytes: 1073741824 }',
       );

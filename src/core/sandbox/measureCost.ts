@@ -36,7 +36,7 @@ function timeRun(file: string, args: string[], cwd: string, env: NodeJS.ProcessE
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(performance.now() - started);
-      else reject(new HydrapatchError('sandbox-cost-failed', `the test command exited with ${code} while measuring the sandbox's cost: ${stderr.trim()}`, 'measure on a test suite that passes, inside and outside the sandbox'));
+      else reject(new HydrapatchError('sandbox_cost_failed', `the test command exited with ${code} while measuring the sandbox's cost: ${stderr.trim()}`, 'measure on a test suite that passes, inside and outside the sandbox'));
     });
   });
 }

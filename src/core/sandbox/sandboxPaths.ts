@@ -144,19 +144,19 @@ function runHome(spec: SandboxSpec): string {
 
 export async function resolveSandboxPaths(spec: SandboxSpec): Promise<SandboxPaths> {
   if (spec.writable.length === 0) {
-    throw new HydrapatchError('sandbox-no-worktree', 'the sandbox was given no writable folder', 'pass the worktree in writable');
+    throw new HydrapatchError('sandbox_no_worktree', 'the sandbox was given no writable folder', 'pass the worktree in writable');
   }
   const writable: string[] = [];
   for (const w of spec.writable) {
     const real = await realIfExists(w);
     if (!real || !(await isDir(real))) {
-      throw new HydrapatchError('sandbox-missing-path', `writable folder ${w} does not exist`, 'create the worktree before wrapping its test command');
+      throw new HydrapatchError('sandbox_missing_path', `writable folder ${w} does not exist`, 'create the worktree before wrapping its test command');
     }
     writable.push(real);
   }
   const cwd = await realIfExists(spec.cwd);
   if (!cwd || !(await isDir(cwd))) {
-    throw new HydrapatchError('sandbox-missing-path', `working directory ${spec.cwd} does not exist`, 'run the tests in an existing worktree');
+    throw new HydrapatchError('sandbox_missing_path', `working directory ${spec.cwd} does not exist`, 'run the tests in an existing worktree');
   }
   const linked = (await Promise.all(writable.map(linkedFromWorktree))).flat();
   const shown = await existing([...(spec.readOnly ?? []), ...linked]);

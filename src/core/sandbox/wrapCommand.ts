@@ -18,7 +18,7 @@ async function requireConsent(policy: SandboxPolicy, reason: string): Promise<vo
   const agreed = policy.consent ? await policy.consent({ mode: policy.mode, reason }) : false;
   if (agreed === true) return;
   throw new HydrapatchError(
-    'sandbox-consent-refused',
+    'sandbox_consent_refused',
     `candidate tests were not run: ${reason}, and running model-written code unsandboxed needs the user's explicit agreement`,
     policy.mode === 'off'
       ? 'confirm running tests without a sandbox (the CLI: --sandbox off --yes-run-unsandboxed), or set hydrapatch.sandbox to "auto"'
@@ -74,7 +74,7 @@ async function inBwrap(spec: SandboxSpec, limits: SandboxLimits, info: SandboxIn
   const root = info.runAsRoot ? { uid: throwAwayUid() } : undefined;
   if (root) {
     await handOver(paths.writable, root.uid).catch((err: unknown) => {
-      throw new HydrapatchError('sandbox-setup-failed', `could not hand the worktree to the sandbox's uid: ${(err as Error).message}`, 'check that chown (coreutils) is installed and the worktree is on a local file system', { cause: err });
+      throw new HydrapatchError('sandbox_setup_failed', `could not hand the worktree to the sandbox's uid: ${(err as Error).message}`, 'check that chown (coreutils) is installed and the worktree is on a local file system', { cause: err });
     });
   }
   const env = sandboxEnv(spec.env, { home: paths.home, tempDir: '/tmp', passEnv: spec.passEnv });
@@ -122,7 +122,7 @@ function inSeatbelt(spec: SandboxSpec, limits: SandboxLimits, info: SandboxInfo,
  */
 export async function wrapCommand(spec: SandboxSpec, policy: SandboxPolicy): Promise<WrappedCommand> {
   if (spec.command.trim() === '') {
-    throw new HydrapatchError('sandbox-empty-command', 'the test command is empty', 'give a test command such as "npm test"');
+    throw new HydrapatchError('sandbox_empty_command', 'the test command is empty', 'give a test command such as "npm test"');
   }
   const limits = resolveLimits(spec.limits);
   const info = policy.info ?? (await detectSandbox());
@@ -136,7 +136,7 @@ export async function wrapCommand(spec: SandboxSpec, policy: SandboxPolicy): Pro
   }
   const reason = info.reason ?? 'no sandbox is available';
   if (policy.mode === 'required') {
-    throw new HydrapatchError('sandbox-unavailable', `tests must run in a sandbox (hydrapatch.sandbox = "required"), but ${reason}`, info.hint);
+    throw new HydrapatchError('sandbox_unavailable', `tests must run in a sandbox (hydrapatch.sandbox = "required"), but ${reason}`, info.hint);
   }
   await requireConsent(policy, reason);
   return unsandboxed(spec, limits, info);

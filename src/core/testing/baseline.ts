@@ -1,7 +1,7 @@
 // The baseline: the tests on the unmodified tree, to know what fails before any candidate. A failing
 // baseline is run again; a test whose outcome changes between runs is flaky and judged by no one. A run
 // cut short by a cancel says nothing and is left out.
-import type { Baseline, TestRunResult } from '../pipeline/types';
+import type { Baseline, TestRunResult } from './types';
 import { runTests, type RunTestsOptions } from './runTests';
 
 /** Stands for the whole run when the output names no tests (only the exit code is known). */

@@ -100,8 +100,8 @@ export async function detectTestCommand(root: string): Promise<DetectedCommand> 
   if (await exists(root, 'go.mod')) return { command: 'go test ./...', reason: 'go.mod' };
   if (await exists(root, 'Cargo.toml')) return { command: 'cargo test', reason: 'Cargo.toml' };
   if (pytestConfig) {
-    throw new HydrapatchError('no-test-command', `the project in ${root} configures pytest, but pytest is not importable from its environment (.venv, venv, $VIRTUAL_ENV, python3).`, 'Install pytest into the project\'s environment, or pass the test command, e.g. --test ".venv/bin/python -m pytest".');
+    throw new HydrapatchError('no_test_command', `the project in ${root} configures pytest, but pytest is not importable from its environment (.venv, venv, $VIRTUAL_ENV, python3).`, 'Install pytest into the project\'s environment, or pass the test command, e.g. --test ".venv/bin/python -m pytest".');
   }
   if (pyTests) return { command: 'python3 -m unittest -v', reason: 'test_*.py files and no pytest installed: unittest discovery' };
-  throw new HydrapatchError('no-test-command', `could not tell how to run the tests in ${root}.`, 'Pass the test command, e.g. --test "npm test" or --test "python3 -m pytest".');
+  throw new HydrapatchError('no_test_command', `could not tell how to run the tests in ${root}.`, 'Pass the test command, e.g. --test "npm test" or --test "python3 -m pytest".');
 }

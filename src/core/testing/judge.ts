@@ -1,7 +1,7 @@
 // A candidate's run against the baseline: which failing tests it fixes, which passing ones it breaks,
 // and the verdict. Broken: a test that fails now and did not before (named even when the baseline
 // never reached it, as after pytest -x or mocha --bail), else a baseline-passing test that is gone.
-import type { Baseline, TestRunResult, Verdict } from '../pipeline/types';
+import type { Baseline, TestRunResult, Verdict } from './types';
 import { failingNames, wholeRun } from './baseline';
 
 export interface Judgement {

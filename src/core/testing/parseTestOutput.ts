@@ -1,7 +1,7 @@
 // Reads per-test results out of a run's output, whichever format it is in: every parser is tried and
 // the one that recognises the most tests wins. Paths of the worktree are replaced by '.' first, so
 // names (node prints file paths) are the same in every worktree and in the baseline.
-import type { TestCaseResult, TestFormat } from '../pipeline/types';
+import type { TestCaseResult, TestFormat } from './types';
 import { parseAva } from './parse/ava';
 import { parseCargo } from './parse/cargo';
 import { parseGoTest } from './parse/goTest';

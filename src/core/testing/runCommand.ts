@@ -7,11 +7,16 @@ import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
+import type { SandboxKind, WrappedCommand } from '../sandbox/types';
 import { killGroup, killTagged, runTagVariable } from './killTree';
 
-/** How a command is started: plainly, or through a sandbox (which may need to look at the file system first). */
+/**
+ * How a command is started: plainly, or through a sandbox (which may need to look at the file system
+ * first). The sandbox's WrappedCommand is the one description of a start; its `kind` is recorded with
+ * the run's result.
+ */
 export interface CommandLauncher {
-  wrap(spec: LaunchSpec): Promise<Launch>;
+  wrap(spec: LaunchSpec): Promise<WrappedCommand>;
 }
 
 export interface LaunchSpec {
@@ -23,17 +28,8 @@ export interface LaunchSpec {
   passEnv?: string[];
 }
 
-export interface Launch {
-  file: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** What confined the run, recorded with its result: "bwrap", "sandbox-exec" or "none". */
-  kind: string;
-}
-
 export const unsandboxed: CommandLauncher = {
-  wrap: async (spec) => ({ file: '/bin/sh', args: ['-c', spec.command], cwd: spec.cwd, env: spec.env, kind: 'none' }),
+  wrap: async (spec) => ({ file: '/bin/sh', args: ['-c', spec.command], cwd: spec.cwd, env: spec.env, kind: 'none', enforcedLimits: [] }),
 };
 
 export interface RunCommandOptions {
@@ -64,7 +60,8 @@ export interface CommandOutcome {
   durationMs: number;
   /** stdout and stderr interleaved, at most outputCapBytes bytes. */
   output: string;
-  launcher: string;
+  /** What confined the run. */
+  launcher: SandboxKind;
 }
 
 /** Variables that make test tools print plain, parseable text. */
@@ -73,7 +70,7 @@ const plainOutput = { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb', PY
 export async function runCommand(options: RunCommandOptions): Promise<CommandOutcome> {
   const { timeoutMs, outputCapBytes } = options;
   if (!(timeoutMs > 0) || !(outputCapBytes > 0)) {
-    throw new HydrapatchError('bad-option', `test time limit and output cap must be positive (got ${timeoutMs} ms, ${outputCapBytes} bytes).`, 'Pass --timeout and an output cap above zero.');
+    throw new HydrapatchError('bad_option', `test time limit and output cap must be positive (got ${timeoutMs} ms, ${outputCapBytes} bytes).`, 'Pass --timeout and an output cap above zero.');
   }
   const launcher = options.launcher ?? unsandboxed;
   const tag = randomBytes(8).toString('hex');

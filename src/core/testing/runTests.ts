@@ -1,7 +1,7 @@
 // One test run in a tree: the command run with its limits, its results read from the report the runner
 // was asked to write (see reports/testReports) or, failing that, parsed out of its output.
 import { realpathSync } from 'node:fs';
-import type { TestRunResult } from '../pipeline/types';
+import type { TestRunResult } from './types';
 import { parseTestOutput } from './parseTestOutput';
 import { prepareReports, readReports } from './reports/testReports';
 import { runCommand, type RunCommandOptions } from './runCommand';

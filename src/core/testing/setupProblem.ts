@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
-import type { TestRunResult } from '../pipeline/types';
+import type { TestRunResult } from './types';
 
 interface Problem {
   what: string;
@@ -76,13 +76,13 @@ function problemOf(run: TestRunResult, root: string): Problem | null {
   return null;
 }
 
-/** Throws a 'test-setup' error, quoting the output, when the run shows the tests cannot run; returns otherwise. */
+/** Throws a 'test_setup' error, quoting the output, when the run shows the tests cannot run; returns otherwise. */
 export function checkTestSetup(run: TestRunResult, root: string): void {
   const problem = problemOf(run, root);
   if (!problem) return;
   const lines = run.outputTail.trimEnd().split('\n').slice(-15).map((l) => `    ${l}`);
   throw new HydrapatchError(
-    'test-setup',
+    'test_setup',
     `the tests cannot run on the unmodified tree: ${problem.what}. Nothing was sampled.\n  $ ${run.command}   (exit ${run.exitCode ?? run.signal})\n${lines.join('\n')}`,
     problem.hint,
   );

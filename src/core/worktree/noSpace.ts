@@ -23,7 +23,7 @@ export async function ranOutOfSpace(err: unknown, dir: string): Promise<boolean>
 
 export function noSpaceError(folder: string, doing: string, cause: unknown): HydrapatchError {
   return new HydrapatchError(
-    'disk-full',
+    'disk_full',
     `no space left on the disk holding ${folder} while ${doing}.`,
     `Free some space there, or point TMPDIR at a folder on a disk with room (worktrees are made under ${tmpdir()}).`,
     { cause },

@@ -42,7 +42,7 @@ export class WorktreePool {
 
   constructor(private readonly options: WorktreePoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
-      throw new HydrapatchError('bad-option', `worktree pool size must be a positive integer, got ${options.size}.`, 'Pass a parallelism of 1 or more.');
+      throw new HydrapatchError('bad_option', `worktree pool size must be a positive integer, got ${options.size}.`, 'Pass a parallelism of 1 or more.');
     }
   }
 
@@ -129,7 +129,7 @@ export class WorktreePool {
       await removeTree(path);
       await simpleGit({ baseDir: this.options.repoRoot }).raw(['worktree', 'prune']).catch(() => undefined);
       if (full) throw noSpaceError(this.options.runDir, 'creating a worktree', err);
-      throw new HydrapatchError('worktree-failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
+      throw new HydrapatchError('worktree_failed', `could not create a worktree at ${path}: ${(err as Error).message}`, 'Check free space in the temp folder and that `git worktree add` works in this repository.', { cause: err });
     }
     const gitDir = (await simpleGit({ baseDir: path }).revparse(['--absolute-git-dir'])).trim();
     const wt = { id, path, gitDir };

@@ -54,7 +54,7 @@ export async function createRunDir(repoRoot: string): Promise<string> {
   // to somewhere of theirs): only a real folder of our own is used.
   const info = await lstat(base);
   if (!info.isDirectory() || (process.getuid !== undefined && info.uid !== process.getuid())) {
-    throw new HydrapatchError('unsafe-temp', `${base} is not a folder owned by this user.`, 'Remove it, or point TMPDIR at a private folder.');
+    throw new HydrapatchError('unsafe_temp', `${base} is not a folder owned by this user.`, 'Remove it, or point TMPDIR at a private folder.');
   }
   const dir = join(base, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
   const owner: Owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };

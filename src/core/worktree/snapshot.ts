@@ -26,7 +26,7 @@ export async function repoRoot(dir: string): Promise<string> {
   try {
     return (await simpleGit({ baseDir: dir }).revparse(['--show-toplevel'])).trim();
   } catch (err) {
-    throw new HydrapatchError('not-a-repo', `${dir} is not inside a git repository.`, 'Point --repo at a folder of a git repository (git init, commit once).', { cause: err });
+    throw new HydrapatchError('not_a_repo', `${dir} is not inside a git repository.`, 'Point --repo at a folder of a git repository (git init, commit once).', { cause: err });
   }
 }
 

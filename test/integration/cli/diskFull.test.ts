@@ -12,7 +12,7 @@ import { makeRepo } from '../../helpers/gitRepo';
 
 const cliMain = join(__dirname, '../../../src/cli/main.ts');
 
-test('disk full while creating a worktree: a clear "disk-full" error, exit 3, run folder removed', (t) => {
+test('disk full while creating a worktree: a clear "disk_full" error, exit 3, run folder removed', (t) => {
   const probe = spawnSync('unshare', ['-Urm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=64k tmpfs "$0"', tmpdir()], { encoding: 'utf8' });
   if (probe.status !== 0) return t.skip(`no private mount namespace for a small tmpfs here (unshare -Urm: ${probe.stderr.trim()})`);
   const repo = makeRepo({ 'big.bin': randomBytes(256 * 1024).toString('base64'), 'lib.js': 'exports.x = 1;\n' });

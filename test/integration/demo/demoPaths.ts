@@ -29,7 +29,7 @@ export async function exactSolveProbability(): Promise<Classified> {
     const dir = mkdtempSync(join(tmpdir(), 'hp-demo-path-'));
     cpSync(exampleDir, dir, { recursive: true });
     const applied = await applySampleToDirectory(dir, text);
-    diffOf.set(text, applied.status === 'failed' ? null : applied.diff);
+    diffOf.set(text, applied.status === 'clean' || applied.status === 'fuzzy' ? applied.diff : null);
     rmSync(dir, { recursive: true, force: true });
   }
   const passes = new Map<string, boolean>();

@@ -1,6 +1,7 @@
 // Raw model outputs for the fixture repositories, written the way models write them, each with the
 // outcome it must get (worked out by hand from the fixture's code and tests).
-import type { ApplyStatus, Verdict } from '../../../src/core/pipeline/types';
+import type { ApplyStatus } from '../../../src/core/edits/editTypes';
+import type { Verdict } from '../../../src/core/testing/types';
 
 export interface FixtureSample {
   text: string;

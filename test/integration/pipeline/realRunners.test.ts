@@ -13,7 +13,8 @@ import { jsRunners } from '../../helpers/jsRunners';
 import { solve } from '../../../src/core/pipeline/solve';
 import { FromSamplesSource } from '../../../src/core/sampling/fromSamples';
 import { defaultSampleParams } from '../../../src/protocol/sampling';
-import type { SandboxMode, SolveResult } from '../../../src/core/pipeline/types';
+import type { SolveResult } from '../../../src/core/pipeline/types';
+import type { SandboxMode } from '../../../src/core/sandbox/types';
 
 const sr = (path: string, search: string, replace: string) => `${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
 

@@ -28,7 +28,7 @@ test('a baseline that does not finish in time stops the solve with a clear error
   try {
     await assert.rejects(
       solve(solveOptions(repo.dir, [sr('exports.add = (a, b) => a + b;')], { testCommand: 'sleep 30', testTimeoutMs: 300 }), {}, new AbortController().signal),
-      (err: Error & { code?: string; hint?: string }) => err.code === 'baseline-failed' && /time limit of 300 ms/.test(err.message) && /--timeout/.test(err.hint ?? ''),
+      (err: Error & { code?: string; hint?: string }) => err.code === 'baseline_failed' && /time limit of 300 ms/.test(err.message) && /--timeout/.test(err.hint ?? ''),
     );
     assertNoWorktreesLeft(repo.dir);
   } finally {
@@ -52,9 +52,9 @@ test('sandbox off without the user\'s consent: no test runs, the candidates come
     assert.deepEqual(result.candidates.map((c) => c.verdict).sort(), ['no-fix', 'no-fix', 'not-applied']);
     assert.ok(result.candidates.every((c) => c.test === undefined));
     assert.equal(result.prediction, null);
-    assert.equal(result.testsNotRun?.code, 'sandbox-consent-refused');
+    assert.equal(result.testsNotRun?.code, 'sandbox_consent_refused');
     assert.match(result.testsNotRun?.hint ?? '', /hydrapatch\.sandbox|--yes-run-unsandboxed/);
-    assert.equal(warnings.filter((w) => w.code === 'sandbox-consent-refused').length, 1);
+    assert.equal(warnings.filter((w) => w.code === 'sandbox_consent_refused').length, 1);
     assertNoWorktreesLeft(repo.dir);
   } finally {
     repo.cleanup();

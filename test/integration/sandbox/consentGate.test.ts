@@ -43,7 +43,7 @@ test('sandbox off: the hostile candidate runs only after the explicit opt-out', 
 
   const asked: ConsentRequest[] = [];
   for (const consent of [undefined, async (r: ConsentRequest) => (asked.push(r), false)]) {
-    await assert.rejects(run(consent), (err: unknown) => err instanceof HydrapatchError && err.code === 'sandbox-consent-refused' && /hydrapatch\.sandbox/.test(err.hint ?? ''));
+    await assert.rejects(run(consent), (err: unknown) => err instanceof HydrapatchError && err.code === 'sandbox_consent_refused' && /hydrapatch\.sandbox/.test(err.hint ?? ''));
   }
   assert.equal(asked.length, 1);
   assert.equal(asked[0]!.mode, 'off');

@@ -31,5 +31,5 @@ test('a failing command is refused: its cost would mean nothing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hp-cost-'));
   t.after(() => rmSync(dir, { recursive: true }));
   await assert.rejects(measureSandboxCost({ command: 'echo broken >&2; exit 3', cwd: dir, runs: 1 }), (err: unknown) =>
-    err instanceof HydrapatchError && err.code === 'sandbox-cost-failed' && /exited with 3.*broken/.test(err.message));
+    err instanceof HydrapatchError && err.code === 'sandbox_cost_failed' && /exited with 3.*broken/.test(err.message));
 });

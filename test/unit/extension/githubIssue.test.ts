@@ -23,9 +23,9 @@ test('readGithubIssue runs the user\'s gh with the clean URL; says what to do wh
     const env = { ...process.env, PATH: `${dir}:/usr/bin:/bin` };
     assert.equal(await readGithubIssue('https://github.com/o/r/issues/7#top', env), '# add() subtracts\n\nadd(2, 3) gives -1.');
     assert.equal(readFileSync(join(dir, 'args'), 'utf8').trim(), 'issue view https://github.com/o/r/issues/7 --json title,body');
-    await assert.rejects(readGithubIssue('https://github.com/o/r/issues/404', env), (e: Error & { code?: string }) => e.code === 'gh-failed' && /Could not resolve/.test(e.message));
+    await assert.rejects(readGithubIssue('https://github.com/o/r/issues/404', env), (e: Error & { code?: string }) => e.code === 'gh_failed' && /Could not resolve/.test(e.message));
     rmSync(gh);
-    await assert.rejects(readGithubIssue('https://github.com/o/r/issues/7', { ...env, PATH: dir }), (e: Error & { code?: string; hint?: string }) => e.code === 'no-gh' && /gh auth login/.test(e.hint ?? ''));
+    await assert.rejects(readGithubIssue('https://github.com/o/r/issues/7', { ...env, PATH: dir }), (e: Error & { code?: string; hint?: string }) => e.code === 'no_gh' && /gh auth login/.test(e.hint ?? ''));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

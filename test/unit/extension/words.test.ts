@@ -38,11 +38,11 @@ test('explanation keeps the prose and drops fenced blocks, bare SEARCH/REPLACE b
 });
 
 test('forEditor replaces hints that name CLI flags, and drops "(the CLI: …)" asides', () => {
-  const known = forEditor({ code: 'baseline-failed', message: 'the tests did not finish', hint: 'Raise --timeout, or pass a narrower --test command.' });
+  const known = forEditor({ code: 'baseline_failed', message: 'the tests did not finish', hint: 'Raise --timeout, or pass a narrower --test command.' });
   assert.match(known.hint ?? '', /hydrapatch\.testTimeoutSeconds/);
-  const unknown = forEditor({ code: 'something-new', message: 'bad', hint: 'pass --frobnicate 3' });
-  assert.deepEqual(unknown, { code: 'something-new', message: 'bad' });
-  const aside = forEditor({ code: 'x', message: 'no sandbox', hint: 'confirm it (the CLI: --yes-run-unsandboxed), or set hydrapatch.sandbox' });
+  const unknown = forEditor({ code: 'bad_option', message: 'bad', hint: 'pass --frobnicate 3' });
+  assert.deepEqual(unknown, { code: 'bad_option', message: 'bad' });
+  const aside = forEditor({ code: 'internal', message: 'no sandbox', hint: 'confirm it (the CLI: --yes-run-unsandboxed), or set hydrapatch.sandbox' });
   assert.equal(aside.hint, 'confirm it, or set hydrapatch.sandbox');
-  assert.deepEqual(forEditor({ code: 'y', message: 'plain', hint: 'Open Settings.' }), { code: 'y', message: 'plain', hint: 'Open Settings.' });
+  assert.deepEqual(forEditor({ code: 'internal', message: 'plain', hint: 'Open Settings.' }), { code: 'internal', message: 'plain', hint: 'Open Settings.' });
 });

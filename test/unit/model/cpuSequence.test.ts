@@ -41,6 +41,6 @@ test('appending step by step, in chunks, or after a fork gives the logits of one
 test('token ids outside the vocabulary are refused with a HydrapatchError', async () => {
   const model = await loadModel(testModel().gguf);
   for (const bad of [model.config.vocabSize, -1, 1.5]) {
-    assert.throws(() => cpuForward(model, [1, bad]), (err: unknown) => err instanceof HydrapatchError && err.code === 'bad_tokens' && err.message.includes(String(bad)));
+    assert.throws(() => cpuForward(model, [1, bad]), (err: unknown) => err instanceof HydrapatchError && err.code === 'bad_token' && err.message.includes(String(bad)));
   }
 });

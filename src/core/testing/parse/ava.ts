@@ -1,6 +1,6 @@
 // ava's default reporter: "✔ name", "✘ [fail]: name message", "- [skip] name", "✔ [expected fail] name";
 // "file › title" names when several files run. A trailing duration "(12ms)" is not part of the name.
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const line = /^\s*(✔|✘|-)\s+(?:\[(fail|skip|todo|expected fail)\]:?\s+)?(.+?)(?:\s+\(\d+(?:\.\d+)?m?s\))?\s*$/u;
 

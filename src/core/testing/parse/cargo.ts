@@ -1,5 +1,5 @@
 // cargo test: "test path::name ... ok|FAILED|ignored".
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const line = /^test (\S+) \.\.\. (ok|FAILED|ignored)\b/gm;
 

@@ -1,6 +1,6 @@
 // go test -json: one event per line; the last pass/fail/skip action of each test is its result.
 // Names are "package/Test" (subtests "package/Test/sub"), so equal test names in two packages stay apart.
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const actions: Record<string, TestStatus> = { pass: 'pass', fail: 'fail', skip: 'skip' };
 

@@ -1,5 +1,5 @@
 // go test -v: "--- PASS: TestX (0.00s)", "--- FAIL: TestX/sub (0.00s)", "--- SKIP: ...".
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const line = /^\s*--- (PASS|FAIL|SKIP): (\S+)/gm;
 

@@ -1,6 +1,6 @@
 // jest --json: every assertion of every test file with its status. A file that could not run at all
 // (a syntax error in the code it imports) has no assertions; it is one failing entry named by the file.
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 interface JestAssertion {
   ancestorTitles?: string[];

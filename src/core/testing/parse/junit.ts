@@ -1,6 +1,6 @@
 // JUnit XML printed to the output (many runners' --reporter=junit): each <testcase> with a
 // <failure>/<error> child fails, with <skipped> is skipped, else passes.
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
 

@@ -1,7 +1,7 @@
 // node --test's spec reporter: "✔ name (1ms)", "✖ name (1ms)", "﹣ name (1ms) # SKIP", suites
 // opened by "▶ name" and closed by a result line of the same name at the same indentation. The
 // summary that repeats failures after "✖ failing tests:" is not read twice.
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const resultLine = /^(\s*)([✔✖﹣])\s+(.*?)(?:\s+\([\d.]+m?s\))?(\s+#\s*(?:SKIP|TODO).*)?\s*$/u;
 const suiteLine = /^(\s*)▶\s+(.*?)\s*$/u;

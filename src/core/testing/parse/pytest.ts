@@ -1,5 +1,5 @@
 // pytest, verbose ("path::test PASSED") or with -rA short summaries ("FAILED path::test - msg").
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const verbose = /^(\S+::\S+)\s+(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b/gm;
 const summary = /^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\s+(\S+::\S+)/gm;

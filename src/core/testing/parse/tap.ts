@@ -1,7 +1,7 @@
 // TAP (node --test's default when not on a terminal, tap-producing runners): "ok N - name",
 // "not ok N - name", "# SKIP"/"# TODO" directives; node nests subtests by indentation under
 // "# Subtest: name" lines. Only leaves are reported, named "parent > child".
-import type { TestCaseResult } from '../../pipeline/types';
+import type { TestCaseResult } from '../types';
 
 const resultLine = /^(\s*)(not ok|ok)\b(?:\s+\d+)?(?:\s+-)?\s*(.*?)\s*$/;
 const subtestLine = /^(\s*)# Subtest: (.*)$/;

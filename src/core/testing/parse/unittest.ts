@@ -1,6 +1,6 @@
 // Python's unittest in verbose mode (-v): "test_x (pkg.mod.Class.test_x) ... ok|FAIL|ERROR|skipped".
 // Names are the dotted id, so they match across runs and Python versions (3.11+ adds the method).
-import type { TestCaseResult, TestStatus } from '../../pipeline/types';
+import type { TestCaseResult, TestStatus } from '../types';
 
 const line = /^(\w+) \(([\w.]+)\)(?:\n.*?)?\s*\.\.\.\s*(ok|FAIL|ERROR|skipped|expected failure|unexpected success)\b/gm;
 

@@ -4,7 +4,7 @@
 // an earlier run can leave one behind. A run whose runner wrote no report is read from its output.
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestCaseResult, TestFormat } from '../../pipeline/types';
+import type { TestCaseResult, TestFormat } from '../types';
 import { parseGoJson } from '../parse/goJson';
 import { parseJestJson } from '../parse/jestJson';
 import { parseJunit } from '../parse/junit';

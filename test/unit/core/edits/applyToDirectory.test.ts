@@ -87,13 +87,14 @@ test('all or nothing: one failing block leaves every file untouched, with the re
   const dir = repo(files);
   const r = await applySampleToDirectory(dir, sr('a.js', 'x\n', 'X\n') + sr('b.js', 'not there\n', 'z\n'));
   assert.equal(r.status, 'failed');
-  assert.equal(r.failure, 'no-match');
+  assert.equal(r.failure, 'no_match');
   assert.match(r.reason ?? '', /b\.js/);
   assert.equal(readFileSync(join(dir, 'a.js'), 'utf8'), 'x\n');
   const missing = await applySampleToDirectory(dir, sr('nope.js', 'x\n', 'y\n'));
-  assert.equal(missing.failure, 'missing-file');
+  assert.equal(missing.failure, 'missing_file');
   const prose = await applySampleToDirectory(dir, 'Sorry, I cannot help with that.');
-  assert.equal(prose.failure, 'no-edits');
+  assert.equal(prose.failure, 'no_edits');
+  assert.equal(prose.status, 'no-edits');
 });
 
 test('hostile paths are refused and nothing outside the directory changes', async () => {
@@ -116,8 +117,8 @@ test('hostile paths are refused and nothing outside the directory changes', asyn
   ];
   for (const c of cases) {
     const r = await applySampleToDirectory(dir, c);
-    assert.equal(r.status, 'failed', c);
-    assert.equal(r.failure, 'unsafe-path', c);
+    assert.equal(r.status, 'refused', c);
+    assert.equal(r.failure, 'unsafe_path', c);
   }
   assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'safe\n');
   assert.ok(!existsSync(join(outside, 'new.txt')) && !existsSync(join(outside, 'ghost.txt')));
@@ -129,23 +130,24 @@ test('binary content and binary files are refused', async () => {
   const dir = repo({ 'img.bin': 'PNG\0\x01data\n' });
   const r1 = await applySampleToDirectory(dir, sr('x.txt', '', 'a\0b\n'));
   assert.equal(r1.failure, 'binary');
+  assert.equal(r1.status, 'refused');
   const r2 = await applySampleToDirectory(dir, sr('img.bin', 'PNG\n', 'JPG\n'));
   assert.equal(r2.failure, 'binary');
   const big = await applySampleToDirectory(dir, sr('x.txt', '', 'a'.repeat(2_000_000) + '\n'));
-  assert.equal(big.failure, 'too-large');
+  assert.equal(big.failure, 'too_large');
 });
 
 // A hang fails by the test's timeout; nothing here measures speed.
 test('hostile shapes finish: a huge line before a block, a long header, quadratic SEARCH, too many edits', { timeout: 60_000 }, async () => {
   const dir = repo({ 'same.txt': 'a\n'.repeat(200_000) });
   const longName = await applySampleToDirectory(dir, 'x'.repeat(900_000) + '\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n');
-  assert.equal(longName.failure, 'no-edits');
+  assert.equal(longName.failure, 'no_edits');
   const longHeader = await applySampleToDirectory(dir, '--- ' + ' '.repeat(900_000) + 'x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n');
   assert.equal(longHeader.status, 'failed');
   const quadratic = await applySampleToDirectory(dir, 'same.txt\n<<<<<<< SEARCH\n' + 'a\n'.repeat(150_000) + 'b\n=======\nc\n>>>>>>> REPLACE\n');
-  assert.equal(quadratic.failure, 'too-large');
+  assert.equal(quadratic.failure, 'too_large');
   let counter = 0;
   const many = await applySampleToDirectory(dir, 'same.txt\n' + '<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n'.repeat(1001).replace(/b\n>>>/g, () => `b${(counter += 1)}\n>>>`));
-  assert.equal(many.failure, 'too-large');
+  assert.equal(many.failure, 'too_large');
   assert.equal(readFileSync(join(dir, 'same.txt'), 'utf8'), 'a\n'.repeat(200_000));
 });

@@ -155,6 +155,6 @@ test('diff -u without prefixes and with timestamps; new and deleted files', () =
 
 test('a 50 MB sample is refused by its length alone, and NUL content is refused', () => {
   const huge = 'a.js\n<<<<<<< SEARCH\n' + 'x'.repeat(50 * 1024 * 1024);
-  assert.throws(() => parseEdits(huge), (e: unknown) => e instanceof HydrapatchError && e.code === 'too-large');
+  assert.throws(() => parseEdits(huge), (e: unknown) => e instanceof HydrapatchError && e.code === 'too_large');
   assert.throws(() => parseEdits('a.bin\n<<<<<<< SEARCH\n=======\n\0\x01\n>>>>>>> REPLACE\n'), (e: unknown) => e instanceof HydrapatchError && e.code === 'binary');
 });

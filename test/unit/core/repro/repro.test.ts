@@ -9,7 +9,7 @@ import { parseReproTest } from '../../../../src/core/repro/parseReproTest';
 import { judgeWithRepro } from '../../../../src/core/repro/judgeWithRepro';
 import { reproLeafLabel } from '../../../../src/core/repro/reproPrompt';
 import { rankCandidates } from '../../../../src/core/rank/rankCandidates';
-import type { Baseline, TestCaseResult, TestRunResult } from '../../../../src/core/pipeline/types';
+import type { Baseline, TestCaseResult, TestRunResult } from '../../../../src/core/testing/types';
 import type { ReproTest } from '../../../../src/core/repro/types';
 
 test('a reproduction test keeps its folder and its runner\'s discovery pattern, under a name no user file has', () => {

@@ -31,12 +31,12 @@ const isError = (code: string) => (err: unknown) => err instanceof HydrapatchErr
 
 test('required without a sandbox refuses, saying why and what to install', async () => {
   await assert.rejects(wrapCommand(spec(), { mode: 'required', info: noSandbox, consent: async () => true }), (err: unknown) =>
-    isError('sandbox-unavailable')(err) && /bubblewrap \(bwrap\) is not installed/.test((err as Error).message) && (err as HydrapatchError).hint === 'install bubblewrap');
+    isError('sandbox_unavailable')(err) && /bubblewrap \(bwrap\) is not installed/.test((err as Error).message) && (err as HydrapatchError).hint === 'install bubblewrap');
 });
 
 test('auto without a sandbox runs only after consent, and says why it asks', async () => {
-  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox }), isError('sandbox-consent-refused'));
-  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: async () => false }), isError('sandbox-consent-refused'));
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox }), isError('sandbox_consent_refused'));
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: async () => false }), isError('sandbox_consent_refused'));
   const asked: ConsentRequest[] = [];
   const w = await wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: async (r) => (asked.push(r), true) });
   assert.deepEqual(asked, [{ mode: 'auto', reason: 'bubblewrap (bwrap) is not installed' }]);
@@ -48,14 +48,14 @@ test('auto without a sandbox runs only after consent, and says why it asks', asy
 
 test('off runs unsandboxed only with the explicit opt-out, even where a sandbox exists', async () => {
   const available: SandboxInfo = { ...noSandbox, kind: 'bwrap', available: true, tools: { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' } };
-  await assert.rejects(wrapCommand(spec(), { mode: 'off', info: available }), isError('sandbox-consent-refused'));
+  await assert.rejects(wrapCommand(spec(), { mode: 'off', info: available }), isError('sandbox_consent_refused'));
   const w = await wrapCommand(spec(), { mode: 'off', info: available, consent: async () => true });
   assert.equal(w.kind, 'none');
 });
 
 test('a consent callback must say yes with true, not with something truthy', async () => {
   const sloppy = (async () => 'yes') as unknown as () => Promise<boolean>;
-  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: sloppy }), isError('sandbox-consent-refused'));
+  await assert.rejects(wrapCommand(spec(), { mode: 'auto', info: noSandbox, consent: sloppy }), isError('sandbox_consent_refused'));
 });
 
 test('Windows: cmd.exe with the command verbatim, no limits claimed', async () => {
@@ -66,9 +66,9 @@ test('Windows: cmd.exe with the command verbatim, no limits claimed', async () =
 });
 
 test('bad input is refused with a hint', async () => {
-  await assert.rejects(wrapCommand({ ...spec(), command: '  ' }, { mode: 'auto', info: noSandbox }), isError('sandbox-empty-command'));
+  await assert.rejects(wrapCommand({ ...spec(), command: '  ' }, { mode: 'auto', info: noSandbox }), isError('sandbox_empty_command'));
   await assert.rejects(wrapCommand({ ...spec(), limits: { processes: 0 } }, { mode: 'auto', info: noSandbox }), (err: unknown) =>
-    isError('sandbox-bad-limit')(err) && /processes/.test((err as Error).message) && Boolean((err as HydrapatchError).hint));
+    isError('sandbox_bad_limit')(err) && /processes/.test((err as Error).message) && Boolean((err as HydrapatchError).hint));
 });
 
 test('the launcher asks the user once for all the runs of a pipeline', async () => {

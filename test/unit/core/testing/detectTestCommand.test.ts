@@ -29,7 +29,7 @@ test('the fixtures: npm for the JS one; pytest for the Python one where python3 
 test('pytest from the project environment that has it; a project .venv without pytest is an error, not the system python', async () => {
   // A .venv/bin/python that is a shell script failing every import: pytest is not importable there.
   const noPytest = (dir: string) => chmodSync(join(dir, '.venv/bin/python'), 0o755);
-  await assert.rejects(detectIn({ 'pytest.ini': '[pytest]\n', 'tests/test_a.py': '', '.venv/bin/python': '#!/bin/sh\nexit 1\n' }, noPytest), { code: 'no-test-command' });
+  await assert.rejects(detectIn({ 'pytest.ini': '[pytest]\n', 'tests/test_a.py': '', '.venv/bin/python': '#!/bin/sh\nexit 1\n' }, noPytest), { code: 'no_test_command' });
   const ok = await detectIn({ 'pytest.ini': '[pytest]\n', 'tests/test_a.py': '', '.venv/bin/python': '#!/bin/sh\nexit 0\n' }, noPytest);
   assert.equal(ok, '.venv/bin/python -m pytest -rA');
 });
@@ -43,5 +43,5 @@ test('a lock file of a package manager that is not installed: the runner from no
 test('go and cargo projects; npm init placeholder is no test script', async () => {
   assert.equal(await detectIn({ 'go.mod': 'module x\n' }), 'go test ./...');
   assert.equal(await detectIn({ 'Cargo.toml': '[package]\n' }), 'cargo test');
-  await assert.rejects(detectIn({ 'package.json': '{"scripts":{"test":"echo \\"Error: no test specified\\" && exit 1"}}' }), { code: 'no-test-command' });
+  await assert.rejects(detectIn({ 'package.json': '{"scripts":{"test":"echo \\"Error: no test specified\\" && exit 1"}}' }), { code: 'no_test_command' });
 });

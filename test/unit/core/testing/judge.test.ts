@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baselineFromRuns } from '../../../../src/core/testing/baseline';
 import { judge } from '../../../../src/core/testing/judge';
-import type { TestCaseResult, TestRunResult } from '../../../../src/core/pipeline/types';
+import type { TestCaseResult, TestRunResult } from '../../../../src/core/testing/types';
 
 function run(tests: [string, TestCaseResult['status']][], exitCode: number): TestRunResult {
   return {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFiles } from '../../../helpers/gitRepo';
 import { runTests } from '../../../../src/core/testing/runTests';
-import type { TestCaseResult } from '../../../../src/core/pipeline/types';
+import type { TestCaseResult } from '../../../../src/core/testing/types';
 
 // Real runs of real test tools on small suites whose outcomes are known by construction.
 const nodeSuite = `const { test, describe } = require('node:test');

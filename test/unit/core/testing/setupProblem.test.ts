@@ -17,7 +17,7 @@ async function setupErrorOf(files: Record<string, string>, command: string): Pro
       checkTestSetup(run, dir);
       return null;
     } catch (err) {
-      assert.equal((err as { code?: string }).code, 'test-setup');
+      assert.equal((err as { code?: string }).code, 'test_setup');
       return (err as Error).message;
     }
   } finally {

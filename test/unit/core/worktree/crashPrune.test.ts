@@ -58,7 +58,7 @@ test('a run folder name taken by a symlink (shared temp folder) is refused', asy
   const elsewhere = mkdtempSync(join(tmpdir(), 'hp-elsewhere-'));
   try {
     symlinkSync(elsewhere, runsBase(repo.dir));
-    await assert.rejects(createRunDir(repo.dir), { code: 'unsafe-temp' });
+    await assert.rejects(createRunDir(repo.dir), { code: 'unsafe_temp' });
     assert.deepEqual(readdirSync(elsewhere), []);
   } finally {
     rmSync(runsBase(repo.dir), { force: true });
