@@ -152,15 +152,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       if (settled) return;
       stdout += chunk;
-      // Native libraries (Dawn's validation messages) may print to stdout before the ready line: such
-      // lines are kept with the server's output, and the first JSON line must be the ready line.
-      let nl = stdout.indexOf('\n');
-      while (nl >= 0 && !stdout.trimStart().startsWith('{')) {
-        tail.push(stdout.slice(0, nl));
-        if (tail.length > tailLines) tail.shift();
-        stdout = stdout.slice(nl + 1);
-        nl = stdout.indexOf('\n');
-      }
+      const nl = stdout.indexOf('\n');
       if (nl < 0) return;
       let ready: { ready?: unknown; port?: unknown };
       try {

@@ -75,7 +75,7 @@ test('a missing worktree or working directory is refused', async (t) => {
     { command: 'x', cwd: missing, writable: [s.worktree], env: {} },
     { command: 'x', cwd: s.worktree, writable: [], env: {} },
   ]) {
-    await assert.rejects(resolveSandboxPaths(spec), (err: unknown) => err instanceof HydrapatchError && /^sandbox-/.test(err.code) && Boolean(err.hint));
+    await assert.rejects(resolveSandboxPaths(spec), (err: unknown) => err instanceof HydrapatchError && /^sandbox_/.test(err.code) && Boolean(err.hint));
   }
 });
 
