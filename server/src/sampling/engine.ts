@@ -19,7 +19,7 @@ import { KvSlots } from './kvPool';
 import { layoutPromptTree, type PromptLayout } from './promptLayout';
 import { calibratePathCost, preferShared, type PathCost } from './pathCost';
 import { pickToken, sampleUniform, validateSampleParams } from './sampler';
-import { findStop, nextSearchFrom } from './stopStrings';
+import { StopScanner } from './stopStrings';
 
 /** Which attention the decode step uses: `auto` picks per tree node from measured kernel cost. */
 export type AttentionMode = 'auto' | 'hydragen' | 'baseline';
@@ -91,8 +91,10 @@ interface Sequence {
   suffixLimit: number;
   /** Position of the next token fed. */
   position: number;
-  text: string;
-  searchFrom: number;
+  /** Watches the text for the job's stop strings; absent when it has none. */
+  stops?: StopScanner;
+  /** The text before the stop string, once one was generated. */
+  stoppedText?: string;
 }
 
 interface Job {
@@ -329,7 +331,7 @@ export class SamplingEngine {
       job.kvPeak = Math.max(job.kvPeak, job.kvSlots);
       const seq: Sequence = {
         job, sample, leaf, tokens: [], logprob: 0, pages: [[start, first]], suffixLimit,
-        position, text: '', searchFrom: 0,
+        position, ...(p.stop.length > 0 ? { stops: new StopScanner(this.tokenizer, p.stop) } : {}),
       };
       job.active.push(seq);
       this.advance(seq, job.nodeLogits[job.layout.leaves[leaf].node], 0);
@@ -345,15 +347,8 @@ export class SamplingEngine {
     if (this.tokenizer.eosIds.includes(token)) return this.finishSequence(seq, 'eos');
     seq.tokens.push(token);
     seq.logprob += logprob;
-    if (p.stop.length > 0) {
-      seq.text = this.tokenizer.decode(seq.tokens);
-      const at = findStop(seq.text, p.stop, seq.searchFrom);
-      if (at >= 0) {
-        seq.text = seq.text.slice(0, at);
-        return this.finishSequence(seq, 'stop');
-      }
-      seq.searchFrom = nextSearchFrom(seq.text.length, p.stop);
-    }
+    seq.stoppedText = seq.stops?.push(seq.tokens);
+    if (seq.stoppedText !== undefined) return this.finishSequence(seq, 'stop');
     if (seq.tokens.length >= p.maxTokens || seq.position + seq.tokens.length >= this.modelInfo.config.contextLength) this.finishSequence(seq, 'length');
   }
 
@@ -364,7 +359,7 @@ export class SamplingEngine {
     this.kvPressure = false;
     job.done++;
     const leaf = job.layout.leaves[seq.leaf];
-    const text = reason === 'stop' ? seq.text : this.tokenizer.decode(seq.tokens);
+    const text = seq.stoppedText ?? this.tokenizer.decode(seq.tokens);
     job.handlers.onSample({
       index: seq.sample, leaf: seq.leaf, ...(leaf.label !== undefined ? { label: leaf.label } : {}),
       text, finishReason: reason, tokenCount: seq.tokens.length, logprob: seq.logprob,
