@@ -3,6 +3,7 @@
 // The choice comes from kernel times measured on this device at load, not from fixed thresholds:
 // the cascade loses on short nodes (one more dispatch) and on tiny batches (half-empty query blocks).
 import type { AttentionShape } from '../model/attentionStep';
+import { f32ToF16Bits } from '../model/f16';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
 import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/hydragenAttention';
@@ -79,7 +80,9 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const one = { ...shape, numLayers: 1 };
   const attention = new TreeAttention(device, one, kernels, P + B * S);
   const rowFloats = shape.numKvHeads * shape.headDim;
-  const fill = new Float32Array((P + B * S) * rowFloats).map((_, i) => Math.sin(i));
+  // The pool holds keys in its own element type: f16 bits where the engine stores KV as f16.
+  const values = Float32Array.from({ length: (P + B * S) * rowFloats }, (_, i) => Math.sin(i));
+  const fill = kernels.kvType === 'f16' ? Uint16Array.from(values, f32ToF16Bits) : values;
   device.queue.writeBuffer(attention.kPools[0], 0, fill);
   device.queue.writeBuffer(attention.vPools[0], 0, fill);
   const qFloats = B * shape.numHeads * shape.headDim;
