@@ -35,7 +35,13 @@ export class StopScanner {
    * returns the text before it; until then undefined.
    */
   push(tokens: readonly number[]): string | undefined {
-    const fresh = this.stream.push(tokens);
+    const update = this.stream.push(tokens);
+    if ('replace' in update) {
+      // The decoder changed earlier text: search all of it again.
+      this.chunks.length = 0;
+      this.tail = '';
+    }
+    const fresh = 'replace' in update ? update.replace : update.append;
     if (fresh === '') return undefined;
     const window = this.tail + fresh;
     const at = findStop(window, this.stop);
