@@ -3,7 +3,8 @@
 // aborts, so one job's end never leaves a listener behind on a long-lived signal.
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import type { JobTotals, SampleParams } from '../../../src/protocol/sampling';
-import type { SampleHandlers, SamplingEngine } from '../sampling/engine';
+import type { SamplingEngine } from '../sampling/engine';
+import type { SampleHandlers } from '../sampling/job';
 
 export class JobTracker {
   private readonly running = new Set<AbortController>();

@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { LoadOptions, ModelInfo } from '../../../src/protocol/messages';
 import { chatWrapOf } from '../model/chatWrap';
-import { loadSamplingEngine, type EngineOptions, type SamplingEngine } from '../sampling/engine';
+import { SamplingEngine, type EngineOptions } from '../sampling/engine';
 
 export interface LoadedEngine {
   engine: SamplingEngine;
@@ -36,7 +36,7 @@ export class ModelHost {
     if (this.engines.size >= this.maxModels) {
       return Promise.reject(new HydrapatchError('too_many_models', `the server already holds ${this.engines.size} models`, 'Use one of the loaded models, or restart the server with the model you need.'));
     }
-    const loading = loadSamplingEngine(key, { ...this.defaults, ...options }).then((engine) => ({ engine, info: infoOf(key, engine) }));
+    const loading = SamplingEngine.load(key, { ...this.defaults, ...options }).then((engine) => ({ engine, info: infoOf(key, engine) }));
     this.engines.set(key, loading);
     loading.then(
       () => {

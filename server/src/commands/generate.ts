@@ -11,7 +11,8 @@ import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
 import { ContiguousKvAttention } from '../model/kvCacheAttention';
 import { pickToken, sampleUniform, validateSampleParams } from '../sampling/sampler';
-import { SamplingEngine, type AttentionMode } from '../sampling/engine';
+import type { AttentionMode } from '../sampling/decodeStep';
+import { SamplingEngine } from '../sampling/engine';
 import type { PromptTree } from '../../../src/protocol/promptTree';
 
 const usage = `usage: hydrapatch-server generate --model PATH --prompt TEXT [--max-tokens N] [--temperature T]

@@ -6,7 +6,7 @@ import { formatError, HydrapatchError } from '../../../src/protocol/errors';
 import { startApiServer } from '../api/apiServer';
 import { generateToken } from '../api/auth';
 import { ModelHost } from '../api/modelHost';
-import type { AttentionMode } from '../sampling/engine';
+import type { AttentionMode } from '../sampling/decodeStep';
 
 /** Where a parent process puts the token (src/core/backends/serverProcess.ts sets the same name). */
 const tokenEnv = 'HYDRAPATCH_SERVER_TOKEN';

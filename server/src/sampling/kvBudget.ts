@@ -40,11 +40,14 @@ export function jobKvNeed(layout: PromptLayout, maxTokens: number, contextLength
   let sample = 0;
   for (const leaf of layout.leaves) {
     const node = layout.nodes[leaf.node];
-    const position = node.position + node.tokens.length;
-    // As the engine admits a sequence: KV of every generated token but the last, stopping at the context's end.
-    sample = Math.max(sample, Math.max(1, Math.min(maxTokens, contextLength - position) - 1));
+    sample = Math.max(sample, suffixLimit(node.position + node.tokens.length, maxTokens, contextLength));
   }
   return { prompt, sample };
+}
+
+/** Suffix slots a sequence starting at `position` can ever use: KV of every generated token but the last, stopping at the context's end. */
+export function suffixLimit(position: number, maxTokens: number, contextLength: number): number {
+  return Math.max(1, Math.min(maxTokens, contextLength - position) - 1);
 }
 
 /** Refuses, before any prefill, a job that cannot fit in the pool even alone. */

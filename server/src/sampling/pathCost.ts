@@ -80,9 +80,9 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   const one = { ...shape, numLayers: 1 };
   const attention = new TreeAttention(device, one, kernels, P + B * S);
   const rowFloats = shape.numKvHeads * shape.headDim;
-  const values = new Float32Array((P + B * S) * rowFloats).map((_, i) => Math.sin(i));
-  // The pool holds the kernels' KV type: f16 pools take half the bytes.
-  const fill = attention.kvType === 'f16' ? Uint16Array.from(values, f32ToF16Bits) : values;
+  // The pool holds keys in its own element type: f16 bits where the engine stores KV as f16.
+  const values = Float32Array.from({ length: (P + B * S) * rowFloats }, (_, i) => Math.sin(i));
+  const fill = kernels.kvType === 'f16' ? Uint16Array.from(values, f32ToF16Bits) : values;
   device.queue.writeBuffer(attention.kPools[0], 0, fill);
   device.queue.writeBuffer(attention.vPools[0], 0, fill);
   const qFloats = B * shape.numHeads * shape.headDim;

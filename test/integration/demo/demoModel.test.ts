@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { buildDemoModel, defaultDemoModelPath, demoLines, demoTransitions, writeDemoModel, type DemoLine, type DemoState } from '../../../scripts/makeDemoModel';
 import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
-import { loadSamplingEngine } from '../../../server/src/sampling/engine';
+import { SamplingEngine } from '../../../server/src/sampling/engine';
 import { gatherContext } from '../../../src/core/context/gatherContext';
 import { passAtK } from '../../../src/core/coverage/passAtK';
 import { buildRepairPrompt, toPromptTree } from '../../../src/core/prompt/buildPrompt';
@@ -96,7 +96,7 @@ test('one sample solves the example issue 10–30% of the time (exact, over ever
   const runs = 16;
   const n = 32;
   const tree = await solvePromptTree(runs, n);
-  const engine = await loadSamplingEngine(defaultDemoModelPath, { attention: 'hydragen' });
+  const engine = await SamplingEngine.load(defaultDemoModelPath, { attention: 'hydragen' });
   const results: SampleResult[] = [];
   const totals = await engine
     .sample(tree, { ...demoSampleParams, seed: 20261129 }, { onSample: (r) => results.push(r) }, new AbortController().signal)

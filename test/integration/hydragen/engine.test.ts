@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testModel } from '../../helpers/models';
-import { SUFFIX_PAGE, SamplingEngine, type AttentionMode, type EngineOptions } from '../../../server/src/sampling/engine';
+import type { AttentionMode } from '../../../server/src/sampling/decodeStep';
+import { SamplingEngine, type EngineOptions } from '../../../server/src/sampling/engine';
+import { SUFFIX_PAGE } from '../../../server/src/sampling/kvPages';
 import { defaultSampleParams, type SampleParams, type SampleResult } from '../../../src/protocol/sampling';
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import { HydrapatchError } from '../../../src/protocol/errors';
