@@ -7,7 +7,7 @@ import { getGpu, type Gpu } from '../gpu/device';
 import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../gpu/activationQuant';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
 import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
@@ -60,6 +60,8 @@ interface Scratch {
   /** Activations quantised for Q8_0 weights (sized for the widest input). */
   xq: GPUBuffer;
   xqScales: GPUBuffer;
+  /** Activations rounded to f16 for F16 weights (sized for the widest input). */
+  xh: GPUBuffer;
 }
 
 interface Kernels {
@@ -68,6 +70,7 @@ interface Kernels {
   rope: Kernel;
   swiglu: Kernel;
   toQ8: Kernel;
+  toF16: Kernel;
   matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
 }
 
@@ -150,6 +153,7 @@ export class ModelRunner implements AttentionShape {
       rope: cachedKernel(device, 'rope', () => createRopeKernel(device)),
       swiglu: cachedKernel(device, 'swiglu', () => createSwigluKernel(device)),
       toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
+      toF16: cachedKernel(device, 'toF16', () => createToF16Kernel(device)),
       matmul: new Map(),
     };
     // The subgroup reduction needs the workgroup to be exactly one subgroup.
@@ -260,16 +264,20 @@ export class ModelRunner implements AttentionShape {
     for (const b of all) b.destroy();
   }
 
-  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised once for Q8_0). */
+  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised or rounded once per form). */
   private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
     let quantised = false;
+    let halved = false;
+    const count = rows * k;
     return (type) => {
-      if (type !== 'q8_0') return { x };
-      if (!quantised) {
-        const count = rows * k;
-        encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
-        quantised = true;
+      if (type === 'f16') {
+        if (!halved) encodeToF16(enc, this.gpu.device, this.kernels.toF16, this.arena.alloc(toF16Uniform(count)), x, s.xh, count);
+        halved = true;
+        return { x: s.xh };
       }
+      if (type !== 'q8_0') return { x };
+      if (!quantised) encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
+      quantised = true;
       return { x: s.xq, scales: s.xqScales };
     };
   }
@@ -339,6 +347,7 @@ export class ModelRunner implements AttentionShape {
       up: f('up', c.intermediateSize),
       xq: f('xq', widest / 4),
       xqScales: f('xqScales', Math.ceil(widest / 32)),
+      xh: f('xh', widest / 2),
     };
     return this.scratch;
   }
