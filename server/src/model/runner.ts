@@ -4,7 +4,7 @@
 // attentionStep.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
-import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
+import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../gpu/activationQuant';
@@ -85,6 +85,7 @@ export class ModelRunner implements AttentionShape {
   private logitsBuffer: GPUBuffer | undefined;
   private finalRows: GPUBuffer | undefined;
   private readonly arena: UniformArena;
+  private readonly logitsReader: ReadBuffer;
   private readonly rope: RopeTable;
   private readonly dummy: GPUBuffer;
 
@@ -104,6 +105,7 @@ export class ModelRunner implements AttentionShape {
     this.numKvHeads = config.numKvHeads;
     this.headDim = config.headDim;
     this.arena = new UniformArena(gpu.device);
+    this.logitsReader = new ReadBuffer(gpu.device, 'logits.read');
     this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta, ropeFreqs);
     this.dummy = createStorage(gpu.device, 'dummy', 16);
   }
@@ -166,20 +168,25 @@ export class ModelRunner implements AttentionShape {
 
   /**
    * Runs `batch` through the model. `logitsRows` are the batch rows whose logits are returned
-   * (default: the last row), concatenated: [logitsRows.length, vocabSize].
+   * (default: the last row), concatenated: [logitsRows.length, vocabSize]. One command buffer and one
+   * wait per forward: the logits' copy to the read-back buffer is encoded after the forward's work.
    */
   async forward(batch: ForwardBatch, attention: AttentionStep, logitsRows?: number[]): Promise<Float32Array> {
+    const { device } = this.gpu;
     const rows = logitsRows ?? [batch.tokens.length - 1];
-    const logits = this.submitForward(batch, attention, rows);
+    const bytes = rows.length * this.config.vocabSize * 4;
+    const enc = device.createCommandEncoder({ label: 'forward' });
+    const logits = this.encodeForward(enc, batch, attention, rows);
+    this.logitsReader.encodeCopy(enc, logits, bytes);
+    this.arena.flush();
+    device.queue.submit([enc.finish()]);
+    attention.end();
     // Forwards of one batch shape and attention work take alike time: the waiter sleeps through most of it.
-    return readF32(this.gpu.device, logits, rows.length * this.config.vocabSize, 0, `forward:${batch.tokens.length}:${rows.length}:${this.workClass}`);
+    return new Float32Array(await this.logitsReader.read(bytes, `forward:${batch.tokens.length}:${rows.length}:${this.workClass}`));
   }
 
-  /**
-   * Encodes and submits the forward; returns the GPU buffer holding the logits of `logitsRows`
-   * ([logitsRows.length, vocabSize] f32, valid until the next forward) for on-device use.
-   */
-  submitForward(batch: ForwardBatch, attention: AttentionStep, logitsRows: number[]): GPUBuffer {
+  /** Encodes the forward into `enc` (after attention.begin); returns the buffer its logits land in. */
+  private encodeForward(enc: GPUCommandEncoder, batch: ForwardBatch, attention: AttentionStep, logitsRows: number[]): GPUBuffer {
     const { device } = this.gpu;
     const c = this.config;
     const n = batch.tokens.length;
@@ -194,7 +201,6 @@ export class ModelRunner implements AttentionShape {
     this.workClass = attention.workClass();
 
     this.arena.reset();
-    const enc = device.createCommandEncoder({ label: 'forward' });
     const d = c.hiddenSize;
     const qDim = c.numHeads * c.headDim;
     for (const part of this.embedding.parts) {
@@ -238,9 +244,6 @@ export class ModelRunner implements AttentionShape {
     encodeRmsNorm(enc, device, this.kernels.rmsNorm, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, s.xn);
     const logits = this.ensureLogits(m);
     this.matmul(enc, this.output, this.rounder(enc, s, s.xn, m, d)(this.output.type), m, logits);
-    this.arena.flush();
-    device.queue.submit([enc.finish()]);
-    attention.end();
     return logits;
   }
 
@@ -260,6 +263,7 @@ export class ModelRunner implements AttentionShape {
     w(this.embedding);
     w(this.output);
     all.add(this.outputNorm);
+    this.logitsReader.destroy();
     if (this.scratch) for (const b of Object.values(this.scratch)) if (typeof b !== 'number') all.add(b);
     for (const b of all) b.destroy();
   }
