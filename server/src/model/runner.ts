@@ -237,10 +237,12 @@ export class ModelRunner implements AttentionShape {
       encodeSwiglu(enc, device, this.kernels.swiglu, swigluU, n * c.intermediateSize, s.gate, s.up);
       this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize)(L.down.type), n, s.x, undefined, true);
     }
-    // Only the rows whose logits are wanted go through the final norm and the LM head.
+    // Only the rows whose logits are wanted go through the final norm and the LM head, gathered into
+    // `final` unless they are the first m rows in order (a decode step's: no copies then).
     const m = logitsRows.length;
-    const final = this.ensureFinal(m);
-    for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
+    const leading = logitsRows.every((r, j) => r === j);
+    const final = leading ? s.x : this.ensureFinal(m);
+    if (!leading) for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
     encodeRmsNorm(enc, device, this.kernels.rmsNorm, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, s.xn);
     const logits = this.ensureLogits(m);
     this.matmul(enc, this.output, this.rounder(enc, s, s.xn, m, d)(this.output.type), m, logits);
