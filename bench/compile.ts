@@ -10,7 +10,7 @@
 //
 // The set, from the sources (server/src/gpu, runner.ts, kvCacheAttention.ts, treeAttention.ts):
 // embedding per weight type; rmsNorm; rope (llama's adjacent pairs and neox's halves are one
-// pipeline, the mode a uniform); swiglu; toQ8 (activations of Q8_0 matmuls); per weight type (f32, f16,
+// pipeline, the mode a uniform); swiglu; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
 // Q8_0, Q4_K, Q5_K, Q6_K) the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
 // `noSubgroups`), R=4 portable (2..15 rows, and Q8_0 beyond), broadcast (≥16 rows with subgroups, f32/f16); causalAttention
@@ -33,7 +33,7 @@ import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../ser
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../server/src/gpu/rmsNorm';
 import { createRopeKernel, encodeRope, ropeUniform } from '../server/src/gpu/rope';
 import { createSwigluKernel, encodeSwiglu } from '../server/src/gpu/swiglu';
-import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../server/src/gpu/activationQuant';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
 import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant, hasBroadcastVariant } from '../server/src/gpu/matmul';
 import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../server/src/gpu/causalAttention';
 import { maxQueriesPerLane, mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
@@ -190,6 +190,15 @@ function cases(): Case[] {
         const u = uniform(device, toQ8Uniform(64));
         const [x, q, d] = [buffer(device, 256), buffer(device, 64), buffer(device, 8)];
         return (enc) => encodeToQ8(enc, device, kernel, u, x, q, d, 64);
+      },
+    },
+    {
+      name: 'toF16 (activations of F16 matmuls)',
+      build(device) {
+        const kernel = createToF16Kernel(device);
+        const u = uniform(device, toF16Uniform(64));
+        const [x, h] = [buffer(device, 256), buffer(device, 128)];
+        return (enc) => encodeToF16(enc, device, kernel, u, x, h, 64);
       },
     },
   );

@@ -1,9 +1,12 @@
 // Activations quantised the way llama.cpp's CPU backend quantises them before a matmul with Q8_0
 // weights: Q8_0 blocks (scale = max|x|/127 stored as f16, int8 = round-half-even(x·127/max|x|), as
 // its AVX2 path does). Matching that rounding is what lets our logits equal llama.cpp's on Q8_0
-// files; it also quarters the activation bytes a matmul loads. (For F16 weights llama.cpp's CPU
-// build keeps activations in f32 — measured: rounding them to f16 moved log-softmax 4e-3 away from
-// it — so f16 matmuls read f32 activations.)
+// files; it also quarters the activation bytes a matmul loads.
+//
+// Before a matmul with F16 weights the activations are rounded to f16 (packed pairs), as llama.cpp's
+// AVX-512 kernels do for every F16 matmul (its AVX2 kernels only for some: within ~4e-3 of log-softmax
+// either way). On lavapipe a matmul's cost is its load instructions, and X was most of them: half the
+// bytes let the prefill kernel hold twice the rows per lane, ~2× the GFLOP/s (bench/matmul.ts).
 import { roundToF16 } from '../model/f16';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
@@ -52,6 +55,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export function createToQ8Kernel(device: GPUDevice): Kernel {
   return createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']);
+}
+
+const toF16Source = /* wgsl */ `
+struct P { units: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> h: array<vec4<u32>>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let u = gid.x + gid.y * nw.x * ${wg}u;
+  if (u >= p.units) { return; }
+  let a = x[2u * u];
+  let b = x[2u * u + 1u];
+  h[u] = vec4<u32>(pack2x16float(a.xy), pack2x16float(a.zw), pack2x16float(b.xy), pack2x16float(b.zw));
+}`;
+
+export function createToF16Kernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'toF16', toF16Source, ['uniform', 'read', 'storage']);
+}
+
+/** x [elements] f32 → f16 pairs packed in u32 (elements % 8 == 0), rounded to nearest even. */
+export function encodeToF16(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, h: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, kernel, [uniform, x, h], ...grid(device, elements / 8, wg));
+}
+
+export function toF16Uniform(elements: number): number[] {
+  return [elements / 8];
 }
 
 /** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */

@@ -95,11 +95,14 @@ export function dispatch(encoder: GPUCommandEncoder, device: GPUDevice, kernel: 
 /**
  * Uniform slots for one command buffer. Every dispatch of a forward gets its own slot (queue writes
  * land before the submit, so slots cannot be reused within it); all slots are written in one go.
+ * Slots live in blocks of BLOCK_SLOTS, each its own buffer, and a block once bound is never replaced:
+ * growing one buffer mid-forward would destroy what the dispatches encoded before it had bound.
  */
 export class UniformArena {
   private static readonly slot = 256;
-  private buffer: GPUBuffer | undefined;
-  private staging = new ArrayBuffer(64 * UniformArena.slot);
+  private static readonly blockSlots = 256;
+  private readonly blocks: GPUBuffer[] = [];
+  private staging = new ArrayBuffer(UniformArena.blockSlots * UniformArena.slot);
   private used = 0;
 
   constructor(private readonly device: GPUDevice) {}
@@ -111,31 +114,35 @@ export class UniformArena {
 
   /** A slot holding `values` as u32 (numbers) — use `f32` to store a float. */
   alloc(values: (number | { f32: number })[]): { buffer: GPUBuffer; offset: number; size: number } {
+    const { slot, blockSlots } = UniformArena;
     const size = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
-    if ((this.used + 1) * UniformArena.slot > this.staging.byteLength) {
+    if ((this.used + 1) * slot > this.staging.byteLength) {
       const grown = new ArrayBuffer(this.staging.byteLength * 2);
       new Uint8Array(grown).set(new Uint8Array(this.staging));
       this.staging = grown;
     }
-    const offset = this.used * UniformArena.slot;
-    const view = new DataView(this.staging, offset, UniformArena.slot);
+    const view = new DataView(this.staging, this.used * slot, slot);
     values.forEach((v, i) => (typeof v === 'number' ? view.setUint32(i * 4, v >>> 0, true) : view.setFloat32(i * 4, v.f32, true)));
+    const block = Math.floor(this.used / blockSlots);
+    const offset = (this.used % blockSlots) * slot;
     this.used++;
-    return { buffer: this.target(), offset, size };
+    return { buffer: this.block(block), offset, size };
   }
 
-  /** Writes the slots used since `reset`; call before submitting the command buffer. */
+  /** Writes the slots used since `reset` (one write per block); call before submitting the command buffer. */
   flush(): void {
-    if (this.used === 0) return;
-    this.device.queue.writeBuffer(this.target(), 0, this.staging, 0, this.used * UniformArena.slot);
+    const { slot, blockSlots } = UniformArena;
+    for (let b = 0; b * blockSlots < this.used; b++) {
+      const slots = Math.min(blockSlots, this.used - b * blockSlots);
+      this.device.queue.writeBuffer(this.block(b), 0, this.staging, b * blockSlots * slot, slots * slot);
+    }
   }
 
-  private target(): GPUBuffer {
-    if (!this.buffer || this.buffer.size < this.staging.byteLength) {
-      this.buffer?.destroy();
-      this.buffer = this.device.createBuffer({ label: 'uniforms', size: this.staging.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  private block(i: number): GPUBuffer {
+    while (this.blocks.length <= i) {
+      this.blocks.push(this.device.createBuffer({ label: `uniforms.${this.blocks.length}`, size: UniformArena.blockSlots * UniformArena.slot, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
     }
-    return this.buffer;
+    return this.blocks[i];
   }
 }
 
@@ -175,6 +182,39 @@ export async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: num
   staging.unmap();
   staging.destroy();
   return out;
+}
+
+/**
+ * A mappable buffer for reading results back every step, kept and grown rather than made each time:
+ * the copy into it is encoded in the step's own command buffer (no second submit), then `read` waits.
+ */
+export class ReadBuffer {
+  private buffer: GPUBuffer | undefined;
+
+  constructor(private readonly device: GPUDevice, private readonly label: string) {}
+
+  encodeCopy(encoder: GPUCommandEncoder, source: GPUBuffer, bytes: number): void {
+    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
+    if (!this.buffer || this.buffer.size < size) {
+      this.buffer?.destroy();
+      this.buffer = this.device.createBuffer({ label: this.label, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    }
+    encoder.copyBufferToBuffer(source, 0, this.buffer, 0, size);
+  }
+
+  /** The first `bytes` copied, once the submitted work is done; `kind` names that work for the waiter. */
+  async read(bytes: number, kind: string): Promise<ArrayBuffer> {
+    const buffer = this.buffer;
+    if (!buffer) throw new Error(`${this.label}: read before any copy was encoded`);
+    await gpuWaiter.wait(kind, performance.now(), () => buffer.mapAsync(GPUMapMode.READ, 0, Math.max(16, Math.ceil(bytes / 4) * 4)));
+    const out = buffer.getMappedRange(0, Math.max(16, Math.ceil(bytes / 4) * 4)).slice(0, bytes);
+    buffer.unmap();
+    return out;
+  }
+
+  destroy(): void {
+    this.buffer?.destroy();
+  }
 }
 
 export async function readF32(device: GPUDevice, buffer: GPUBuffer, count: number, offsetFloats = 0, kind?: string): Promise<Float32Array> {

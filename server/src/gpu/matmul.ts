@@ -1,6 +1,7 @@
 // Y[M,N] (+)= X[M,K] · Wᵀ (+ bias), W stored [N,K] row-major as f32, f16, Q8_0 or a K-quant,
-// dequantised in the kernel. Activations are f32, except for Q8_0 weights: then they arrive as Q8_0 blocks
-// (activationQuant.ts), multiplied as integers as llama.cpp does.
+// dequantised in the kernel. Activations are f32, except for Q8_0 weights (they arrive as Q8_0 blocks,
+// multiplied as integers as llama.cpp does) and F16 weights (they arrive rounded to f16, packed in
+// pairs): see activationQuant.ts.
 //
 // Why this shape on lavapipe: every load instruction costs about the same whether its 8 lanes read one
 // address or eight, so the lanes of a workgroup split K (each lane loads a different unit of the X
@@ -10,12 +11,14 @@
 // through workgroup memory. Shapes are uniforms: one pipeline per (weight type, R) serves every matmul.
 //
 // For many X rows (batched decode, prefill) with subgroups and f32/f16 weights, the `broadcast` variant
-// does better (2-2.4×
-// measured at M=64..128 on lavapipe; 16 weight rows per workgroup ran no faster and doubled the ~20 s cold
-// compile): it is Hydragen's prefix kernel without the softmax. Each lane
-// owns a few rows of X and computes their whole dot products (no reduction across
-// lanes, so no reduction cost for small K); the 8 lanes walk BROADCAST_COLS weight rows together, each
+// does better (2-2.4× measured at M=64..128 on lavapipe): it is Hydragen's prefix kernel without the
+// softmax, a GEMM tiled by registers. Each lane owns a few rows of X and computes their whole dot
+// products (no reduction across lanes); the 8 lanes walk BROADCAST_COLS weight rows together, each
 // lane loading one unit of every weight row per chunk of 8 units and sharing it with subgroupBroadcast.
+// Its tile (weight rows × X rows per lane) was chosen with bench/matmul.ts at M=256, N=1408, K=512 (f16,
+// lavapipe, 2 cores): with f16 X, 8×4 ran ~2× the old 8×2 with f32 X; 8×2 1.7×, 16×2 and 8×6 less,
+// 4×8, 8×8, 32×2 slower still, and 8×8 compiled in over 40 s. Workgroup-shared tiles lose here:
+// lavapipe performs each shared-memory load lane by lane, as it does buffer loads.
 import { dequantize, unitOf } from './gpuWeight';
 import type { Tensor, WeightType } from '../model/types';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
@@ -34,6 +37,9 @@ export interface MatmulVariant {
   lanes: number;
   /** The broadcast kernel (needs subgroups of 8 lanes; `rows` is then ignored). */
   broadcast?: boolean;
+  /** Broadcast kernel only, for trying tiles (bench/matmul.ts): weight rows per workgroup and X rows per lane (defaults: BROADCAST_COLS, the type's). */
+  cols?: number;
+  rowsPerLane?: number;
 }
 
 /** Broadcast variant: weight rows per workgroup, K units per chunk (X rows per lane: per type, below). */
@@ -110,12 +116,13 @@ fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }
 struct X8 { a: vec4<f32>, b: vec4<f32> }
 alias XU = X8;
 alias WU = vec4<u32>;
-fn loadX(i: u32) -> XU { return X8(x[2u * i], x[2u * i + 1u]); }
-fn loadW(i: u32) -> WU { return w[i]; }
 fn h4(a: u32, b: u32) -> vec4<f32> { return vec4<f32>(unpack2x16float(a), unpack2x16float(b)); }
+fn halves(v: vec4<u32>) -> X8 { return X8(h4(v.x, v.y), h4(v.z, v.w)); }
+fn loadX(i: u32) -> XU { return halves(x[i]); }
+fn loadW(i: u32) -> WU { return w[i]; }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a.a, h4(b.x, b.y)) + dot(a.b, h4(b.z, b.w)); }
-fn loadXz(i: u32, ok: bool) -> XU { return X8(select(vec4<f32>(0.0), x[2u * i], ok), select(vec4<f32>(0.0), x[2u * i + 1u], ok)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }
+@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;`,
   q8_0: `
 struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
@@ -161,7 +168,7 @@ struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
  * dot converts both sides per product, and the unrolled kernel compiled for minutes on lavapipe.
  */
 interface BroadcastType {
-  /** X rows each lane owns: f16 units are twice as wide, so half the rows keep the kernel's size (its cold compile) alike. */
+  /** X rows each lane owns (measured, see the top of the file). */
   rowsPerLane: number;
   unit: (i: number) => string;
   dot: (x: string, w: string) => string;
@@ -169,7 +176,7 @@ interface BroadcastType {
 const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
   f32: { rowsPerLane: 4, unit: (i) => `subgroupBroadcast(w, ${i}u)`, dot: (x, w) => `dot(${x}, ${w})` },
   f16: {
-    rowsPerLane: 2,
+    rowsPerLane: 4,
     unit: (i) => `X8(h4(subgroupBroadcast(w.x, ${i}u), subgroupBroadcast(w.y, ${i}u)), h4(subgroupBroadcast(w.z, ${i}u), subgroupBroadcast(w.w, ${i}u)))`,
     dot: (x, w) => `dot(${x}.a, ${w}.a) + dot(${x}.b, ${w}.b)`,
   },
@@ -179,9 +186,9 @@ export function hasBroadcastVariant(type: WeightType): boolean {
   return broadcastTypes[type] !== undefined;
 }
 
-/** X rows one workgroup of the broadcast kernel covers. */
-export function broadcastRows(type: WeightType): number {
-  return BROADCAST_CHUNK * (broadcastTypes[type]?.rowsPerLane ?? 1);
+/** Weight rows and X rows one workgroup of the broadcast kernel covers. */
+function broadcastTile(v: MatmulVariant): { cols: number; rowsPerLane: number } {
+  return { cols: v.cols ?? BROADCAST_COLS, rowsPerLane: v.rowsPerLane ?? broadcastTypes[v.type]?.rowsPerLane ?? 1 };
 }
 
 /**
@@ -189,17 +196,16 @@ export function broadcastRows(type: WeightType): number {
  * rowsPerLane X rows. Per chunk of 8 K units each lane loads its rows' 8 units (units past
  * K read as zero) and one unit of each weight row, which subgroupBroadcast hands to every lane.
  */
-function broadcastSource(type: WeightType): string {
-  const t = broadcastTypes[type];
-  if (!t) throw new Error(`no broadcast matmul for ${type} weights`);
-  const R = t.rowsPerLane;
-  const C = BROADCAST_COLS;
+function broadcastSource(v: MatmulVariant): string {
+  const t = broadcastTypes[v.type];
+  if (!t) throw new Error(`no broadcast matmul for ${v.type} weights`);
+  const { cols: C, rowsPerLane: R } = broadcastTile(v);
   const U = BROADCAST_CHUNK;
   const L: string[] = [];
   const e = (s: string) => L.push(s);
   e(`enable subgroups;
 ${HEADER_WGSL}
-${typeCode[type]}
+${typeCode[v.type]}
 ${STORE_WGSL}
 
 @compute @workgroup_size(${U})
@@ -227,7 +233,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
 export function matmulSource(v: MatmulVariant): string {
   if (v.broadcast) {
     if (!v.subgroups || v.lanes !== BROADCAST_CHUNK) throw new Error(`the broadcast matmul needs subgroups of ${BROADCAST_CHUNK} lanes`);
-    return broadcastSource(v.type);
+    return broadcastSource(v);
   }
   const C = matmulCols;
   const cells: { r: number; c: number; j: number }[] = [];
@@ -301,7 +307,8 @@ export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 
 
 /** `dummy` fills the bindings a variant does not read (bind groups need every slot). */
 export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, v: MatmulVariant, uniform: Binding, a: MatmulArgs, dummy: GPUBuffer): void {
-  const [cols, rows] = v.broadcast ? [BROADCAST_COLS, broadcastRows(v.type)] : [matmulCols, v.rows];
+  const tile = broadcastTile(v);
+  const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
   dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / cols), Math.ceil(a.M / rows));
 }
 

@@ -4,10 +4,10 @@
 // attentionStep.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
-import { cachedKernel, createStorage, readF32, UniformArena, type Kernel } from '../gpu/kernel';
+import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../gpu/activationQuant';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
 import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
@@ -60,6 +60,8 @@ interface Scratch {
   /** Activations quantised for Q8_0 weights (sized for the widest input). */
   xq: GPUBuffer;
   xqScales: GPUBuffer;
+  /** Activations rounded to f16 for F16 weights (sized for the widest input). */
+  xh: GPUBuffer;
 }
 
 interface Kernels {
@@ -68,6 +70,7 @@ interface Kernels {
   rope: Kernel;
   swiglu: Kernel;
   toQ8: Kernel;
+  toF16: Kernel;
   matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
 }
 
@@ -82,6 +85,7 @@ export class ModelRunner implements AttentionShape {
   private logitsBuffer: GPUBuffer | undefined;
   private finalRows: GPUBuffer | undefined;
   private readonly arena: UniformArena;
+  private readonly logitsReader: ReadBuffer;
   private readonly rope: RopeTable;
   private readonly dummy: GPUBuffer;
 
@@ -101,6 +105,7 @@ export class ModelRunner implements AttentionShape {
     this.numKvHeads = config.numKvHeads;
     this.headDim = config.headDim;
     this.arena = new UniformArena(gpu.device);
+    this.logitsReader = new ReadBuffer(gpu.device, 'logits.read');
     this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta, ropeFreqs);
     this.dummy = createStorage(gpu.device, 'dummy', 16);
   }
@@ -150,6 +155,7 @@ export class ModelRunner implements AttentionShape {
       rope: cachedKernel(device, 'rope', () => createRopeKernel(device)),
       swiglu: cachedKernel(device, 'swiglu', () => createSwigluKernel(device)),
       toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
+      toF16: cachedKernel(device, 'toF16', () => createToF16Kernel(device)),
       matmul: new Map(),
     };
     // The subgroup reduction needs the workgroup to be exactly one subgroup.
@@ -162,20 +168,25 @@ export class ModelRunner implements AttentionShape {
 
   /**
    * Runs `batch` through the model. `logitsRows` are the batch rows whose logits are returned
-   * (default: the last row), concatenated: [logitsRows.length, vocabSize].
+   * (default: the last row), concatenated: [logitsRows.length, vocabSize]. One command buffer and one
+   * wait per forward: the logits' copy to the read-back buffer is encoded after the forward's work.
    */
   async forward(batch: ForwardBatch, attention: AttentionStep, logitsRows?: number[]): Promise<Float32Array> {
+    const { device } = this.gpu;
     const rows = logitsRows ?? [batch.tokens.length - 1];
-    const logits = this.submitForward(batch, attention, rows);
+    const bytes = rows.length * this.config.vocabSize * 4;
+    const enc = device.createCommandEncoder({ label: 'forward' });
+    const logits = this.encodeForward(enc, batch, attention, rows);
+    this.logitsReader.encodeCopy(enc, logits, bytes);
+    this.arena.flush();
+    device.queue.submit([enc.finish()]);
+    attention.end();
     // Forwards of one batch shape and attention work take alike time: the waiter sleeps through most of it.
-    return readF32(this.gpu.device, logits, rows.length * this.config.vocabSize, 0, `forward:${batch.tokens.length}:${rows.length}:${this.workClass}`);
+    return new Float32Array(await this.logitsReader.read(bytes, `forward:${batch.tokens.length}:${rows.length}:${this.workClass}`));
   }
 
-  /**
-   * Encodes and submits the forward; returns the GPU buffer holding the logits of `logitsRows`
-   * ([logitsRows.length, vocabSize] f32, valid until the next forward) for on-device use.
-   */
-  submitForward(batch: ForwardBatch, attention: AttentionStep, logitsRows: number[]): GPUBuffer {
+  /** Encodes the forward into `enc` (after attention.begin); returns the buffer its logits land in. */
+  private encodeForward(enc: GPUCommandEncoder, batch: ForwardBatch, attention: AttentionStep, logitsRows: number[]): GPUBuffer {
     const { device } = this.gpu;
     const c = this.config;
     const n = batch.tokens.length;
@@ -190,7 +201,6 @@ export class ModelRunner implements AttentionShape {
     this.workClass = attention.workClass();
 
     this.arena.reset();
-    const enc = device.createCommandEncoder({ label: 'forward' });
     const d = c.hiddenSize;
     const qDim = c.numHeads * c.headDim;
     for (const part of this.embedding.parts) {
@@ -227,16 +237,15 @@ export class ModelRunner implements AttentionShape {
       encodeSwiglu(enc, device, this.kernels.swiglu, swigluU, n * c.intermediateSize, s.gate, s.up);
       this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize)(L.down.type), n, s.x, undefined, true);
     }
-    // Only the rows whose logits are wanted go through the final norm and the LM head.
+    // Only the rows whose logits are wanted go through the final norm and the LM head, gathered into
+    // `final` unless they are the first m rows in order (a decode step's: no copies then).
     const m = logitsRows.length;
-    const final = this.ensureFinal(m);
-    for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
+    const leading = logitsRows.every((r, j) => r === j);
+    const final = leading ? s.x : this.ensureFinal(m);
+    if (!leading) for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
     encodeRmsNorm(enc, device, this.kernels.rmsNorm, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, s.xn);
     const logits = this.ensureLogits(m);
     this.matmul(enc, this.output, this.rounder(enc, s, s.xn, m, d)(this.output.type), m, logits);
-    this.arena.flush();
-    device.queue.submit([enc.finish()]);
-    attention.end();
     return logits;
   }
 
@@ -256,20 +265,25 @@ export class ModelRunner implements AttentionShape {
     w(this.embedding);
     w(this.output);
     all.add(this.outputNorm);
+    this.logitsReader.destroy();
     if (this.scratch) for (const b of Object.values(this.scratch)) if (typeof b !== 'number') all.add(b);
     for (const b of all) b.destroy();
   }
 
-  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised once for Q8_0). */
+  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised or rounded once per form). */
   private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
     let quantised = false;
+    let halved = false;
+    const count = rows * k;
     return (type) => {
-      if (type !== 'q8_0') return { x };
-      if (!quantised) {
-        const count = rows * k;
-        encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
-        quantised = true;
+      if (type === 'f16') {
+        if (!halved) encodeToF16(enc, this.gpu.device, this.kernels.toF16, this.arena.alloc(toF16Uniform(count)), x, s.xh, count);
+        halved = true;
+        return { x: s.xh };
       }
+      if (type !== 'q8_0') return { x };
+      if (!quantised) encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
+      quantised = true;
       return { x: s.xq, scales: s.xqScales };
     };
   }
@@ -339,6 +353,7 @@ export class ModelRunner implements AttentionShape {
       up: f('up', c.intermediateSize),
       xq: f('xq', widest / 4),
       xqScales: f('xqScales', Math.ceil(widest / 32)),
+      xh: f('xh', widest / 2),
     };
     return this.scratch;
   }

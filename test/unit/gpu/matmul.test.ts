@@ -4,7 +4,8 @@ import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
 import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
-import { createToQ8Kernel, encodeToQ8, quantizeQ8Ref, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, quantizeQ8Ref, toF16Uniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { f32ToF16Bits, roundToF16 } from '../../../server/src/model/f16';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
 
@@ -14,13 +15,15 @@ const shapes: [number, number, number][] = [
   [16, 8, 256],
 ];
 /**
- * The broadcast kernel's edges: rows past a block of 32 (M), weight rows past a block of 8 (N), K
- * units past a chunk of 8 (K = 96 is 3 Q8_0 blocks, 12 f16 units, 24 f32 units; 224 is 7/28/56).
+ * The broadcast kernel (the prefill GEMM)'s edges: rows past a block of 32 (M), weight rows past a
+ * block of 8 (N), K units past a chunk of 8 (K = 96 is 12 f16 units, 24 f32 units; 224 is 28/56;
+ * 200 is 25/50), and none of M, N, K a multiple of its tile.
  */
 const broadcastShapes: [number, number, number][] = [
   [64, 48, 128],
   [33, 17, 96],
   [70, 40, 224],
+  [37, 23, 200],
 ];
 
 test('activation quantisation to Q8_0 matches the CPU reference bit for bit', async () => {
@@ -42,12 +45,30 @@ test('activation quantisation to Q8_0 matches the CPU reference bit for bit', as
   assert.deepEqual(Array.from(await readF32(device, d, x.length / 32)), Array.from(ref.d));
 });
 
+test('activation rounding to f16 matches round-to-nearest-even bit for bit', async () => {
+  const { device } = await getGpu();
+  const k = createToF16Kernel(device);
+  const arena = new UniformArena(device);
+  const x = randomF32(8 * 50, 12, 4);
+  // Ties (to even, both ways), the largest half, subnormal halves, zeros of both signs. (Past ±65504
+  // WGSL leaves the result undefined; llama.cpp's conversion gives ±inf there.)
+  x.set([1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, -65504, 3e-6, -4e-8, 0, -0], 0);
+  const xb = uploadStorage(device, 'x', x);
+  const h = createStorage(device, 'h', x.length * 2);
+  const enc = device.createCommandEncoder();
+  encodeToF16(enc, device, k, arena.alloc(toF16Uniform(x.length)), xb, h, x.length);
+  arena.flush();
+  device.queue.submit([enc.finish()]);
+  assert.deepEqual(Array.from(new Uint16Array(await readBack(device, h, 0, x.length * 2))), Array.from(x, f32ToF16Bits));
+});
+
 for (const subgroups of [true, false]) {
   test(`matmul f32/f16/q8_0 equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
     const gpu = await getGpu();
     const { device } = gpu;
     if (subgroups && !gpu.subgroups) return;
     const aq = createToQ8Kernel(device);
+    const ah = createToF16Kernel(device);
     const arena = new UniformArena(device);
     const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
@@ -76,6 +97,10 @@ for (const subgroups of [true, false]) {
             encodeToQ8(enc, device, aq, arena.alloc(toQ8Uniform(M * K)), xb, xin, xScales, M * K);
             const { q, d } = quantizeQ8Ref(x);
             xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / 32)]);
+          } else if (type === 'f16') {
+            xin = createStorage(device, 'xh', M * K * 2);
+            encodeToF16(enc, device, ah, arena.alloc(toF16Uniform(M * K)), xb, xin, M * K);
+            xRef = x.map(roundToF16);
           }
           const biasBuf = uploadStorage(device, 'bias', bias);
           assert.ok(N < 3 || w.parts.length > 1);

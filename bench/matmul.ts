@@ -1,0 +1,86 @@
+// `npm run bench:matmul [-- --type f16] [--shape 256,1408,512] [--variants bcast,gemm4x16] [--reps 4] [--rounds 3]`:
+// one matmul variant at a time on a prefill-sized shape (M X rows, N weight rows, K): its cold compile
+// (pipeline creation to the end of its first dispatch, Mesa's shader cache off) and its speed in GFLOP/s
+// over `reps` dispatches in one command buffer, the best of `rounds` rounds that take turns over the variants. For choosing kernel shapes on this machine; compare runs
+// at like loads (the load average is printed).
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { getGpu } from '../server/src/gpu/device';
+import { createStorage, UniformArena, uploadStorage, type Kernel } from '../server/src/gpu/kernel';
+import { uploadWeight } from '../server/src/gpu/gpuWeight';
+import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../server/src/gpu/matmul';
+import type { WeightType } from '../server/src/model/types';
+import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
+
+const { values } = parseArgs({
+  options: {
+    type: { type: 'string', default: 'f16' },
+    shape: { type: 'string', default: '256,1408,512' },
+    variants: { type: 'string', default: 'r4,bcast' },
+    reps: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+process.env.MESA_SHADER_CACHE_DISABLE = 'true';
+process.env.XDG_RUNTIME_DIR ??= '/tmp';
+
+/** A variant by name: r1/r4 (per-row kernels, lanes split K), bcast (broadcast, its default tile), bcastCxR (C weight rows, R X rows per lane). */
+function variantOf(name: string, type: WeightType, subgroups: boolean): MatmulVariant {
+  if (name === 'r1' || name === 'r4') return { type, rows: Number(name[1]), subgroups: subgroups && name === 'r1', lanes: 8 };
+  const b = /^bcast(?:(\d+)x(\d+))?$/.exec(name);
+  if (b) return { type, rows: 1, subgroups: true, lanes: 8, broadcast: true, cols: b[1] ? Number(b[1]) : undefined, rowsPerLane: b[2] ? Number(b[2]) : undefined };
+  throw new Error(`unknown variant ${name}`);
+}
+
+async function main(): Promise<void> {
+  const gpu = await getGpu();
+  const { device } = gpu;
+  const type = values.type as WeightType;
+  const [M, N, K] = values.shape.split(',').map(Number);
+  const reps = Number(values.reps);
+  const rounds = Number(values.rounds);
+  process.stdout.write(`${type} M=${M} N=${N} K=${K}, ${reps} reps; load ${loadavg()[0].toFixed(1)}\n`);
+  const w = uploadWeight(device, encodeTensor('w', type, [N, K], randomF32(N * K, 1, 0.5)));
+  if (type === 'q8_0') throw new Error('--type q8_0 is not measured here (its X is Q8_0 blocks)');
+  // X as the matmul of this weight type reads it: f16 pairs for F16 weights, f32 otherwise.
+  const xValues = randomF32(M * K, 2);
+  const x = uploadStorage(device, 'x', type === 'f16' ? encodeTensor('x', 'f16', [M, K], xValues).data : xValues);
+  const y = createStorage(device, 'y', M * N * 4);
+  const dummy = createStorage(device, 'dummy', 16);
+  const arena = new UniformArena(device);
+  const args = { M, N, K, x, w: w.parts[0].data, wScales: w.parts[0].scales, y };
+  const compiled = [];
+  for (const name of values.variants.split(',')) {
+    const v = variantOf(name, type, gpu.subgroups);
+    const t0 = performance.now();
+    const kernel = createMatmulKernel(device, v);
+    await run(kernel, v, 1);
+    compiled.push({ name, v, kernel, compileS: (performance.now() - t0) / 1000, best: Infinity });
+  }
+  // Rounds over all variants, each variant's best round kept: other work on a shared machine comes and goes.
+  for (let round = 0; round < rounds; round++) {
+    for (const c of compiled) {
+      const t = performance.now();
+      await run(c.kernel, c.v, reps);
+      c.best = Math.min(c.best, (performance.now() - t) / 1000 / reps);
+    }
+  }
+  for (const c of compiled) {
+    const gflops = (2 * M * N * K) / c.best / 1e9;
+    process.stdout.write(`${c.name.padEnd(12)} compile ${c.compileS.toFixed(1).padStart(5)} s   ${gflops.toFixed(2).padStart(6)} GFLOP/s   ${(c.best * 1000).toFixed(1)} ms/dispatch\n`);
+  }
+  process.stdout.write(`load ${loadavg()[0].toFixed(1)} at the end\n`);
+
+  async function run(kernel: Kernel, v: MatmulVariant, count: number): Promise<void> {
+    arena.reset();
+    const enc = device.createCommandEncoder();
+    const u = arena.alloc(matmulUniform(type, args));
+    for (let i = 0; i < count; i++) encodeMatmul(enc, device, kernel, v, u, args, dummy);
+    arena.flush();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }
+  process.exit(0);
+}
+
+void main();
