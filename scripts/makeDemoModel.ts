@@ -26,7 +26,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bytesToByteLevel } from '../server/src/model/byteLevel';
 import { GGML_F32 } from '../server/src/model/ggmlTypes';
-import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../server/src/model/ggufWriter';
+import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from './lib/ggufWriter';
 import { expectedTensorShapes } from '../server/src/model/modelTensors';
 import type { ModelConfig } from '../server/src/model/types';
 import { gpt2Vocab, TOKEN_NORMAL } from './testModels/vocab';

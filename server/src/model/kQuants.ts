@@ -1,7 +1,8 @@
-// ggml's K-quants (Q4_K, Q5_K, Q6_K): super-blocks of 256 values, as llama.cpp stores them. This is the
-// CPU reference the GPU kernels are tested against, the quantiser the test-model generator writes
-// files with, and the Q8_K activation rounding llama.cpp's CPU backend applies before K-quant dot
-// products (cpuForward's llama.cpp mimicry).
+// ggml's K-quants (Q4_K, Q5_K, Q6_K): super-blocks of 256 values, as llama.cpp stores them. Their layouts,
+// and the dequantiser: the CPU reference the GPU kernels (gpu/matmul.ts, gpu/kQuantWgsl.ts) are
+// tested against. The quantiser that writes them is tooling (scripts/lib/kQuantize.ts); the Q8_K
+// activation rounding of llama.cpp's CPU backend is the reference forward's
+// (test/helpers/reference/q8K.ts, cpuForward.ts).
 //
 // Layouts (little-endian, one super-block):
 // - Q4_K (144 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
@@ -14,7 +15,7 @@
 //   nibble for t < 2), the high 2 bits in qh[32n + l] at bit 2t; the scale is scales[8n + l/16 + 2t].
 // The 6-bit Q4_K/Q5_K scales: for j < 4, sc = s[j] & 63 and m = s[j+4] & 63; for j ≥ 4 the low 4 bits
 // are in s[j+4] (sc low nibble, m high nibble) and the high 2 bits in the top bits of s[j−4] (sc) and s[j] (m).
-import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { f16BitsToF32 } from './f16';
 
 export const QK_K = 256;
 export type KQuantType = 'q4_k' | 'q5_k' | 'q6_k';
@@ -26,22 +27,7 @@ export function scaleMinK4(bytes: Uint8Array, at: number, j: number): [number, n
   return [(bytes[at + j + 4] & 0xf) | ((bytes[at + j - 4] >> 6) << 4), (bytes[at + j + 4] >> 4) | ((bytes[at + j] >> 6) << 4)];
 }
 
-function packScalesK4(sc: number[], m: number[], out: Uint8Array, at: number): void {
-  for (let j = 0; j < 4; j++) {
-    out[at + j] = (sc[j] & 63) | ((sc[j + 4] >> 4) << 6);
-    out[at + j + 4] = (m[j] & 63) | ((m[j + 4] >> 4) << 6);
-    out[at + j + 8] = (sc[j + 4] & 0xf) | ((m[j + 4] & 0xf) << 4);
-  }
-}
-
 const f16 = (bytes: Uint8Array, at: number): number => f16BitsToF32(bytes[at] | (bytes[at + 1] << 8));
-function putF16(out: Uint8Array, at: number, v: number): number {
-  const bits = f32ToF16Bits(v);
-  out[at] = bits & 0xff;
-  out[at + 1] = bits >> 8;
-  return f16BitsToF32(bits);
-}
-
 /** Integer quant of value i (0..255) of the super-block at `at`, and its sub-block (scale index). */
 function quantQ4Q5(type: 'q4_k' | 'q5_k', bytes: Uint8Array, at: number, i: number): number {
   const p = i >> 6;
@@ -104,100 +90,4 @@ export function dequantizeK(type: KQuantType, bytes: Uint8Array, count: number):
     }
   }
   return out;
-}
-
-/**
- * Quantises `values` (a multiple of 256) to `type`, for writing test files. A plain min/max fit per
- * sub-block (not ggml's search for the best scales): any valid encoding serves, since both engines
- * read the same file.
- */
-export function quantizeK(type: KQuantType, values: Float32Array): Uint8Array {
-  if (values.length % QK_K !== 0) throw new Error(`${type} needs a multiple of ${QK_K} values, got ${values.length}`);
-  const blocks = values.length / QK_K;
-  const out = new Uint8Array(blocks * kBlockBytes[type]);
-  for (let b = 0; b < blocks; b++) {
-    const x = values.subarray(b * QK_K, (b + 1) * QK_K);
-    const at = b * kBlockBytes[type];
-    if (type === 'q6_k') quantizeQ6Block(x, out, at);
-    else quantizeQ4Q5Block(type, x, out, at);
-  }
-  return out;
-}
-
-const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
-
-function quantizeQ4Q5Block(type: 'q4_k' | 'q5_k', x: Float32Array, out: Uint8Array, at: number): void {
-  const top = type === 'q4_k' ? 15 : 31;
-  const scales: number[] = [];
-  const mins: number[] = [];
-  for (let j = 0; j < 8; j++) {
-    const sub = x.subarray(32 * j, 32 * j + 32);
-    const lo = Math.min(0, ...sub);
-    scales.push((Math.max(...sub) - lo) / top);
-    mins.push(-lo);
-  }
-  const d = putF16(out, at, Math.max(...scales) / 63);
-  const dmin = putF16(out, at + 2, Math.max(...mins) / 63);
-  const sc = scales.map((s) => (d ? clamp(Math.round(s / d), 0, 63) : 0));
-  const m = mins.map((v) => (dmin ? clamp(Math.round(v / dmin), 0, 63) : 0));
-  packScalesK4(sc, m, out, at + 4);
-  const qs = at + (type === 'q4_k' ? 16 : 48);
-  for (let i = 0; i < QK_K; i++) {
-    const j = i >> 5;
-    const step = d * sc[j];
-    const q = step ? clamp(Math.round((x[i] + dmin * m[j]) / step), 0, top) : 0;
-    const p = i >> 6;
-    const l = i & 31;
-    out[qs + 32 * p + l] |= (q & 0xf) << (j & 1 ? 4 : 0);
-    if (type === 'q5_k' && q & 16) out[at + 16 + l] |= 1 << (2 * p + (j & 1));
-  }
-}
-
-function quantizeQ6Block(x: Float32Array, out: Uint8Array, at: number): void {
-  const scales: number[] = [];
-  for (let s = 0; s < 16; s++) scales.push(Math.max(...x.subarray(16 * s, 16 * s + 16).map(Math.abs)) / 31);
-  const d = putF16(out, at + 208, Math.max(...scales) / 127);
-  const sc = scales.map((s) => (d ? clamp(Math.round(s / d), 0, 127) : 0));
-  for (let s = 0; s < 16; s++) out[at + 192 + s] = sc[s] & 0xff;
-  for (let i = 0; i < QK_K; i++) {
-    const n = i >> 7;
-    const t = (i >> 5) & 3;
-    const l = i & 31;
-    const step = d * sc[8 * n + (l >> 4) + 2 * t];
-    const q = (step ? clamp(Math.round(x[i] / step), -32, 31) : 0) + 32;
-    out[at + 64 * n + 32 * (t & 1) + l] |= (q & 0xf) << (t < 2 ? 0 : 4);
-    out[at + 128 + 32 * n + l] |= (q >> 4) << (2 * t);
-  }
-}
-
-/**
- * Q8_K activations as ggml's quantize_row_q8_K_ref makes them (the x86 builds use it as is): per
- * 256 values, iscale = −127/max where max is the value of largest magnitude (the first such, sign
- * kept), q = round-half-even(iscale·x) clamped to 127, d = 1/iscale in f32.
- */
-export function quantizeQ8K(x: ArrayLike<number>): { q: Int8Array; d: Float32Array } {
-  const blocks = x.length / QK_K;
-  const q = new Int8Array(x.length);
-  const d = new Float32Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    let max = 0;
-    let amax = 0;
-    for (let j = 0; j < QK_K; j++) {
-      const v = Math.fround(x[b * QK_K + j]);
-      if (Math.abs(v) > amax) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    if (amax === 0) continue;
-    const iscale = Math.fround(-127 / max);
-    for (let j = 0; j < QK_K; j++) q[b * QK_K + j] = Math.min(127, roundHalfEven(Math.fround(iscale * Math.fround(x[b * QK_K + j]))));
-    d[b] = Math.fround(1 / iscale);
-  }
-  return { q, d };
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

@@ -14,7 +14,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDemoModel, defaultDemoModelPath, demoLines, demoTransitions, writeDemoModel, type DemoLine, type DemoState } from '../../../scripts/makeDemoModel';
-import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { SamplingEngine } from '../../../server/src/sampling/engine';
 import { gatherContext } from '../../../src/core/context/gatherContext';

@@ -3,7 +3,7 @@
 // uniform numbers the engine uses. The prompt is reduced to its last token: the model's attention
 // outputs are zero, so nothing before the last token can change the logits (the model test checks
 // the logits against llama.cpp on a longer sequence).
-import { cpuForward } from '../../../server/src/model/cpuForward';
+import { cpuForward } from '../../helpers/reference/cpuForward';
 import { pickToken, sampleUniform } from '../../../server/src/sampling/sampler';
 import type { LoadedModel } from '../../../server/src/model/types';
 import { defaultSampleParams, type SampleParams } from '../../../src/protocol/sampling';

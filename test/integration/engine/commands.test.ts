@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadModel } from '../../../server/src/model/load';
-import { cpuForward } from '../../../server/src/model/cpuForward';
+import { cpuForward } from '../../helpers/reference/cpuForward';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import { logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';

@@ -6,7 +6,7 @@ import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
 import { gpuLogits, logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';
-import { cpuForward } from '../../../server/src/model/cpuForward';
+import { cpuForward } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 
 const n = 64;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
-import { cpuForward, logSoftmax as cpuLogSoftmax } from '../../../server/src/model/cpuForward';
+import { cpuForward, logSoftmax as cpuLogSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { gpuLogits, logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { testModel } from '../../helpers/models';
 import { loadModel } from '../../../server/src/model/load';
 import { ModelRunner } from '../../../server/src/model/runner';
-import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { compileTreeAttention, TreeAttention } from '../../../server/src/gpu/treeAttention';
 import type { KvType } from '../../../server/src/gpu/kvFormat';
 import { planPrefill, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';

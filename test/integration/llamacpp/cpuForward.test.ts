@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { llamaCppF16Activations, llamaCppLogProbs, llamaCppSystemInfo } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';

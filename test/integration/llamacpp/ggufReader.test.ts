@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGguf, readGgufTensorData } from '../../../server/src/model/gguf';
 import { GGML_F16, GGML_F32, GGML_Q8_0 } from '../../../server/src/model/ggmlTypes';
-import { type GgufMetaValue, writeGguf } from '../../../server/src/model/ggufWriter';
+import { type GgufMetaValue, writeGguf } from '../../../scripts/lib/ggufWriter';
 import { testModel } from '../../helpers/models';
 
 /** node-llama-cpp nests metadata by the dots of each key; flatten it back to GGUF keys. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGguf } from '../../../server/src/model/ggufWriter';
+import { writeGguf } from '../../../scripts/lib/ggufWriter';
 import { loadModel } from '../../../server/src/model/load';
 import { testGgufParts } from '../../../scripts/testModels/randomModel';
 import { llamaCppTokenize } from '../../helpers/llamacpp';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { LocalModel } from '../../../src/protocol/localModels';
-import { writeGguf } from '../../../server/src/model/ggufWriter';
+import { writeGguf } from '../../../scripts/lib/ggufWriter';
 import { loadModel } from '../../../server/src/model/load';
 import { testGgufParts } from '../../../scripts/testModels/randomModel';
 import { testModel, testModelSpec } from '../../helpers/models';

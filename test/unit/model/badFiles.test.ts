@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { readGguf } from '../../../server/src/model/gguf';
-import { type GgufWriteTensor, writeGguf } from '../../../server/src/model/ggufWriter';
+import { type GgufWriteTensor, writeGguf } from '../../../scripts/lib/ggufWriter';
 import { loadModel } from '../../../server/src/model/load';
-import { writeSafetensors } from '../../../server/src/model/safetensorsWriter';
+import { writeSafetensors } from '../../../scripts/lib/safetensorsWriter';
 import { testGgufParts } from '../../../scripts/testModels/randomModel';
 import { testModel, testModelSpec } from '../../helpers/models';
 

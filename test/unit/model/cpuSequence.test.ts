@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HydrapatchError } from '../../../src/protocol/errors';
-import { CpuSequence, cpuForward } from '../../../server/src/model/cpuForward';
+import { CpuSequence, cpuForward } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { testModel } from '../../helpers/models';
 

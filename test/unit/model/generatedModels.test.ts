@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuForward, logSoftmax } from '../../../server/src/model/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 import { writeTestModel } from '../../../scripts/testModels/randomModel';
 import { testModel, testModelSpec } from '../../helpers/models';

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../../src/protocol/errors';
-import { writeGguf } from '../../../server/src/model/ggufWriter';
+import { writeGguf } from '../../../scripts/lib/ggufWriter';
 import { loadModel } from '../../../server/src/model/load';
 import { testGgufParts } from '../../../scripts/testModels/randomModel';
 import { testModel, testModelSpec } from '../../helpers/models';

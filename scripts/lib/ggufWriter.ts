@@ -1,7 +1,7 @@
 // GGUF v3 writer, for the test-model generator and the demo model. Metadata values carry their GGUF
 // type explicitly, because llama.cpp checks the types of the keys it reads (e.g. rope.freq_base is f32).
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { GGUF_MAGIC } from './gguf';
+import { GGUF_MAGIC } from '../../server/src/model/gguf';
 
 export type GgufScalarType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64';
 

@@ -1,6 +1,6 @@
 // Writes one .safetensors file (for the test-model generator and the tests of the loader).
 import { writeFileSync } from 'node:fs';
-import type { SafetensorsDtype } from './safetensors';
+import type { SafetensorsDtype } from '../../server/src/model/safetensors';
 
 export interface SafetensorsWriteTensor {
   name: string;

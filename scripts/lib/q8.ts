@@ -1,6 +1,8 @@
 // Q8_0: blocks of 32 values, each stored as an f16 scale followed by 32 int8 (34 bytes), as in ggml.
-import { HydrapatchError } from '../../../src/protocol/errors';
-import { f16BitsToF32, f32ToF16Bits } from './f16';
+// The quantiser writes model files (the test-model generator); the dequantiser is the CPU reference
+// of the server's Q8_0 weights, which it reads only on the GPU (gpu/gpuWeight.ts, gpu/matmul.ts).
+import { HydrapatchError } from '../../src/protocol/errors';
+import { f16BitsToF32, f32ToF16Bits } from '../../server/src/model/f16';
 
 export const Q8_BLOCK = 32;
 export const Q8_BLOCK_BYTES = 34;
