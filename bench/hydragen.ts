@@ -13,7 +13,8 @@ import { defaultSampleParams } from '../src/protocol/sampling';
 import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
 import { getGpu } from '../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
-import { runAttentionPlan, uploadF32, type PlanBuffers } from '../server/src/gpu/hydragenHarness';
+import { uploadStorage } from '../server/src/gpu/kernel';
+import { runAttentionPlan, type PlanBuffers } from '../server/src/sampling/runAttentionPlan';
 import { planDecode, type DecodeRow, type KvNode } from '../server/src/sampling/attentionPlan';
 import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/hydragenAttention';
 
@@ -87,10 +88,10 @@ async function attentionBench(): Promise<{ rows: AttentionRow[]; compileMs: Reco
     device.queue.writeBuffer(attention.kPools[0], 0, fill);
     device.queue.writeBuffer(attention.vPools[0], 0, fill.map((x) => -x));
     const buffers = {
-      q: uploadF32(device, new Float32Array(maxB * HEADS * HEAD_DIM).map((_, i) => Math.cos(i * 0.11)), 'q'),
-      k: uploadF32(device, new Float32Array(maxB * rowFloats).fill(0.1), 'k'),
-      v: uploadF32(device, new Float32Array(maxB * rowFloats).fill(0.2), 'v'),
-      out: uploadF32(device, new Float32Array(maxB * HEADS * HEAD_DIM), 'out'),
+      q: uploadStorage(device, 'q', new Float32Array(maxB * HEADS * HEAD_DIM).map((_, i) => Math.cos(i * 0.11))),
+      k: uploadStorage(device, 'k', new Float32Array(maxB * rowFloats).fill(0.1)),
+      v: uploadStorage(device, 'v', new Float32Array(maxB * rowFloats).fill(0.2)),
+      out: uploadStorage(device, 'out', new Float32Array(maxB * HEADS * HEAD_DIM)),
     };
     // First dispatch of each pipeline (lavapipe compiles lazily): a tiny plan of each kind.
     const tinyNodes: KvNode[] = [{ start: 0, length: 64, parent: -1 }];

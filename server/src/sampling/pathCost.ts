@@ -5,7 +5,8 @@
 import type { AttentionShape } from '../model/attentionStep';
 import { f32ToF16Bits } from '../model/f16';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
-import { runAttentionPlan, uploadF32 } from '../gpu/hydragenHarness';
+import { uploadStorage } from '../gpu/kernel';
+import { runAttentionPlan } from './runAttentionPlan';
 import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/hydragenAttention';
 import { planDecode, prefixBlocking, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
@@ -87,10 +88,10 @@ export async function calibratePathCost(device: GPUDevice, shape: AttentionShape
   device.queue.writeBuffer(attention.vPools[0], 0, fill);
   const qFloats = B * shape.numHeads * shape.headDim;
   const buffers = {
-    q: uploadF32(device, new Float32Array(qFloats).map((_, i) => Math.cos(i)), 'calibrationQ'),
-    k: uploadF32(device, new Float32Array(B * rowFloats), 'calibrationK'),
-    v: uploadF32(device, new Float32Array(B * rowFloats), 'calibrationV'),
-    out: uploadF32(device, new Float32Array(qFloats), 'calibrationOut'),
+    q: uploadStorage(device, 'calibrationQ', new Float32Array(qFloats).map((_, i) => Math.cos(i))),
+    k: uploadStorage(device, 'calibrationK', new Float32Array(B * rowFloats)),
+    v: uploadStorage(device, 'calibrationV', new Float32Array(B * rowFloats)),
+    out: uploadStorage(device, 'calibrationOut', new Float32Array(qFloats)),
   };
   const rows = (n: number): DecodeRow[] => Array.from({ length: n }, (_, i) => ({ node: 0, suffixStart: P + i * S, suffixLength: S }));
   const node = (length: number): KvNode[] => [{ start: 0, length, parent: -1 }];

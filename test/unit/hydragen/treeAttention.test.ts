@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../../../server/src/gpu/treeAttention';
-import { readF32, runAttentionPlan, uploadF32 } from '../../../server/src/gpu/hydragenHarness';
+import { readF32, uploadStorage } from '../../../server/src/gpu/kernel';
+import { runAttentionPlan } from '../../../server/src/sampling/runAttentionPlan';
 import { PREFIX_VARIANTS } from '../../../server/src/gpu/hydragenAttention';
-import { referenceAttention } from '../../../server/src/gpu/referenceAttention';
+import { referenceAttention } from '../../helpers/reference/attention';
 import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';
 
 function rng(seed: number): () => number {
@@ -62,10 +63,10 @@ async function check(numHeads: number, numKvHeads: number, headDim: number, make
     gpu.device.queue.writeBuffer(attention.kPools[0], 0, kGpu);
     gpu.device.queue.writeBuffer(attention.vPools[0], 0, vGpu);
     const buffers = {
-      q: uploadF32(gpu.device, q, 'q'),
-      k: uploadF32(gpu.device, kNew, 'k'),
-      v: uploadF32(gpu.device, vNew, 'v'),
-      out: uploadF32(gpu.device, new Float32Array(q.length), 'out'),
+      q: uploadStorage(gpu.device, 'q', q),
+      k: uploadStorage(gpu.device, 'k', kNew),
+      v: uploadStorage(gpu.device, 'v', vNew),
+      out: uploadStorage(gpu.device, 'out', new Float32Array(q.length)),
     };
     await runAttentionPlan(attention, plan, buffers);
     const got = await readF32(gpu.device, buffers.out, q.length);
