@@ -54,7 +54,6 @@ export const errorCodes = {
   sandbox_missing_path: 'a folder the sandbox should expose does not exist',
   sandbox_no_worktree: 'the sandbox was given no writable folder',
   sandbox_setup_failed: 'the worktree could not be handed to the sandbox',
-  sandbox_cost_failed: "the sandbox's cost could not be measured",
 
   // Worktrees and temp folders
   worktree_failed: 'git could not create a worktree',
