@@ -1,6 +1,6 @@
 // How a prompt tree's text is wrapped for a chat model: the model's chat template reduced to the three
 // strings around the system and user messages (the server derives it from the model's template and
-// sends it in the model info; src/core/prompt/chatWrap.ts has the known ones and the derivation).
+// sends it in the model info, server/src/model/chatWrap.ts; src/core/prompt/chatWrap.ts has the plain one).
 
 export interface ChatWrap {
   /** Before the system message (role header). BOS is not included: PromptTree.bos adds it. */

@@ -26,10 +26,3 @@ export function defaultKs(n: number): number[] {
 export function passAtKCurve(n: number, c: number, ks: number[] = defaultKs(n)): PassAtK[] {
   return ks.map((k) => ({ k, p: passAtK(n, c, k) }));
 }
-
-/** Coverage over several problems: the mean of each problem's pass@k (k at most the smallest n). */
-export function meanCoverageCurve(problems: { n: number; c: number }[], ks?: number[]): PassAtK[] {
-  if (problems.length === 0) return [];
-  const nMin = Math.min(...problems.map((p) => p.n));
-  return (ks ?? defaultKs(nMin)).map((k) => ({ k, p: problems.reduce((s, pr) => s + passAtK(pr.n, pr.c, k), 0) / problems.length }));
-}

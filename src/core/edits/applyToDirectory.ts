@@ -1,5 +1,5 @@
-// Apply a raw sample to a directory (a candidate's worktree): parse, compute every file in memory, and
-// only when all edits apply write them, each through resolveInside so that no symlink carries a write
+// Apply parsed edits to a directory (a candidate's worktree): compute every file in memory, and only
+// when all edits apply write them, each through resolveInside so that no symlink carries a write
 // out of the directory.
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -7,22 +7,10 @@ import { HydrapatchError } from '../../protocol/errors';
 import { applied, applyEditsToTexts, failedResult } from './applyEdits';
 import type { ApplyResult, FileChange, FileEdit } from './editTypes';
 import { formatDiff } from './formatDiff';
-import { parseEdits, type ParseOptions } from './parseEdits';
 import { resolveInside } from './safePath';
 
 /** Files larger than this are not edited (they are data, not code). */
 export const maxEditableFileBytes = 5_000_000;
-
-/** Parse `sample` and apply it to `dir`. Never throws for bad samples: the result says what failed. */
-export async function applySampleToDirectory(dir: string, sample: string, options: ParseOptions = {}): Promise<ApplyResult> {
-  let edits: FileEdit[];
-  try {
-    edits = parseEdits(sample, options).edits;
-  } catch (err) {
-    return failedResult(err);
-  }
-  return applyEditsToDirectory(dir, edits);
-}
 
 /**
  * Apply already-parsed edits to `dir`, all or nothing. `keep` may rewrite the computed changes before

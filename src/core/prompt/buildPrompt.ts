@@ -3,7 +3,7 @@
 // varies comes last (optionally one branch per candidate location, n split across the branches).
 // Two output forms from one layout:
 // - toPromptTree(prompt, wrap): the bundled server's input; `wrap` puts the model's chat template around
-//   it (plainWrap for base/demo models, chatmlWrap/llama3Wrap, or the wrap the server derives from the model's template).
+//   it (plainWrap for base/demo models, or the wrap the server derives from the model's template).
 // - toChatRequests(prompt): OpenAI-compatible /v1/chat/completions bodies' messages, one request per
 //   leaf with its n; the endpoint applies its own template and its own prefix caching.
 import { HydrapatchError } from '../../protocol/errors';

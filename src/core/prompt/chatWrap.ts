@@ -2,7 +2,7 @@
 // prompt tree is text, so the template is reduced to the three strings around the system and user
 // messages (a ChatWrap), and the shared prefix (system + most of the user message) stays a prefix.
 // The bundled server derives the wrap from the model's own template (server/src/model/chatWrap.ts) and
-// sends it with the model; the wraps here are for sources that do not (OpenAI-compatible endpoints
+// sends it with the model; the plain wrap here is for sources that do not (OpenAI-compatible endpoints
 // get chat requests instead) and for base models.
 
 import type { ChatWrap } from '../../protocol/chatWrap';
@@ -14,17 +14,3 @@ export type { ChatWrap };
 
 /** Plain text, no template: for base models and the demo model. */
 export const plainWrap: ChatWrap = { beforeSystem: '', betweenSystemAndUser: '\n\n', afterUser: '\n\n' };
-
-/** ChatML (Qwen2, Qwen2.5-Coder). */
-export const chatmlWrap: ChatWrap = {
-  beforeSystem: '<|im_start|>system\n',
-  betweenSystemAndUser: '<|im_end|>\n<|im_start|>user\n',
-  afterUser: '<|im_end|>\n<|im_start|>assistant\n',
-};
-
-/** Llama 3 instruct. */
-export const llama3Wrap: ChatWrap = {
-  beforeSystem: '<|start_header_id|>system<|end_header_id|>\n\n',
-  betweenSystemAndUser: '<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n',
-  afterUser: '<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
-};

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { enumeratePaths } from '../../../scripts/makeDemoModel';
-import { applySampleToDirectory } from '../../../src/core/edits/applyToDirectory';
+import { applySampleToDirectory } from '../../helpers/applySample';
 
 const run = promisify(execFile);
 export const exampleDir = join(__dirname, '..', '..', '..', 'examples', 'cart');

@@ -1,8 +1,8 @@
 // The server's cut of a chat template into a ChatWrap (server/src/model/chatWrap.ts), against the
-// hand-written wraps of src/core/prompt/chatWrap.ts, and the BOS found by token id against BOS text.
+// hand-written wraps of test/helpers/chatWraps.ts, and the BOS found by token id against BOS text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatmlWrap, llama3Wrap } from '../../../src/core/prompt/chatWrap';
+import { chatmlWrap, llama3Wrap } from '../../helpers/chatWraps';
 import { chatTemplateRenderer } from '../../../server/src/model/chatTemplate';
 import { chatWrapFromRenderer, chatWrapOf } from '../../../server/src/model/chatWrap';
 import { loadModel } from '../../../server/src/model/load';
