@@ -2,7 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Product code never imports tests, benchmarks or scripts (their harnesses and references live there).
+// Product code never imports tests, benchmarks or scripts (the CPU references live in test/helpers/reference,
+// the model-file writers in scripts/lib); test/unit/productCode.test.ts checks the other way, that no
+// product module is used only by them.
 const notTests = { group: ['**/test/**', '**/bench/**', '**/scripts/**'], message: 'product code does not import test/, bench/ or scripts/ (docs/architecture.md).' };
 const nodeGlobals = Object.fromEntries(
   ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'fetch', 'AbortController', 'require', 'module', '__dirname', '__filename'].map((g) => [g, 'readonly']),
@@ -60,4 +62,10 @@ export default tseslint.config(
   layer(['server/**/*.ts'], [
     { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (docs/architecture.md).' },
   ]),
+  // scripts/lib: the model-file writers the demo model is built with; they read the server's formats,
+  // never tests or benchmarks.
+  {
+    files: ['scripts/lib/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '**/bench/**'], message: 'scripts/lib (model-file tooling; the shipped demo model is built with it) does not import test/ or bench/ (docs/architecture.md).' }] }] },
+  },
 );
