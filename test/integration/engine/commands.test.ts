@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadModel } from '../../../server/src/model/load';
-import { cpuForward } from '../../helpers/reference/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
-import { logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';
+import { maxAbsDiff, randomTokens } from './engineHelpers';
 
 const bin = join(__dirname, '..', '..', '..', 'bin', 'hydrapatch-server.js');
 

@@ -39,14 +39,6 @@ export async function gpuLogits(path: string, tokens: number[], options: RunnerO
   return out;
 }
 
-export function logSoftmax(row: ArrayLike<number>): Float64Array {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]);
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row, (x) => x - lse);
-}
 
 export function maxAbsDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
   if (a.length !== b.length) throw new Error(`${a.length} rows vs ${b.length}`);

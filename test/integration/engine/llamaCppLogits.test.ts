@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
-import { gpuLogits, logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';
-import { cpuForward } from '../../helpers/reference/cpuForward';
+import { gpuLogits, maxAbsDiff, randomTokens } from './engineHelpers';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
 
 const n = 64;

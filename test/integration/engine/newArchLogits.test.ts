@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { llamaCppLogProbs } from '../../helpers/llamacpp';
 import { testModel } from '../../helpers/models';
 import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
-import { cpuForward, logSoftmax as cpuLogSoftmax } from '../../helpers/reference/cpuForward';
+import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
-import { gpuLogits, logSoftmax, maxAbsDiff, randomTokens } from './engineHelpers';
+import { gpuLogits, maxAbsDiff, randomTokens } from './engineHelpers';
 
 const n = 64;
 // Factors 1, smoothed and `factor` all occur for headDim 16 and base 10000 with this original context.
@@ -31,7 +31,7 @@ for (const shape of shapes) {
     const ours = (await gpuLogits(m.gguf, tokens)).map(logSoftmax);
     const gpuDiff = maxAbsDiff(ours, theirs);
     assert.ok(gpuDiff <= 1e-4, `GPU: max |Δ log-softmax| vs llama.cpp = ${gpuDiff}`);
-    const cpu = cpuForward(await loadModel(m.gguf), tokens).map(cpuLogSoftmax);
+    const cpu = cpuForward(await loadModel(m.gguf), tokens).map(logSoftmax);
     const cpuDiff = maxAbsDiff(cpu, theirs);
     assert.ok(cpuDiff <= 1e-4, `CPU reference: max |Δ log-softmax| vs llama.cpp = ${cpuDiff}`);
   });
@@ -42,8 +42,8 @@ test('dropping the Q/K norms or the RoPE factors moves the logits far (the compa
   for (const [shape, off] of [[shapes[0], { qkNorm: false }], [shapes[2], { ropeFreqs: false }]] as const) {
     const model = await loadModel(testModel(shape).gguf);
     const tokens = randomTokens(32, model.config.vocabSize, 7);
-    const right = cpuForward(model, tokens).map(cpuLogSoftmax);
-    const wrong = cpuForward({ ...model, config: { ...model.config, ...off } }, tokens).map(cpuLogSoftmax);
+    const right = cpuForward(model, tokens).map(logSoftmax);
+    const wrong = cpuForward({ ...model, config: { ...model.config, ...off } }, tokens).map(logSoftmax);
     assert.ok(maxAbsDiff(right, wrong) > 1e-2, `${JSON.stringify(off)} changes the logits by only ${maxAbsDiff(right, wrong)}`);
   }
 });
