@@ -1,8 +1,8 @@
 // Tokenizer speed: our GGUF tokenizers (gpt2 BPE, SPM) and the tokenizer.json path against llama.cpp's
 // tokenizer (node-llama-cpp) on the same ~200 KB text, measured side by side in one run; ids must be
-// equal. Prints a table and JSON.  Usage: npx tsx scripts/benchTokenizers.ts
+// equal. Prints a table and JSON.  Usage: npx tsx bench/tokenizers.ts
 import { loadModel } from '../server/src/model/load';
-import { trainingCorpus } from './testModels/corpus';
+import { trainingCorpus } from '../scripts/testModels/corpus';
 import { testModel } from '../test/helpers/models';
 
 const text = (trainingCorpus(99) + '\nÜnïcödé: café, 日本語のテキスト, emoji 🙂🚀, math ∑ ≤ π\n').repeat(2);
