@@ -12,8 +12,9 @@ import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../lib/gguf
 import { ggufToHfName } from '../../server/src/model/hfNames';
 import { expectedTensorShapes } from '../../server/src/model/modelTensors';
 import { type KQuantType, QK_K, dequantizeK } from '../../server/src/model/kQuants';
-import { quantizeK } from '../lib/kQuantize';
-import { dequantizeQ8_0, quantizeQ8_0 } from '../lib/q8';
+import { quantizeK } from './kQuantize';
+import { dequantizeQ8_0 } from '../../server/src/model/q8';
+import { quantizeQ8_0 } from './q8Quantize';
 import { type Llama3RopeScaling, llama3RopeFreqs } from '../../server/src/model/ropeFreqs';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
 import { type SafetensorsWriteTensor, writeSafetensors } from '../lib/safetensorsWriter';

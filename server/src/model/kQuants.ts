@@ -1,6 +1,6 @@
 // ggml's K-quants (Q4_K, Q5_K, Q6_K): super-blocks of 256 values, as llama.cpp stores them. Their layouts,
 // and the dequantiser: the CPU reference the GPU kernels (gpu/matmul.ts, gpu/kQuantWgsl.ts) are
-// tested against. The quantiser that writes them is tooling (scripts/lib/kQuantize.ts); the Q8_K
+// tested against. The quantiser that writes test files is scripts/testModels/kQuantize.ts; the Q8_K
 // activation rounding of llama.cpp's CPU backend is the reference forward's
 // (test/helpers/reference/q8K.ts, cpuForward.ts).
 //

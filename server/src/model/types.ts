@@ -33,8 +33,7 @@ export interface ModelConfig {
 /**
  * One weight. `shape` is [rows, cols] = [out, in] for matrices (GGUF's ne reversed), [n] for vectors.
  * `data` holds the raw bytes in `type`: f32/f16 little-endian, row-major; q8_0 as 34-byte blocks
- * (f16 scale + 32 int8) along each row (CPU reference: scripts/lib/q8.ts); q4_k/q5_k/q6_k as ggml's
- * 256-value super-blocks (kQuants.ts).
+ * (f16 scale + 32 int8) along each row (q8.ts); q4_k/q5_k/q6_k as ggml's 256-value super-blocks (kQuants.ts).
  */
 export interface Tensor {
   name: string;

@@ -12,7 +12,7 @@
 // kernels round the activations of every F16 matmul to f16, prefill and decode alike: 'all'.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, roundToF16 } from '../../../server/src/model/f16';
-import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from '../../../scripts/lib/q8';
+import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from '../../../server/src/model/q8';
 import { QK_K, type KBlockInts, type KQuantType, dequantizeK, kBlockInts } from '../../../server/src/model/kQuants';
 import { quantizeQ8K } from './q8K';
 import type { LoadedModel, Tensor } from '../../../server/src/model/types';

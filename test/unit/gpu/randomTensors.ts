@@ -2,7 +2,7 @@
 // (written here independently of the engine's upload code, which the tests then exercise).
 import type { Tensor, WeightType } from '../../../server/src/model/types';
 import { f32ToF16Bits } from '../../../server/src/model/f16';
-import { quantizeK } from '../../../scripts/lib/kQuantize';
+import { quantizeK } from '../../../scripts/testModels/kQuantize';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -19,7 +19,7 @@ export function randomF32(n: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => r() * scale);
 }
 
-/** GGUF bytes of `values` in `type` (Q8_0 as llama.cpp's reference quantiser writes it; K-quants by scripts/lib/kQuantize.ts). */
+/** GGUF bytes of `values` in `type` (Q8_0 as llama.cpp's reference quantiser writes it; K-quants by scripts/testModels/kQuantize.ts). */
 export function encodeTensor(name: string, type: WeightType, shape: number[], values: Float32Array): Tensor {
   const n = values.length;
   if (type === 'f32') return { name, type, shape, data: new Uint8Array(values.slice().buffer) };

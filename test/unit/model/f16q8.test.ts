@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { f16BitsToF32, f32ToF16Bits } from '../../../server/src/model/f16';
-import { dequantizeQ8_0, quantizeQ8_0 } from '../../../scripts/lib/q8';
+import { dequantizeQ8_0 } from '../../../server/src/model/q8';
+import { quantizeQ8_0 } from '../../../scripts/testModels/q8Quantize';
 
 test('every finite f16 value survives f16 → f32 → f16', () => {
   for (let h = 0; h < 0x10000; h++) {

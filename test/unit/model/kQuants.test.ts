@@ -1,10 +1,10 @@
 // The K-quant CPU reference on super-blocks written byte by byte here from ggml's documented layout
-// (not by scripts/lib/kQuantize.ts's quantiser), and the quantiser's round trip. Its agreement with llama.cpp on
+// (not by scripts/testModels/kQuantize.ts's quantiser), and the quantiser's round trip. Its agreement with llama.cpp on
 // whole files is in test/integration/llamacpp/cpuForward.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dequantizeK, kBlockBytes } from '../../../server/src/model/kQuants';
-import { quantizeK } from '../../../scripts/lib/kQuantize';
+import { quantizeK } from '../../../scripts/testModels/kQuantize';
 import { quantizeQ8K } from '../../helpers/reference/q8K';
 
 const ONE = 0x3c00; // f16 1.0

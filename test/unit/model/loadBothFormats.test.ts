@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../server/src/model/load';
-import { dequantizeQ8_0 } from '../../../scripts/lib/q8';
+import { dequantizeQ8_0 } from '../../../server/src/model/q8';
 import type { Tensor } from '../../../server/src/model/types';
 import { testModel } from '../../helpers/models';
 

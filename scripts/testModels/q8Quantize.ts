@@ -1,11 +1,8 @@
-// Q8_0: blocks of 32 values, each stored as an f16 scale followed by 32 int8 (34 bytes), as in ggml.
-// The quantiser writes model files (the test-model generator); the dequantiser is the CPU reference
-// of the server's Q8_0 weights, which it reads only on the GPU (gpu/gpuWeight.ts, gpu/matmul.ts).
+// The Q8_0 quantiser, for test files (the layout and the dequantiser, the CPU reference of the
+// server's Q8_0 weights, are server/src/model/q8.ts).
 import { HydrapatchError } from '../../src/protocol/errors';
-import { f16BitsToF32, f32ToF16Bits } from '../../server/src/model/f16';
-
-export const Q8_BLOCK = 32;
-export const Q8_BLOCK_BYTES = 34;
+import { f32ToF16Bits } from '../../server/src/model/f16';
+import { Q8_BLOCK, Q8_BLOCK_BYTES } from '../../server/src/model/q8';
 
 /** Quantises like ggml's quantize_row_q8_0_ref: scale = amax/127, values rounded half away from zero. */
 export function quantizeQ8_0(values: Float32Array): Uint8Array {
@@ -25,16 +22,6 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
       const x = Math.fround(values[b * Q8_BLOCK + j] * id);
       view.setInt8(b * Q8_BLOCK_BYTES + 2 + j, Math.sign(x) * Math.round(Math.abs(x)));
     }
-  }
-  return out;
-}
-
-export function dequantizeQ8_0(data: Uint8Array, count: number): Float32Array {
-  const out = new Float32Array(count);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let b = 0; b < count / Q8_BLOCK; b++) {
-    const d = f16BitsToF32(view.getUint16(b * Q8_BLOCK_BYTES, true));
-    for (let j = 0; j < Q8_BLOCK; j++) out[b * Q8_BLOCK + j] = d * view.getInt8(b * Q8_BLOCK_BYTES + 2 + j);
   }
   return out;
 }

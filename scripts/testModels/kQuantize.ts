@@ -1,5 +1,5 @@
-// The K-quant quantiser (Q4_K, Q5_K, Q6_K), for writing model files: the test-model generator and
-// the kernel tests' inputs. The layouts, and the dequantiser that is the CPU reference of the GPU
+// The K-quant quantiser (Q4_K, Q5_K, Q6_K), for test files: the test-model generator and the kernel
+// tests' inputs. The layouts, and the dequantiser that is the CPU reference of the GPU
 // kernels, are the server's (server/src/model/kQuants.ts), which only reads K-quants.
 import { f16BitsToF32, f32ToF16Bits } from '../../server/src/model/f16';
 import { type KQuantType, QK_K, kBlockBytes } from '../../server/src/model/kQuants';
