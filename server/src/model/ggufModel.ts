@@ -1,8 +1,9 @@
 // A GGUF file (llama, qwen2, qwen3) as a LoadedModel: config from the `<arch>.*` metadata,
-// F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored (GGUF is already the canonical form), tokenizer from
-// the `tokenizer.ggml.*` metadata.
+// F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored (GGUF is already the canonical form), Q4_0/Q5_0 as the
+// Q8_0 blocks they equal (legacyQuants.ts), tokenizer from the `tokenizer.ggml.*` metadata.
 import { type GgufFile, type GgufTensorInfo, type GgufValue, readGguf, readGgufTensorData } from './gguf';
-import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q5_0, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { type LegacyQuantType, legacyAsQ8_0 } from './legacyQuants';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
 import { checkConfig, checkTensorShapes, checkTensors, expectedTensorShapes } from './modelTensors';
@@ -16,7 +17,12 @@ const weightTypes: Record<number, WeightType> = {
   [GGML_Q4_K]: 'q4_k',
   [GGML_Q5_K]: 'q5_k',
   [GGML_Q6_K]: 'q6_k',
+  [GGML_Q4_0]: 'q8_0',
+  [GGML_Q5_0]: 'q8_0',
 };
+
+// Stored types loaded as another: their blocks are rewritten without loss when read.
+const rewritten: Record<number, LegacyQuantType> = { [GGML_Q4_0]: 'q4_0', [GGML_Q5_0]: 'q5_0' };
 
 function num(file: GgufFile, key: string, fallback?: number): number {
   const v = file.metadata.get(key);
@@ -106,7 +112,7 @@ export function checkGgufHeader(file: GgufFile): { config: ModelConfig; infos: G
       throw modelError(
         'model_unsupported_tensor_type',
         path,
-        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: ${Object.keys(weightTypes).map((id) => ggmlTypeName(Number(id))).join(', ')}. Use a file quantised to one of these (e.g. Q4_K_M, Q5_K_M, Q6_K, Q8_0)`,
+        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: ${Object.keys(weightTypes).map((id) => ggmlTypeName(Number(id))).join(', ')}. Use a file quantised to one of these (e.g. Q4_K_M, Q5_K_M, Q6_K, Q8_0, Q4_0)`,
       );
     }
   }
@@ -124,7 +130,10 @@ export async function loadGgufModel(path: string): Promise<LoadedModel> {
   const data = await readGgufTensorData(file, infos);
   const tensors = new Map<string, Tensor>();
   for (const t of infos) {
-    tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: data.get(t.name)! });
+    const stored = data.get(t.name)!;
+    const legacy = rewritten[t.type];
+    const bytes = legacy ? legacyAsQ8_0(legacy, stored, t.dims.reduce((a, b) => a * b, 1)) : stored;
+    tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: bytes });
   }
   checkTensors(config, tensors, path);
   return { config, tensors, tokenizer, source: { path, format: 'gguf' } };

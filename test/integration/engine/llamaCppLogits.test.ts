@@ -59,6 +59,9 @@ const shapes: (Partial<TestModelSpec> & { tolerance: Tolerance })[] = [
   { arch: 'qwen2', weightType: 'f16', tied: true, vocabSize: 777, tolerance: f16 },
   { arch: 'llama', weightType: 'q8_0', tolerance: q8 },
   { arch: 'qwen2', weightType: 'q8_0', numHeads: 6, numKvHeads: 2, hiddenSize: 96, numLayers: 3, intermediateSize: 160, tolerance: q8 },
+  // Q4_0/Q5_0 are loaded as the Q8_0 blocks they equal (legacyQuants.ts); llama.cpp reads them natively.
+  { arch: 'llama', weightType: 'q4_0', tolerance: q8 },
+  { arch: 'qwen2', weightType: 'q5_0', tied: true, vocabSize: 777, tolerance: q8 },
 ];
 
 for (const { tolerance, ...shape } of shapes) {
