@@ -1,5 +1,5 @@
 // A tiny random-weight llama/qwen2/qwen3 model written twice: as a GGUF file (F32, F16, Q8_0, a K-quant,
-// Q4_0/Q5_0, or a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
+// Q4_0/Q5_0, BF16, or a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
 // holding exactly the same weights.
 // Weights are scaled so that every matmul keeps activations near unit variance and logits stay
 // spread over a few units: nothing saturates, so comparisons between engines are meaningful.
@@ -7,13 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../src/protocol/errors';
 import { f32ToF16Bits } from '../../server/src/model/f16';
-import { GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q5_0, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
+import { GGML_BF16, GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q5_0, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
 import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../../server/src/model/ggufWriter';
 import { ggufToHfName } from '../../server/src/model/hfNames';
 import { expectedTensorShapes } from '../../server/src/model/modelTensors';
 import { type KQuantType, QK_K, dequantizeK, quantizeK } from '../../server/src/model/kQuants';
 import { type LegacyQuantType, dequantizeLegacy } from '../../server/src/model/legacyQuants';
 import { dequantizeQ8_0, quantizeQ8_0 } from '../../server/src/model/q8';
+import { f32ToBf16Bits } from './bf16';
 import { quantizeLegacy } from './legacyQuantize';
 import { type Llama3RopeScaling, llama3RopeFreqs } from '../../server/src/model/ropeFreqs';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
@@ -29,8 +30,8 @@ import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
  */
 export type TestWeightType = StorageType | 'q4_k_m' | 'q5_k_m';
 
-/** What a GGUF tensor can be stored as: the loaded types, and Q4_0/Q5_0 (loaded as Q8_0). */
-export type StorageType = WeightType | LegacyQuantType;
+/** What a GGUF tensor can be stored as: the loaded types, Q4_0/Q5_0 (loaded as Q8_0) and BF16 (as F32). */
+export type StorageType = WeightType | LegacyQuantType | 'bf16';
 
 export interface TestModelSpec
   extends Pick<ModelConfig, 'arch' | 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'contextLength'> {
@@ -122,6 +123,10 @@ function store(name: string, shape: number[], v: Float32Array, type: StorageType
     const bytes = new Uint8Array(h.buffer);
     return { ggml: { name, dims, type: GGML_F16, data: bytes }, hf: { name, dtype: 'F16', shape, data: bytes } };
   }
+  if (type === 'bf16') {
+    const bytes = new Uint8Array(Uint16Array.from(v, f32ToBf16Bits).buffer);
+    return { ggml: { name, dims, type: GGML_BF16, data: bytes }, hf: { name, dtype: 'BF16', shape, data: bytes } };
+  }
   if (type === 'q8_0') {
     const q = quantizeQ8_0(v);
     const deq = dequantizeQ8_0(q, v.length);
@@ -145,7 +150,7 @@ function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
     'general.architecture': { type: 'string', value: a },
     'general.name': { type: 'string', value: `hydrapatch-test-${a}` },
     // llama_ftype: Q4_K_S 14, Q4_K_M 15, Q5_K_S 16, Q5_K_M 17, Q6_K 18.
-    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7, q4_0: 2, q5_0: 8, q4_k: 14, q4_k_m: 15, q5_k: 16, q5_k_m: 17, q6_k: 18 }[s.weightType]),
+    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7, q4_0: 2, q5_0: 8, bf16: 32, q4_k: 14, q4_k_m: 15, q5_k: 16, q5_k_m: 17, q6_k: 18 }[s.weightType]),
     [`${a}.context_length`]: u32(c.contextLength),
     [`${a}.embedding_length`]: u32(c.hiddenSize),
     [`${a}.block_count`]: u32(c.numLayers),
@@ -205,7 +210,7 @@ function hfConfigJson(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
       : null,
     tie_word_embeddings: c.tiedEmbeddings,
     attention_bias: false,
-    torch_dtype: s.weightType === 'f16' ? 'float16' : 'float32',
+    torch_dtype: s.weightType === 'f16' ? 'float16' : s.weightType === 'bf16' ? 'bfloat16' : 'float32',
     bos_token_id: vocab.bosId,
     eos_token_id: vocab.eotId ?? vocab.eosId,
   };

@@ -1,5 +1,5 @@
 // ggml tensor type ids and their block layout (elements per block, bytes per block). F32, F16, Q8_0,
-// Q4_K, Q5_K and Q6_K are loaded, Q4_0 and Q5_0 as Q8_0; the others are known so that their sizes can
+// Q4_K, Q5_K and Q6_K are loaded, Q4_0 and Q5_0 as Q8_0, BF16 as F32; the others are known so that their sizes can
 // be checked and errors can name them.
 
 export const GGML_F32 = 0;
@@ -10,6 +10,7 @@ export const GGML_Q8_0 = 8;
 export const GGML_Q4_K = 12;
 export const GGML_Q5_K = 13;
 export const GGML_Q6_K = 14;
+export const GGML_BF16 = 30;
 
 interface GgmlTypeInfo {
   name: string;
