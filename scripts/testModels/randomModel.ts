@@ -1,5 +1,5 @@
 // A tiny random-weight llama/qwen2/qwen3 model written twice: as a GGUF file (F32, F16, Q8_0, a K-quant,
-// or a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
+// Q4_0/Q5_0, BF16, or a Q4_K_M/Q5_K_M-like mix) and as a Hugging Face folder (config.json, safetensors, tokenizer.json)
 // holding exactly the same weights.
 // Weights are scaled so that every matmul keeps activations near unit variance and logits stay
 // spread over a few units: nothing saturates, so comparisons between engines are meaningful.
@@ -7,14 +7,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HydrapatchError } from '../../src/protocol/errors';
 import { f32ToF16Bits } from '../../server/src/model/f16';
-import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
+import { GGML_BF16, GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q5_0, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from '../../server/src/model/ggmlTypes';
 import { type GgufMetaValue, type GgufWriteTensor, writeGguf } from '../lib/ggufWriter';
 import { ggufToHfName } from '../../server/src/model/hfNames';
 import { expectedTensorShapes } from '../../server/src/model/modelTensors';
 import { type KQuantType, QK_K, dequantizeK } from '../../server/src/model/kQuants';
 import { quantizeK } from './kQuantize';
+import { type LegacyQuantType, dequantizeLegacy } from '../../server/src/model/legacyQuants';
 import { dequantizeQ8_0 } from '../../server/src/model/q8';
 import { quantizeQ8_0 } from './q8Quantize';
+import { f32ToBf16Bits } from './bf16';
+import { quantizeLegacy } from './legacyQuantize';
 import { type Llama3RopeScaling, llama3RopeFreqs } from '../../server/src/model/ropeFreqs';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
 import { type SafetensorsWriteTensor, writeSafetensors } from '../lib/safetensorsWriter';
@@ -27,13 +30,16 @@ import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
  * in Q4_K/Q5_K and output.weight (or a tied embedding), attn_v and ffn_down of layer 0 in Q6_K.
  * As in llama.cpp, a matrix whose rows are not whole 256-value super-blocks falls back to Q8_0.
  */
-export type TestWeightType = WeightType | 'q4_k_m' | 'q5_k_m';
+export type TestWeightType = StorageType | 'q4_k_m' | 'q5_k_m';
+
+/** What a GGUF tensor can be stored as: the loaded types, Q4_0/Q5_0 (loaded as Q8_0) and BF16 (as F32). */
+export type StorageType = WeightType | LegacyQuantType | 'bf16';
 
 export interface TestModelSpec
   extends Pick<ModelConfig, 'arch' | 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'contextLength'> {
   weightType: TestWeightType;
   /** Storage types of single tensors (GGUF names), over weightType: any per-tensor mix. */
-  typeOverrides?: Record<string, WeightType>;
+  typeOverrides?: Record<string, StorageType>;
   vocab: 'gpt2' | 'spm';
   tied: boolean;
   seed: number;
@@ -95,9 +101,9 @@ function randomWeights(c: ModelConfig, s: TestModelSpec): Map<string, Float32Arr
 interface Stored { ggml: GgufWriteTensor; hf: SafetensorsWriteTensor }
 
 /** The storage type of matrix `name` with rows of `cols` values in a file of `spec`. */
-export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied' | 'typeOverrides'>, name: string, cols: number): WeightType {
+export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied' | 'typeOverrides'>, name: string, cols: number): StorageType {
   const w = spec.weightType;
-  let type: WeightType = spec.typeOverrides?.[name] ?? (w === 'q4_k_m' ? 'q4_k' : w === 'q5_k_m' ? 'q5_k' : w);
+  let type: StorageType = spec.typeOverrides?.[name] ?? (w === 'q4_k_m' ? 'q4_k' : w === 'q5_k_m' ? 'q5_k' : w);
   const head = name === 'output.weight' || (spec.tied && name === 'token_embd.weight');
   if ((w === 'q4_k_m' || w === 'q5_k_m') && !spec.typeOverrides?.[name] && (head || name === 'blk.0.attn_v.weight' || name === 'blk.0.ffn_down.weight')) type = 'q6_k';
   if ((type === 'q4_k' || type === 'q5_k' || type === 'q6_k') && cols % QK_K !== 0) type = 'q8_0';
@@ -107,7 +113,7 @@ export function matrixType(spec: Pick<TestModelSpec, 'weightType' | 'tied' | 'ty
 const kGgml: Record<KQuantType, number> = { q4_k: GGML_Q4_K, q5_k: GGML_Q5_K, q6_k: GGML_Q6_K };
 
 /** Rounds a tensor to its storage type; the HF copy holds the same values (quantised ones dequantised to F32). */
-function store(name: string, shape: number[], v: Float32Array, type: WeightType): Stored {
+function store(name: string, shape: number[], v: Float32Array, type: StorageType): Stored {
   const dims = [...shape].reverse();
   if (shape.length === 1 || type === 'f32') {
     const bytes = new Uint8Array(v.buffer.slice(0));
@@ -119,10 +125,19 @@ function store(name: string, shape: number[], v: Float32Array, type: WeightType)
     const bytes = new Uint8Array(h.buffer);
     return { ggml: { name, dims, type: GGML_F16, data: bytes }, hf: { name, dtype: 'F16', shape, data: bytes } };
   }
+  if (type === 'bf16') {
+    const bytes = new Uint8Array(Uint16Array.from(v, f32ToBf16Bits).buffer);
+    return { ggml: { name, dims, type: GGML_BF16, data: bytes }, hf: { name, dtype: 'BF16', shape, data: bytes } };
+  }
   if (type === 'q8_0') {
     const q = quantizeQ8_0(v);
     const deq = dequantizeQ8_0(q, v.length);
     return { ggml: { name, dims, type: GGML_Q8_0, data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
+  }
+  if (type === 'q4_0' || type === 'q5_0') {
+    const q = quantizeLegacy(type, v);
+    const deq = dequantizeLegacy(type, q, v.length);
+    return { ggml: { name, dims, type: type === 'q4_0' ? GGML_Q4_0 : GGML_Q5_0, data: q }, hf: { name, dtype: 'F32', shape, data: new Uint8Array(deq.buffer) } };
   }
   const q = quantizeK(type, v);
   const deq = dequantizeK(type, q, v.length);
@@ -137,7 +152,7 @@ function ggufMetadata(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
     'general.architecture': { type: 'string', value: a },
     'general.name': { type: 'string', value: `hydrapatch-test-${a}` },
     // llama_ftype: Q4_K_S 14, Q4_K_M 15, Q5_K_S 16, Q5_K_M 17, Q6_K 18.
-    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7, q4_k: 14, q4_k_m: 15, q5_k: 16, q5_k_m: 17, q6_k: 18 }[s.weightType]),
+    'general.file_type': u32({ f32: 0, f16: 1, q8_0: 7, q4_0: 2, q5_0: 8, bf16: 32, q4_k: 14, q4_k_m: 15, q5_k: 16, q5_k_m: 17, q6_k: 18 }[s.weightType]),
     [`${a}.context_length`]: u32(c.contextLength),
     [`${a}.embedding_length`]: u32(c.hiddenSize),
     [`${a}.block_count`]: u32(c.numLayers),
@@ -197,7 +212,7 @@ function hfConfigJson(c: ModelConfig, s: TestModelSpec, vocab: GeneratedVocab): 
       : null,
     tie_word_embeddings: c.tiedEmbeddings,
     attention_bias: false,
-    torch_dtype: s.weightType === 'f16' ? 'float16' : 'float32',
+    torch_dtype: s.weightType === 'f16' ? 'float16' : s.weightType === 'bf16' ? 'bfloat16' : 'float32',
     bos_token_id: vocab.bosId,
     eos_token_id: vocab.eotId ?? vocab.eosId,
   };

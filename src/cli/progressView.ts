@@ -2,6 +2,7 @@
 // (CI logs), both on stderr so that stdout keeps only the final report.
 import type { SolveEvents, SolveProgress } from '../core/pipeline/types';
 import { formatError } from '../protocol/errors';
+import { sampleNumber } from './report';
 
 export function progressView(stream: NodeJS.WriteStream): SolveEvents & { finish(): void } {
   const tty = stream.isTTY === true;
@@ -23,7 +24,7 @@ export function progressView(stream: NodeJS.WriteStream): SolveEvents & { finish
     onBaseline: (b) => line(`baseline: ${b.failing.length} failing${b.flaky.length ? `, ${b.flaky.length} flaky` : ''} (${b.run.format === 'exit-code' ? 'judged by exit code only' : b.run.format}, ${b.run.durationMs} ms, sandbox ${b.run.sandbox})`),
     onWarning: (w) => line(`warning: ${formatError(w)}`),
     onCandidate: (c) => {
-      if (!tty) line(`sample ${c.index}: ${c.apply.status}${c.verdict !== 'not-applied' ? ` → ${c.verdict}` : ''}${c.editsTests ? ' (edits tests)' : ''}${c.apply.reason && c.verdict === 'not-applied' ? ` (${c.apply.reason})` : ''}`);
+      if (!tty) line(`sample ${sampleNumber(c.index)}: ${c.apply.status}${c.verdict !== 'not-applied' ? ` → ${c.verdict}` : ''}${c.editsTests ? ' (edits tests)' : ''}${c.apply.reason && c.verdict === 'not-applied' ? ` (${c.apply.reason})` : ''}`);
     },
     onProgress: (p) => {
       if (!tty) return;

@@ -13,7 +13,7 @@ import { FromSamplesSource } from '../core/sampling/fromSamples';
 import { withTestSamples } from '../core/sampling/withTestSamples';
 import { openSource } from './openSource';
 import { progressView } from './progressView';
-import { formatReport, jsonReport } from './report';
+import { formatReport, jsonReport, sampleNumber } from './report';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -95,7 +95,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await opened.source.close();
     }
     io.stdout.write(formatReport(result));
-    for (const c of result.candidates) if (c.worktree) io.stdout.write(`kept: sample ${c.index} in ${c.worktree}\n`);
+    for (const c of result.candidates) if (c.worktree) io.stdout.write(`kept: sample ${sampleNumber(c.index)} in ${c.worktree}\n`);
     if (args.json !== undefined) await writeFile(args.json, jsonReport(result));
     if (result.cancelled) return 130;
     return result.prediction ? 0 : 1;

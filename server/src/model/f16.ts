@@ -47,3 +47,12 @@ export function bf16BitsToF32(b: number): number {
   u32[0] = b << 16;
   return f32[0];
 }
+
+/** Little-endian bfloat16 values as little-endian f32 bytes: exact (bf16 is f32's top half). */
+export function widenBf16(data: Uint8Array): Uint8Array {
+  const src = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Float32Array(data.byteLength / 2);
+  for (let i = 0; i < out.length; i++) out[i] = bf16BitsToF32(src.getUint16(2 * i, true));
+  return new Uint8Array(out.buffer);
+}
+

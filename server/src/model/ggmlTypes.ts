@@ -1,13 +1,16 @@
 // ggml tensor type ids and their block layout (elements per block, bytes per block). F32, F16, Q8_0,
-// Q4_K, Q5_K and Q6_K are loaded; the others are known so that their sizes can be checked and errors
-// can name them.
+// Q4_K, Q5_K and Q6_K are loaded, Q4_0 and Q5_0 as Q8_0, BF16 as F32; the others are known so that their sizes can
+// be checked and errors can name them.
 
 export const GGML_F32 = 0;
 export const GGML_F16 = 1;
+export const GGML_Q4_0 = 2;
+export const GGML_Q5_0 = 6;
 export const GGML_Q8_0 = 8;
 export const GGML_Q4_K = 12;
 export const GGML_Q5_K = 13;
 export const GGML_Q6_K = 14;
+export const GGML_BF16 = 30;
 
 interface GgmlTypeInfo {
   name: string;

@@ -1,8 +1,10 @@
 // A GGUF file (llama, qwen2, qwen3) as a LoadedModel: config from the `<arch>.*` metadata,
-// F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored (GGUF is already the canonical form), tokenizer from
-// the `tokenizer.ggml.*` metadata.
+// F32/F16/Q8_0/Q4_K/Q5_K/Q6_K tensors as stored (GGUF is already the canonical form), Q4_0/Q5_0 as the
+// Q8_0 blocks they equal (legacyQuants.ts), BF16 widened to F32 (exact), tokenizer from the `tokenizer.ggml.*` metadata.
 import { type GgufFile, type GgufTensorInfo, type GgufValue, readGguf, readGgufTensorData } from './gguf';
-import { GGML_F16, GGML_F32, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { GGML_BF16, GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q5_0, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, ggmlTypeName } from './ggmlTypes';
+import { widenBf16 } from './f16';
+import { type LegacyQuantType, legacyAsQ8_0 } from './legacyQuants';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
 import { checkConfig, checkTensorShapes, checkTensors, expectedTensorShapes } from './modelTensors';
@@ -16,6 +18,17 @@ const weightTypes: Record<number, WeightType> = {
   [GGML_Q4_K]: 'q4_k',
   [GGML_Q5_K]: 'q5_k',
   [GGML_Q6_K]: 'q6_k',
+  [GGML_Q4_0]: 'q8_0',
+  [GGML_Q5_0]: 'q8_0',
+  [GGML_BF16]: 'f32',
+};
+
+// Stored types loaded as another, rewritten without loss when read (n: the tensor's element count).
+const legacy = (type: LegacyQuantType) => (bytes: Uint8Array, n: number) => legacyAsQ8_0(type, bytes, n);
+const rewrite: Record<number, (bytes: Uint8Array, n: number) => Uint8Array> = {
+  [GGML_Q4_0]: legacy('q4_0'),
+  [GGML_Q5_0]: legacy('q5_0'),
+  [GGML_BF16]: widenBf16,
 };
 
 function num(file: GgufFile, key: string, fallback?: number): number {
@@ -106,7 +119,7 @@ export function checkGgufHeader(file: GgufFile): { config: ModelConfig; infos: G
       throw modelError(
         'model_unsupported_tensor_type',
         path,
-        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: ${Object.keys(weightTypes).map((id) => ggmlTypeName(Number(id))).join(', ')}. Use a file quantised to one of these (e.g. Q4_K_M, Q5_K_M, Q6_K, Q8_0)`,
+        `unsupported tensor type ${ggmlTypeName(t.type)} (tensor ${t.name}); supported: ${Object.keys(weightTypes).map((id) => ggmlTypeName(Number(id))).join(', ')}. Use a file quantised to one of these (e.g. Q4_K_M, Q5_K_M, Q6_K, Q8_0, Q4_0)`,
       );
     }
   }
@@ -124,7 +137,9 @@ export async function loadGgufModel(path: string): Promise<LoadedModel> {
   const data = await readGgufTensorData(file, infos);
   const tensors = new Map<string, Tensor>();
   for (const t of infos) {
-    tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: data.get(t.name)! });
+    const stored = data.get(t.name)!;
+    const bytes = rewrite[t.type]?.(stored, t.dims.reduce((a, b) => a * b, 1)) ?? stored;
+    tensors.set(t.name, { name: t.name, type: weightTypes[t.type], shape: [...t.dims].reverse(), data: bytes });
   }
   checkTensors(config, tensors, path);
   return { config, tensors, tokenizer, source: { path, format: 'gguf' } };

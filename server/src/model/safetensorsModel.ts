@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { bf16BitsToF32 } from './f16';
+import { widenBf16 } from './f16';
 import { hfToGgufName } from './hfNames';
 import { hfTokenizer } from './hfTokenizer';
 import { excerpt, modelError } from './modelError';
@@ -112,13 +112,6 @@ function weightFiles(dir: string): string[] {
   const all = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
   if (all.length === 0) throw modelError('model_not_found', dir, 'has no *.safetensors weights');
   return all.map((f) => join(dir, f));
-}
-
-function widenBf16(data: Uint8Array): Uint8Array {
-  const src = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Float32Array(data.byteLength / 2);
-  for (let i = 0; i < out.length; i++) out[i] = bf16BitsToF32(src.getUint16(2 * i, true));
-  return new Uint8Array(out.buffer);
 }
 
 async function readTensor(file: SafetensorsFile, entry: SafetensorsEntry, ggufName: string, config: ModelConfig): Promise<Tensor> {

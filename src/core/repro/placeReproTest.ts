@@ -13,7 +13,8 @@ import { reproPath } from './reproPath';
 export type PlacedReproTest = { path: string; content: string } | { reason: string };
 
 export async function placeReproTest(dir: string, requested: { path: string; edits: FileEdit[] }, index: number): Promise<PlacedReproTest> {
-  const path = reproPath(requested.path, index);
+  // Named by the sample's number as the report shows it (1-based).
+  const path = reproPath(requested.path, index + 1);
   try {
     const read = async (): Promise<string | null> => {
       const abs = await resolveInside(dir, requested.path);

@@ -30,5 +30,6 @@ test('elsewhere: plain lines, one per candidate, no control characters', () => {
   view.onCandidate!(candidate);
   view.onCandidate!({ ...candidate, index: 4, apply: { status: 'no-edits', reason: 'no edit', files: [] }, verdict: 'not-applied' });
   view.finish();
-  assert.equal(s.text, 'sample 3: clean → verified\nsample 4: no-edits (no edit)\n');
+  // Samples are numbered from 1, as in the report and the panel (core's index 3 is sample 4).
+  assert.equal(s.text, 'sample 4: clean → verified\nsample 5: no-edits (no edit)\n');
 });

@@ -17,6 +17,10 @@ function cli(args: string[], input?: string) {
   return spawnSync(process.execPath, ['--import', 'tsx', cliMain, ...args], { encoding: 'utf8', input, env, timeout: 120_000 });
 }
 
+function json0(path: string) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
 test('hydrapatch solve --from-samples: table, coverage line, --json with every candidate and a prediction, exit 0', () => {
   const repo = repoFromFixture('jsStats');
   const dir = mkdtempSync(join(tmpdir(), 'hp-cli-'));
@@ -26,20 +30,24 @@ test('hydrapatch solve --from-samples: table, coverage line, --json with every c
     const out = join(dir, 'out.json');
     const r = cli(['solve', '--repo', repo.dir, '--issue', '-', '--from-samples', samples, '--test', 'node --test --test-reporter=tap', '--json', out, '--parallel', '2', '--sandbox', 'auto', '--yes-run-unsandboxed', '--instance-id', 'stats__mean-1', '--keep', '1'], 'mean([1, 2, 3]) is 1.67, not 2');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^rank\s+verdict\s+samples/m);
-    assert.match(r.stdout, /^1\s+verified\s+4\s/m);
+    // The extension's words and numbers: candidates by rank, samples from 1.
+    assert.match(r.stdout, /^candidate\s+verdict\s+fixed\s+broken\s+lines\s+samples$/m);
+    const best = json0(out);
+    assert.match(r.stdout, new RegExp(`^1\\s+verified\\s.*\\s4: ${best.groups[0].members.map((i: number) => i + 1).join(',')}$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^best patch \\(candidate 1, samples ${best.groups[0].samples.join(',')}\\):$`, 'm'));
     assert.match(r.stdout, /coverage: 5\/10 verified · pass@1 50\.0%/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     assert.equal(json.candidates.length, jsSamples.length);
     for (const [i, s] of jsSamples.entries()) {
       assert.equal(json.candidates[i].apply.status, s.apply);
       assert.equal(json.candidates[i].verdict, s.verdict);
-      if (s.verdict !== 'not-applied') assert.equal(typeof json.candidates[i].rank, 'number');
+      assert.equal(json.candidates[i].sample, i + 1);
+      if (s.verdict !== 'not-applied') assert.equal(json.candidates[i].candidate, json.groups.find((g: { members: number[] }) => g.members.includes(i)).rank);
     }
     // --keep 1: the best group's representative stays in a worktree of its own, patched.
     const kept = /^kept: sample (\d+) in (\S+)$/m.exec(r.stdout);
     assert.ok(kept, r.stdout);
-    assert.equal(Number(kept[1]), json.groups[0].representative);
+    assert.equal(Number(kept[1]), json.groups[0].representative + 1);
     assert.match(readFileSync(join(kept[2], 'lib/stats.js'), 'utf8'), /for \(let i = 0; i < xs.length; i\+\+\)/);
     assert.ok(git(repo.dir, 'worktree', 'list', '--porcelain').includes(`worktree ${kept[2]}\n`));
     git(repo.dir, 'worktree', 'remove', '--force', kept[2]);

@@ -69,7 +69,7 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     // Test samples are numbered after the four patches.
     assertDiscards(json, { 4: 'kept', 5: 'load-error', 6: 'passes', 7: 'passes', 8: 'not-assertion' });
     const kept = json.reproTests!.find((t) => t.kept)!;
-    assert.equal(kept.path, 'test/hydrapatch_repro4_quantity.test.js');
+    assert.equal(kept.path, 'test/hydrapatch_repro5_quantity.test.js');
     assert.deepEqual(kept.failing, ['quantity multiplies the price']);
     assert.match(json.reproTests!.find((t) => t.index === 5)!.reason!, /Cannot find module '\.\.\/carts'/);
     assert.match(json.reproTests!.find((t) => t.index === 8)!.reason!, /totl is not defined/);
@@ -83,9 +83,9 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     assert.match(json.prediction!.model_patch, /item\.price \* item\.qty/);
     assert.equal(json.coverage.basis, 'reproduction-tests');
     assert.match(r.stdout, /coverage: 2\/4 verified by reproduction tests/);
-    assert.match(r.stdout, /^1\s+verified\s+2\s+0\s+0\s+1\/1\s+reproduction-tests\s/m);
-    assert.match(r.stdout, /^kept: sample 4 → test\/hydrapatch_repro4_quantity\.test\.js .* the best patch passes it$/m);
-    assert.match(r.stdout, /^discarded: sample 6 \(test\/empty\.test\.js\): passes: /m);
+    assert.match(r.stdout, /^1\s+verified\s+0\s+0\s+1\/1\s+reproduction-tests\s+\d+\s+2: 1,4$/m);
+    assert.match(r.stdout, /^kept: sample 5 → test\/hydrapatch_repro5_quantity\.test\.js .* the best patch passes it$/m);
+    assert.match(r.stdout, /^discarded: sample 7 \(test\/empty\.test\.js\): passes: /m);
     // The panel gets the same: evidence and agreement per group, the kept test first with its content.
     const run = new RunState(1, repo.dir, jsPatches.length);
     for (const c of json.candidates) run.addCandidate(c);
@@ -93,7 +93,12 @@ test('JavaScript (node:test), CLI with --tests-from-samples: the good reproducti
     run.reproTests = json.reproTests!;
     const panel = panelState(run);
     // The panel ranks the candidates itself, with the pipeline's ranking: the same groups as the result.
-    assert.deepEqual(run.visibleGroups(), json.groups);
+    // (The JSON adds the user-facing numbers, `candidate` and 1-based `samples`, to core's groups.)
+    const coreGroups = (json.groups as (SolveResult['groups'][number] & { candidate?: number; samples?: number[] })[]).map(({ candidate, samples, ...g }) => {
+      assert.deepEqual([candidate, samples], [g.rank, g.members.map((i) => i + 1)]);
+      return g;
+    });
+    assert.deepEqual(run.visibleGroups(), coreGroups);
     assert.deepEqual([panel.groups[0].verifiedBy, panel.groups[0].reproPassed, panel.groups[0].agreement], ['reproduction-tests', [4], 2]);
     assert.deepEqual(panel.reproTests!.map((t) => [t.index, t.kept, t.discard]), [[4, true, undefined], [5, false, 'load-error'], [6, false, 'passes'], [7, false, 'passes'], [8, false, 'not-assertion']]);
     assert.equal(panel.reproTests![0].content, kept.content);
@@ -135,7 +140,7 @@ test('Python (pytest), solve(): collection errors and passing tests are discarde
       sandbox: 'off', allowUnsandboxed: async () => true, contextBudgetTokens: 2000, reproTests: { n: pyTests.length },
     }, {}, new AbortController().signal);
     assertDiscards(result, { 3: 'kept', 4: 'load-error', 5: 'passes', 6: 'passes' });
-    assert.deepEqual(result.reproTests!.find((t) => t.kept)!.failing, ['tests/test_hydrapatch_repro3_quantity.py::test_quantity_multiplies']);
+    assert.deepEqual(result.reproTests!.find((t) => t.kept)!.failing, ['tests/test_hydrapatch_repro4_quantity.py::test_quantity_multiplies']);
     assert.match(result.reproTests!.find((t) => t.index === 4)!.reason!, /ImportError: cannot import name 'totals'/);
     assert.deepEqual(result.candidates.map((c) => c.verdict), ['verified', 'no-fix', 'no-fix']);
     // Sample 2 only edits the user's tests: those edits are not applied, so nothing of it is tested.

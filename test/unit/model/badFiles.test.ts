@@ -127,7 +127,7 @@ test('unsupported tensor type names the type and the supported ones', async () =
     const q2k: GgufWriteTensor = { name: parts.tensors[i].name, dims, type: 10, data: new Uint8Array((dims[0] * dims[1] / 256) * 84) };
     parts.tensors[i] = q2k;
   });
-  await rejects(p, 'model_unsupported_tensor_type', /unsupported tensor type Q2_K \(tensor blk\.0\.ffn_up\.weight\); supported: F32, F16, Q8_0, Q4_K, Q5_K, Q6_K/);
+  await rejects(p, 'model_unsupported_tensor_type', /unsupported tensor type Q2_K \(tensor blk\.0\.ffn_up\.weight\); supported: F32, F16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K/);
 });
 
 test('missing tensor', async () => {
