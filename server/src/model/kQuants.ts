@@ -1,8 +1,8 @@
 // ggml's K-quants (Q4_K, Q5_K, Q6_K): super-blocks of 256 values, as llama.cpp stores them. Their layouts,
 // and the dequantiser: the CPU reference the GPU kernels (gpu/matmul.ts, gpu/kQuantWgsl.ts) are
-// tested against. The quantiser that writes test files is scripts/testModels/kQuantize.ts; the Q8_K
-// activation rounding of llama.cpp's CPU backend is the reference forward's
-// (test/helpers/reference/q8K.ts, cpuForward.ts).
+// tested against; and the Q8_K activation rounding llama.cpp's CPU backend applies before K-quant dot
+// products (the reference forward, test/helpers/reference/cpuForward.ts, mimics it). The quantiser
+// that writes test files is scripts/testModels/kQuantize.ts.
 //
 // Layouts (little-endian, one super-block):
 // - Q4_K (144 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
@@ -90,4 +90,36 @@ export function dequantizeK(type: KQuantType, bytes: Uint8Array, count: number):
     }
   }
   return out;
+}
+
+/**
+ * Q8_K activations as ggml's quantize_row_q8_K_ref makes them (the x86 builds use it as is): per
+ * 256 values, iscale = −127/max where max is the value of largest magnitude (the first such, sign
+ * kept), q = round-half-even(iscale·x) clamped to 127, d = 1/iscale in f32.
+ */
+export function quantizeQ8K(x: ArrayLike<number>): { q: Int8Array; d: Float32Array } {
+  const blocks = x.length / QK_K;
+  const q = new Int8Array(x.length);
+  const d = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    let max = 0;
+    let amax = 0;
+    for (let j = 0; j < QK_K; j++) {
+      const v = Math.fround(x[b * QK_K + j]);
+      if (Math.abs(v) > amax) {
+        amax = Math.abs(v);
+        max = v;
+      }
+    }
+    if (amax === 0) continue;
+    const iscale = Math.fround(-127 / max);
+    for (let j = 0; j < QK_K; j++) q[b * QK_K + j] = Math.min(127, roundHalfEven(Math.fround(iscale * Math.fround(x[b * QK_K + j]))));
+    d[b] = Math.fround(1 / iscale);
+  }
+  return { q, d };
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

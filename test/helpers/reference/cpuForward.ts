@@ -4,7 +4,7 @@
 //
 // `mimicLlamaCpp` reproduces the rounding llama.cpp's CPU backend adds beyond the weights' own:
 // before a matmul with Q8_0 weights the activations are quantised to Q8_0 blocks and multiplied as
-// integers; before one with K-quant weights, to Q8_K super-blocks (q8K.ts). F16 weights depend
+// integers; before one with K-quant weights, to Q8_K super-blocks (kQuants.ts). F16 weights depend
 // on the CPU variant of ggml that llama.cpp loaded (`f16Activations`), as measured against
 // node-llama-cpp 3.21.1: its AVX2 kernels multiply matrices whose row count is a multiple of 32 with
 // f32 activations (rounding them would give 4e-3) and others (an LM head of vocabulary 520, 600,
@@ -13,8 +13,7 @@
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { f16BitsToF32, roundToF16 } from '../../../server/src/model/f16';
 import { Q8_BLOCK, Q8_BLOCK_BYTES, dequantizeQ8_0 } from '../../../server/src/model/q8';
-import { QK_K, type KBlockInts, type KQuantType, dequantizeK, kBlockInts } from '../../../server/src/model/kQuants';
-import { quantizeQ8K } from './q8K';
+import { QK_K, type KBlockInts, type KQuantType, dequantizeK, kBlockInts, quantizeQ8K } from '../../../server/src/model/kQuants';
 import type { LoadedModel, Tensor } from '../../../server/src/model/types';
 
 

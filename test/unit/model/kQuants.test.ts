@@ -3,9 +3,8 @@
 // whole files is in test/integration/llamacpp/cpuForward.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dequantizeK, kBlockBytes } from '../../../server/src/model/kQuants';
+import { dequantizeK, kBlockBytes, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { quantizeK } from '../../../scripts/testModels/kQuantize';
-import { quantizeQ8K } from '../../helpers/reference/q8K';
 
 const ONE = 0x3c00; // f16 1.0
 const HALF = 0x3800; // f16 0.5
