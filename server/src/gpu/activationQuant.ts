@@ -3,6 +3,12 @@
 // its AVX2 path does). Matching that rounding is what lets our logits equal llama.cpp's on Q8_0
 // files; it also quarters the activation bytes a matmul loads.
 //
+// Before a matmul with K-quant weights (Q4_K, Q5_K, Q6_K) the activations are rounded to Q8_K, as
+// llama.cpp's CPU backend quantises them for its K-quant dot products (quantize_row_q8_K_ref, which its
+// x86 builds use as is): per 256 values, iscale = −127/max with max the first value of largest
+// magnitude (sign kept), q = min(127, round-half-even(iscale·x)), d = 1/iscale; the matmul reads d·q
+// as f32. Its integer sums times the two scales equal our f32 products but for f32 rounding (~1e-7).
+//
 // Before a matmul with F16 weights the activations are rounded to f16 (packed pairs), as llama.cpp's
 // AVX-512 kernels do for every F16 matmul (its AVX2 kernels only for some: within ~4e-3 of log-softmax
 // either way). On lavapipe a matmul's cost is its load instructions, and X was most of them: half the
@@ -52,6 +58,46 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   q[2u * b] = vec4<u32>(w[0], w[1], w[2], w[3]);
   q[2u * b + 1u] = vec4<u32>(w[4], w[5], w[6], w[7]);
 }`;
+
+const toQ8KSource = /* wgsl */ `
+struct P { blocks: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let b = gid.x + gid.y * nw.x * ${wg}u;
+  if (b >= p.blocks) { return; }
+  // The first value of largest magnitude, in order: a later tie of the other sign does not win.
+  var top = 0.0;
+  var amax = 0.0;
+  for (var j = 0u; j < 64u; j++) {
+    let v = x[64u * b + j];
+    for (var c = 0u; c < 4u; c++) {
+      if (abs(v[c]) > amax) { amax = abs(v[c]); top = v[c]; }
+    }
+  }
+  // Plain division: the Newton-corrected divide() above needs a fused fma, and SPIR-V's Fma need
+  // not fuse (lavapipe's does not: the correction then moves a correct quotient by an ulp).
+  let iscale = select(0.0, -127.0 / top, amax != 0.0);
+  let d = select(0.0, 1.0 / iscale, amax != 0.0);
+  for (var j = 0u; j < 64u; j++) {
+    y[64u * b + j] = d * min(round(iscale * x[64u * b + j]), vec4<f32>(127.0));
+  }
+}`;
+
+export function createToQ8KKernel(device: GPUDevice): Kernel {
+  return createKernel(device, 'toQ8K', toQ8KSource, ['uniform', 'read', 'storage']);
+}
+
+/** x [elements] f32 → the same values rounded to Q8_K (elements % 256 == 0), as f32 d·q. */
+export function encodeToQ8K(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, kernel, [uniform, x, y], ...grid(device, elements / 256, wg));
+}
+
+export function toQ8KUniform(elements: number): number[] {
+  return [elements / 256];
+}
 
 export function createToQ8Kernel(device: GPUDevice): Kernel {
   return createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']);

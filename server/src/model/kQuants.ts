@@ -21,6 +21,10 @@ export const QK_K = 256;
 export type KQuantType = 'q4_k' | 'q5_k' | 'q6_k';
 export const kBlockBytes: Record<KQuantType, number> = { q4_k: 144, q5_k: 176, q6_k: 210 };
 
+export function isKQuant(type: string): type is KQuantType {
+  return type in kBlockBytes;
+}
+
 /** Sub-block j's 6-bit scale and min from the 12 packed bytes at `at`. */
 export function scaleMinK4(bytes: Uint8Array, at: number, j: number): [number, number] {
   if (j < 4) return [bytes[at + j] & 63, bytes[at + j + 4] & 63];

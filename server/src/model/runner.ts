@@ -7,7 +7,7 @@ import { getGpu, type Gpu } from '../gpu/device';
 import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../gpu/activationQuant';
+import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, toF16Uniform, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
 import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
@@ -15,6 +15,7 @@ import { createSwigluKernel, encodeSwiglu } from '../gpu/swiglu';
 import { dequantize } from '../gpu/gpuWeight';
 import type { AttentionShape, AttentionStep } from './attentionStep';
 import { checkRunnable } from './modelTensors';
+import { isKQuant } from './kQuants';
 import type { LoadedModel, ModelConfig, Tensor, WeightType } from './types';
 
 export interface ForwardBatch {
@@ -62,6 +63,8 @@ interface Scratch {
   xqScales: GPUBuffer;
   /** Activations rounded to f16 for F16 weights (sized for the widest input). */
   xh: GPUBuffer;
+  /** Activations rounded to Q8_K for K-quant weights (sized for the widest input; one value a row without K-quants). */
+  xk: GPUBuffer;
 }
 
 interface Kernels {
@@ -71,6 +74,7 @@ interface Kernels {
   swiglu: Kernel;
   toQ8: Kernel;
   toF16: Kernel;
+  toQ8K: Kernel;
   matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
 }
 
@@ -156,6 +160,7 @@ export class ModelRunner implements AttentionShape {
       swiglu: cachedKernel(device, 'swiglu', () => createSwigluKernel(device)),
       toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
       toF16: cachedKernel(device, 'toF16', () => createToF16Kernel(device)),
+      toQ8K: cachedKernel(device, 'toQ8K', () => createToQ8KKernel(device)),
       matmul: new Map(),
     };
     // The subgroup reduction needs the workgroup to be exactly one subgroup.
@@ -270,12 +275,23 @@ export class ModelRunner implements AttentionShape {
     for (const b of all) b.destroy();
   }
 
+  /** The storage types of the matmul weights. */
+  private weightTypes(): WeightType[] {
+    return [this.output, ...this.layers.flatMap((L) => [L.q, L.k, L.v, L.o, L.gate, L.up, L.down])].map((w) => w.type);
+  }
+
   /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised or rounded once per form). */
   private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
     let quantised = false;
     let halved = false;
+    let kRounded = false;
     const count = rows * k;
     return (type) => {
+      if (isKQuant(type)) {
+        if (!kRounded) encodeToQ8K(enc, this.gpu.device, this.kernels.toQ8K, this.arena.alloc(toQ8KUniform(count)), x, s.xk, count);
+        kRounded = true;
+        return { x: s.xk };
+      }
       if (type === 'f16') {
         if (!halved) encodeToF16(enc, this.gpu.device, this.kernels.toF16, this.arena.alloc(toF16Uniform(count)), x, s.xh, count);
         halved = true;
@@ -354,6 +370,7 @@ export class ModelRunner implements AttentionShape {
       xq: f('xq', widest / 4),
       xqScales: f('xqScales', Math.ceil(widest / 32)),
       xh: f('xh', widest / 2),
+      xk: f('xk', this.weightTypes().some(isKQuant) ? widest : 1),
     };
     return this.scratch;
   }
