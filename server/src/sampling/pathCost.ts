@@ -6,7 +6,7 @@ import type { AttentionShape } from '../model/attentionStep';
 import { f32ToF16Bits } from '../model/f16';
 import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
 import { uploadStorage } from '../gpu/kernel';
-import { runAttentionPlan } from './runAttentionPlan';
+import { runAttentionPlan, type PlanBuffers } from './runAttentionPlan';
 import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/hydragenAttention';
 import { planDecode, prefixBlocking, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
@@ -50,7 +50,7 @@ export function preferShared(cost: PathCost, shape: AttentionShape, length: numb
  * waiter sleeps through long waits and polls through short ones, and on lavapipe polling slows the
  * device ~1.5x; a short plan timed against a long one would look dearer than it is).
  */
-async function timesMs(attention: TreeAttention, plans: AttentionPlan[], buffers: Parameters<typeof runAttentionPlan>[2], reps: number, repeat = true): Promise<number[][]> {
+async function timesMs(attention: TreeAttention, plans: AttentionPlan[], buffers: PlanBuffers, reps: number, repeat = true): Promise<number[][]> {
   const REPEAT_MS = 30;
   const repeats: number[] = [];
   for (const plan of plans) {
