@@ -9,8 +9,8 @@
 // machine grows with the load average (printed at the start and the end): compare runs at like loads.
 //
 // The set, from the sources (server/src/gpu, runner.ts, kvCacheAttention.ts, treeAttention.ts):
-// embedding per weight type; rmsNorm; rope (llama's adjacent pairs and neox's halves are one
-// pipeline, the mode a uniform); swiglu; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
+// embedding per weight type; rmsNorm per output form; rope (llama's adjacent pairs and neox's halves are one
+// pipeline, the mode a uniform); swiglu per output form; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
 // Q8_0, Q4_K, Q5_K, Q6_K) the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
 // `noSubgroups`), R=4 portable (2..15 rows, and Q8_0 beyond), broadcast (≥16 rows with subgroups, f32/f16); causalAttention
@@ -33,7 +33,10 @@ import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../ser
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../server/src/gpu/rmsNorm';
 import { createRopeKernel, encodeRope, ropeUniform } from '../server/src/gpu/rope';
 import { createSwigluKernel, encodeSwiglu } from '../server/src/gpu/swiglu';
-import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform, type OutputForms } from '../server/src/gpu/activationQuant';
+
+/** The forms rmsNorm and swiglu write (f32, the f16 pairs of F16 matmuls, both): one pipeline each. */
+const FORMS: OutputForms[] = ['f32', 'f16', 'both'];
 import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant, hasBroadcastVariant } from '../server/src/gpu/matmul';
 import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../server/src/gpu/causalAttention';
 import { maxQueriesPerLane, mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
@@ -156,15 +159,16 @@ function cases(): Case[] {
     });
   }
   list.push(
-    {
-      name: 'rmsNorm',
-      build(device) {
-        const kernel = createRmsNormKernel(device);
+    ...FORMS.map((forms) => ({
+      name: `rmsNorm (${forms})`,
+      build(device: GPUDevice) {
+        const kernel = createRmsNormKernel(device, forms);
         const u = uniform(device, rmsNormUniform(1, 64, 1e-5));
-        const [x, weight, y] = [buffer(device, 256), buffer(device, 256), buffer(device, 256)];
-        return (enc) => encodeRmsNorm(enc, device, kernel, u, 1, x, weight, y);
+        const [x, weight, y, h] = [buffer(device, 256), buffer(device, 256), buffer(device, 256), buffer(device, 128)];
+        const out = { y: forms === 'f16' ? undefined : y, h: forms === 'f32' ? undefined : h };
+        return (enc: GPUCommandEncoder) => encodeRmsNorm(enc, device, kernel, u, 1, x, weight, out);
       },
-    },
+    })),
     {
       name: 'rope (norm and neox: one pipeline)',
       build(device) {
@@ -174,15 +178,15 @@ function cases(): Case[] {
         return (enc) => encodeRope(enc, device, kernel, u, 1, 1, hd, positions, table, x);
       },
     },
-    {
-      name: 'swiglu',
-      build(device) {
-        const kernel = createSwigluKernel(device);
+    ...FORMS.map((forms) => ({
+      name: `swiglu (${forms})`,
+      build(device: GPUDevice) {
+        const kernel = createSwigluKernel(device, forms);
         const u = uniform(device, [64]);
-        const [gate, up] = [buffer(device, 256), buffer(device, 256)];
-        return (enc) => encodeSwiglu(enc, device, kernel, u, 64, gate, up);
+        const [gate, up, h] = [buffer(device, 256), buffer(device, 256), buffer(device, 128)];
+        return (enc: GPUCommandEncoder) => encodeSwiglu(enc, device, kernel, u, 64, gate, up, forms === 'f32' ? undefined : h);
       },
-    },
+    })),
     {
       name: 'toQ8 (activations of Q8_0 matmuls)',
       build(device) {

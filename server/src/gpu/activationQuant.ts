@@ -15,6 +15,7 @@
 // bytes let the prefill kernel hold twice the rows per lane, ~2× the GFLOP/s (bench/matmul.ts).
 import { roundToF16 } from '../model/f16';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import type { WeightType } from '../model/types';
 
 const wg = 64;
 
@@ -128,6 +129,25 @@ export function encodeToF16(encoder: GPUCommandEncoder, device: GPUDevice, kerne
 
 export function toF16Uniform(elements: number): number[] {
   return [elements / 8];
+}
+
+/**
+ * The forms an activation is written in by the kernel that produces it: f32, f16 pairs packed in u32
+ * (the form F16 matmuls read, rounded as toF16 rounds), or both. A producer that writes the f16 form
+ * itself spares the toF16 dispatch and its pass over the activations.
+ */
+export type OutputForms = 'f32' | 'f16' | 'both';
+
+/** The forms a set of matmul weight types reads (f16 pairs for F16 weights, f32 for the rest). */
+export function formsFor(types: WeightType[]): OutputForms {
+  const f16 = types.some((t) => t === 'f16');
+  const f32 = types.some((t) => t !== 'f16');
+  return f16 && f32 ? 'both' : f16 ? 'f16' : 'f32';
+}
+
+/** WGSL storing the pair `v` (vec2<f32>) of elements `i`, `i + 1` (i even): into the f32 array `y` when named, always into the f16 pairs `h`. */
+export function pairStoreWgsl(y: string | undefined, i: string, v: string): string {
+  return `${y ? `${y}[${i}] = ${v}.x; ${y}[${i} + 1u] = ${v}.y; ` : ''}h[${i} / 2u] = pack2x16float(${v});`;
 }
 
 /** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */

@@ -4,10 +4,10 @@
 // attentionStep.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
-import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Kernel } from '../gpu/kernel';
+import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Binding, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, toF16Uniform, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
+import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Uniform, toQ8KUniform, toQ8Uniform, type OutputForms } from '../gpu/activationQuant';
 import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
 import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
 import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
@@ -69,9 +69,7 @@ interface Scratch {
 
 interface Kernels {
   embedding: Kernel;
-  rmsNorm: Kernel;
   rope: Kernel;
-  swiglu: Kernel;
   toQ8: Kernel;
   toF16: Kernel;
   toQ8K: Kernel;
@@ -155,9 +153,7 @@ export class ModelRunner implements AttentionShape {
     const output = c.tiedEmbeddings ? embedding : matrix('output.weight');
     const kernels: Kernels = {
       embedding: cachedKernel(device, `embedding_${embedding.type}`, () => createEmbeddingKernel(device, embedding.type)),
-      rmsNorm: cachedKernel(device, 'rmsNorm', () => createRmsNormKernel(device)),
       rope: cachedKernel(device, 'rope', () => createRopeKernel(device)),
-      swiglu: cachedKernel(device, 'swiglu', () => createSwigluKernel(device)),
       toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
       toF16: cachedKernel(device, 'toF16', () => createToF16Kernel(device)),
       toQ8K: cachedKernel(device, 'toQ8K', () => createToQ8KKernel(device)),
@@ -219,28 +215,28 @@ export class ModelRunner implements AttentionShape {
     const swigluU = this.arena.alloc([n * c.intermediateSize]);
     for (let i = 0; i < c.numLayers; i++) {
       const L = this.layers[i];
-      encodeRmsNorm(enc, device, this.kernels.rmsNorm, normU, n, s.x, L.attnNorm, s.xn);
-      const xnFor = this.rounder(enc, s, s.xn, n, d);
+      const xnFor = this.rmsNorm(enc, s, normU, n, s.x, L.attnNorm, [L.q, L.k, L.v]);
       this.matmul(enc, L.q, xnFor(L.q.type), n, s.q, L.qBias);
       this.matmul(enc, L.k, xnFor(L.k.type), n, s.k, L.kBias);
       this.matmul(enc, L.v, xnFor(L.v.type), n, s.v, L.vBias);
       if (L.qNorm && L.kNorm && qNormU && kNormU) {
         // Per-head norms (qwen3), through s.attn: it is free until attention writes it.
-        encodeRmsNorm(enc, device, this.kernels.rmsNorm, qNormU, n * c.numHeads, s.q, L.qNorm, s.attn);
+        encodeRmsNorm(enc, device, this.rmsNormKernel('f32'), qNormU, n * c.numHeads, s.q, L.qNorm, { y: s.attn });
         enc.copyBufferToBuffer(s.attn, 0, s.q, 0, n * qDim * 4);
-        encodeRmsNorm(enc, device, this.kernels.rmsNorm, kNormU, n * c.numKvHeads, s.k, L.kNorm, s.attn);
+        encodeRmsNorm(enc, device, this.rmsNormKernel('f32'), kNormU, n * c.numKvHeads, s.k, L.kNorm, { y: s.attn });
         enc.copyBufferToBuffer(s.attn, 0, s.k, 0, n * c.numKvHeads * c.headDim * 4);
       }
       encodeRope(enc, device, this.kernels.rope, ropeQ, n, c.numHeads, c.headDim, s.positions, ropeTable, s.q);
       encodeRope(enc, device, this.kernels.rope, ropeK, n, c.numKvHeads, c.headDim, s.positions, ropeTable, s.k);
       attention.encode(enc, i, s.q, s.k, s.v, s.attn, n);
       this.matmul(enc, L.o, this.rounder(enc, s, s.attn, n, qDim)(L.o.type), n, s.x, undefined, true);
-      encodeRmsNorm(enc, device, this.kernels.rmsNorm, normU, n, s.x, L.ffnNorm, s.xn);
-      const ffnFor = this.rounder(enc, s, s.xn, n, d);
+      const ffnFor = this.rmsNorm(enc, s, normU, n, s.x, L.ffnNorm, [L.gate, L.up]);
       this.matmul(enc, L.gate, ffnFor(L.gate.type), n, s.gate);
       this.matmul(enc, L.up, ffnFor(L.up.type), n, s.up);
-      encodeSwiglu(enc, device, this.kernels.swiglu, swigluU, n * c.intermediateSize, s.gate, s.up);
-      this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize)(L.down.type), n, s.x, undefined, true);
+      const downForms = formsFor([L.down.type]);
+      const swiglu = cachedKernel(device, `swiglu_${downForms}`, () => createSwigluKernel(device, downForms));
+      encodeSwiglu(enc, device, swiglu, swigluU, n * c.intermediateSize, s.gate, s.up, downForms === 'f32' ? undefined : s.xh);
+      this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize, downForms !== 'f32')(L.down.type), n, s.x, undefined, true);
     }
     // Only the rows whose logits are wanted go through the final norm and the LM head, gathered into
     // `final` unless they are the first m rows in order (a decode step's: no copies then).
@@ -248,9 +244,9 @@ export class ModelRunner implements AttentionShape {
     const leading = logitsRows.every((r, j) => r === j);
     const final = leading ? s.x : this.ensureFinal(m);
     if (!leading) for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
-    encodeRmsNorm(enc, device, this.kernels.rmsNorm, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, s.xn);
+    const finalFor = this.rmsNorm(enc, s, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, [this.output]);
     const logits = this.ensureLogits(m);
-    this.matmul(enc, this.output, this.rounder(enc, s, s.xn, m, d)(this.output.type), m, logits);
+    this.matmul(enc, this.output, finalFor(this.output.type), m, logits);
     return logits;
   }
 
@@ -280,10 +276,28 @@ export class ModelRunner implements AttentionShape {
     return [this.output, ...this.layers.flatMap((L) => [L.q, L.k, L.v, L.o, L.gate, L.up, L.down])].map((w) => w.type);
   }
 
-  /** Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised or rounded once per form). */
-  private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
+  /**
+   * RMSNorm of `x` [rows, hidden] into s.xn and/or s.xh, in the forms the matmuls of `readers` read;
+   * returns their inputs as rounder() does (the f16 form is already written).
+   */
+  private rmsNorm(enc: GPUCommandEncoder, s: Scratch, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, readers: GpuWeight[]): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
+    const forms = formsFor(readers.map((w) => w.type));
+    const out = { y: forms === 'f16' ? undefined : s.xn, h: forms === 'f32' ? undefined : s.xh };
+    encodeRmsNorm(enc, this.gpu.device, this.rmsNormKernel(forms), uniform, rows, x, weight, out);
+    return this.rounder(enc, s, s.xn, rows, this.config.hiddenSize, forms !== 'f32');
+  }
+
+  private rmsNormKernel(forms: OutputForms): Kernel {
+    const { device } = this.gpu;
+    return cachedKernel(device, `rmsNorm_${forms}`, () => createRmsNormKernel(device, forms));
+  }
+
+  /**
+   * Input `x` [rows, k] in the form a matmul with weights of a given type reads (quantised or rounded
+   * once per form); `halved`: its f16 form is already in s.xh.
+   */
+  private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number, halved = false): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
     let quantised = false;
-    let halved = false;
     let kRounded = false;
     const count = rows * k;
     return (type) => {
