@@ -120,11 +120,6 @@ export class RunController {
     return this.running;
   }
 
-  /** How many samples "Draw N more" offers for the current run: as many as it has, so the forecast's 2× is reached. */
-  get moreCount(): number {
-    return Math.max(1, this.run?.progress.sampled ?? 1);
-  }
-
   /**
    * Draws `n` more samples into the current run (the same issue, prompt, snapshot, baseline and test
    * command): the panel's "Draw N more". Throws when the run cannot take more.

@@ -98,6 +98,14 @@ export class RunState {
     return changed;
   }
 
+  /**
+   * How many samples "Draw N more" offers: as many as were drawn, so the run reaches the coverage
+   * forecast's first point (twice the samples). Undefined when no more can be drawn into it.
+   */
+  get moreCount(): number | undefined {
+    return this.finished && this.resumable ? Math.max(1, this.progress.sampled) : undefined;
+  }
+
   get finished(): boolean {
     return this.phase === 'done' || this.phase === 'cancelled' || this.phase === 'failed';
   }
