@@ -128,7 +128,7 @@ async function openStoredRun(deps: CommandDeps, which?: string): Promise<boolean
 
 async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
   const run = deps.controller.current;
-  const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
+  const groups = run?.visibleGroups().filter((g) => !run.isDiscarded(g)) ?? [];
   if (groups.length === 0) throw new HydrapatchError('no_candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
   const pick = await vscode.window.showQuickPick(
     groups.map((g) => ({ label: `Candidate ${g.rank}: ${verdictWords[g.verdict]?.label ?? g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),

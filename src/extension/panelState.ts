@@ -86,7 +86,7 @@ export function panelState(run: RunState): PanelState {
       tests: cells(rep, tests, flaky),
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),
-      discarded: g.members.every((m) => run.discarded.has(m)),
+      discarded: run.isDiscarded(g),
       ...(rep?.editsTests ? { editsTests: rep.editsTests } : {}),
       ...(g.evidence ? { verifiedBy: g.evidence } : {}),
       ...(g.reproPassed ? { reproPassed: g.reproPassed, agreement: g.agreement ?? 0 } : {}),

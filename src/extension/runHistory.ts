@@ -41,7 +41,7 @@ const isEntry = (e: unknown): e is HistoryEntry => {
 function isStoredRun(r: unknown): r is StoredRun {
   const x = r as Partial<StoredRun> | null;
   return typeof x === 'object' && x !== null && x.version === STORED_RUN_VERSION && typeof x.id === 'string' && typeof x.repoRoot === 'string'
-    && Array.isArray(x.candidates) && Array.isArray(x.changes) && Array.isArray(x.samples) && Array.isArray(x.numbers) && Array.isArray(x.filesNotKept)
+    && Array.isArray(x.candidates) && Array.isArray(x.changes) && Array.isArray(x.samples) && Array.isArray(x.numbers) && Array.isArray(x.discarded) && Array.isArray(x.filesNotKept)
     && typeof x.groups === 'number' && typeof x.progress === 'object' && x.progress !== null;
 }
 

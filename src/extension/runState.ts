@@ -30,6 +30,7 @@ export class RunState {
   /** The test command and how it was chosen. */
   testCommand?: { command: string; chosen: string };
   readonly applied = new Set<number>();
+  /** Sample indices of the discarded candidates' samples (see isDiscarded). */
   readonly discarded = new Set<number>();
   /** What "Draw N more" continues from; set when a round finishes, absent for a run reopened from the history. */
   resumable?: ResumableRun;
@@ -123,6 +124,11 @@ export class RunState {
     let next = Math.max(0, ...this.numbers.values());
     this.ranked = groups.map((g) => ({ ...g, rank: this.numbers.get(g.members[0]) ?? (this.numbers.size ? ++next : g.rank) }));
     return this.ranked;
+  }
+
+  /** A discarded candidate stays discarded when a later round adds samples to it: its first sample decides. */
+  isDiscarded(group: CandidateGroup): boolean {
+    return this.discarded.has(group.members[0]);
   }
 
   /** Keeps the candidates' numbers as they are now (a round finished): later rounds number only new ones. */

@@ -32,6 +32,8 @@ export interface StoredRun {
   filesNotKept: number[];
   samples: [number, string][];
   numbers: [number, number][];
+  /** Samples of the candidates the user discarded. */
+  discarded: number[];
   baseline: Baseline | null;
   coverage: CoverageSummary | null;
   reproTests: ReproTest[];
@@ -86,6 +88,7 @@ export function toStoredRun(run: RunState, savedAt = new Date()): StoredRun {
     filesNotKept,
     samples: [...run.samples].filter(([i]) => shown.has(i)),
     numbers: [...run.numbers],
+    discarded: [...run.discarded],
     baseline: run.baseline,
     coverage: run.coverage,
     reproTests: run.reproTests,
@@ -108,6 +111,7 @@ export function fromStoredRun(s: StoredRun, runId: number): RunState {
   for (const [i, files] of s.changes) run.changes.set(i, files);
   for (const [i, text] of s.samples) run.samples.set(i, text);
   for (const [key, n] of s.numbers) run.numbers.set(key, n);
+  for (const i of s.discarded) run.discarded.add(i);
   run.baseline = s.baseline;
   run.coverage = s.coverage;
   run.reproTests = s.reproTests;

@@ -41,6 +41,8 @@ test('a stored run comes back with the same panel and the same files to apply', 
   const dir = tempDir();
   try {
     const run = await solvedRun(repo.dir, [`The sign was wrong.\n${sr('exports.add = (a, b) => a + b;')}`, 'no edit', sr('exports.add = (a, b) => a * b;')]);
+    // The user discarded the second candidate: it stays discarded.
+    for (const m of run.visibleGroups()[1].members) run.discarded.add(m);
     const history = new RunHistory(join(dir, 'history'));
     await history.save(toStoredRun(run));
     const { entries, problem } = await new RunHistory(join(dir, 'history')).list();
