@@ -82,7 +82,7 @@ function select(g: PanelGroup): void {
 }
 
 const COLUMNS: [string, string, string][] = [
-  ['rank', 'Candidate', 'Candidates are numbered by rank: verified first, then by fewest changed lines'],
+  ['rank', 'Candidate', 'Candidates are numbered by rank when the run finishes (verified first, then by fewest changed lines); those found by "Draw N more" are numbered after them and listed where they rank'],
   ['verdict', 'Verdict', 'What its test run showed'],
   ['samples', 'Samples', 'How many samples wrote this same patch'],
   ['applies', 'Applied', 'How the edit matched your files'],
@@ -211,7 +211,24 @@ function coverage(state: PanelState): HTMLElement | null {
   const first = cov.curve[0];
   const forecast = cov.forecast?.[0];
   const words = `${cov.c} of ${plural(cov.n, 'tested sample')} verified. The chance that one sample is a verified fix: ${pct(first.p)}; that ${last.k} samples include one: ${pct(last.p)}.${forecast && forecast.p > last.p ? ` Forecast for ${forecast.k} samples: ${pct(forecast.p)}.` : ''}`;
-  return h('section', { id: 'coverage' }, h('h3', {}, 'How likely more samples help'), h('p', { class: 'coverage-words' }, words), coveragePlot(cov));
+  return h('section', { id: 'coverage' }, h('h3', {}, 'How likely more samples help'), h('p', { class: 'coverage-words' }, words), drawMoreButton(state), coveragePlot(cov));
+}
+
+// --- Control: more samples into the run, and a run reopened from the history ---
+
+/** "Draw N more" beside the forecast: into this run, so the candidates and coverage grow. Absent while running and for a stored run. */
+function drawMoreButton(state: PanelState): HTMLElement | null {
+  if (!state.drawMore) return null;
+  return h('div', { class: 'buttons', id: 'draw-more' },
+    runButton(`Draw ${state.drawMore} more`, 'drawMore', false),
+    h('span', { class: 'muted' }, `Same issue and files: ${plural(state.drawMore, 'new sample')} tested and ranked with these, the numbers above kept.`));
+}
+
+function historyNote(state: PanelState): HTMLElement | null {
+  if (!state.history) return null;
+  const when = new Date(state.history.savedAt).toLocaleString();
+  return h('p', { class: 'callout', id: 'history-note' },
+    `Reopened from the run history: “${state.history.title}”, stored ${when}. Apply still checks that your files are the version each candidate was tested on.`);
 }
 
 function notAppliedSection(state: PanelState): HTMLElement | null {
@@ -260,6 +277,7 @@ function render({ state, selected }: Saved): void {
     state.testsSkippedReason ? h('p', { class: 'warning' }, `Tests were not run: ${state.testsSkippedReason}`) : null,
     ...(state.testNotes ?? []).map((n) => h('p', { class: 'warning' }, n)),
     state.error ? h('p', { class: 'error' }, `${state.error.message}${state.error.hint ? ` — ${state.error.hint}` : ''}`) : null,
+    historyNote(state),
     baselinePasses(state),
     h(
       'section',
@@ -273,7 +291,7 @@ function render({ state, selected }: Saved): void {
     evidence(state, shown),
     notAppliedSection(state),
     groups.length > 0 && state.tests.length > 0 ? h('section', { id: 'tests' }, h('h3', {}, 'Tests × candidates'), legend(), testGrid(state, groups, selected)) : null,
-    coverage(state),
+    coverage(state) ?? drawMoreButton(state),
     runDetails(state),
   ];
   app.replaceChildren(...parts.filter((x): x is HTMLElement => !!x));

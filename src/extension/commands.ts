@@ -10,6 +10,8 @@ import { selectModel } from './modelPicker';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
 import type { RunController } from './runController';
+import type { RunHistory } from './runHistory';
+import { fromStoredRun } from './storedRun';
 import { readSettings } from './settings';
 
 export const ENDPOINT_KEY = 'hydrapatch.endpointKey';
@@ -26,6 +28,8 @@ export interface CommandDeps {
   panel: ReviewPanel;
   documents: CandidateDocuments;
   log: Log;
+  /** The workspace's stored runs; absent without a workspace storage folder. */
+  history?: RunHistory;
   restartServer(): Promise<void>;
 }
 
@@ -84,9 +88,47 @@ async function offerConflictActions(deps: CommandDeps, conflict: ApplyConflict):
   else if (pick === again) await deps.controller.restart();
 }
 
+/**
+ * Makes a stored run the current one: `which` is a run id, 'pick' (a QuickPick of the history), or
+ * absent for the newest. Returns whether one was opened.
+ */
+async function openStoredRun(deps: CommandDeps, which?: string): Promise<boolean> {
+  const { history, controller, log } = deps;
+  if (!history) {
+    if (which) void vscode.window.showInformationMessage('Hydrapatch: the run history needs a folder open.');
+    return false;
+  }
+  const { entries, problem } = await history.list();
+  if (problem) {
+    log.warn(problem);
+    void vscode.window.showWarningMessage(`Hydrapatch: ${problem}`);
+  }
+  if (entries.length === 0) {
+    if (which) void vscode.window.showInformationMessage('Hydrapatch: no run is stored for this workspace yet. Finished runs are kept here (the last 20).');
+    return false;
+  }
+  let id = which === undefined ? entries[0].id : which;
+  if (which === 'pick') {
+    const pick = await vscode.window.showQuickPick(
+      entries.map((e) => ({
+        label: e.title,
+        description: `${new Date(e.savedAt).toLocaleString()} · ${e.samples} samples · ${e.verified} verified`,
+        detail: `${e.candidates} candidate${e.candidates === 1 ? '' : 's'}${e.phase === 'cancelled' ? ' · cancelled' : ''}`,
+        id: e.id,
+      })),
+      { title: 'Hydrapatch: Run History (this workspace, newest first)', placeHolder: "Reopen a run's candidates (Apply checks that your files are unchanged since)", matchOnDescription: true },
+    );
+    if (!pick) return false;
+    id = pick.id;
+  }
+  controller.open(fromStoredRun(await history.load(id), controller.newRunId()));
+  log.info(`reopened stored run ${id}`);
+  return true;
+}
+
 async function pickCandidate(deps: CommandDeps): Promise<number | undefined> {
   const run = deps.controller.current;
-  const groups = run?.visibleGroups().filter((g) => !g.members.every((m) => run.discarded.has(m))) ?? [];
+  const groups = run?.visibleGroups().filter((g) => !run.isDiscarded(g)) ?? [];
   if (groups.length === 0) throw new HydrapatchError('no_candidates', 'There are no candidates to apply.', 'Run "Hydrapatch: Solve Issue with N Samples" first.');
   const pick = await vscode.window.showQuickPick(
     groups.map((g) => ({ label: `Candidate ${g.rank}: ${verdictWords[g.verdict]?.label ?? g.verdict}`, description: `${g.members.length} samples · ${g.changedLines} lines`, detail: g.diff.split('\n').slice(0, 1).join(''), index: g.representative })),
@@ -127,8 +169,20 @@ export function registerCommands(deps: CommandDeps): void {
     await controller.idle();
   });
   register('hydrapatch.showCandidates', async () => {
-    if (!controller.current) void vscode.window.showInformationMessage('Hydrapatch: no run yet. Run "Hydrapatch: Solve Issue with N Samples".');
+    // After a reload the window has no run: the last stored one is reopened.
+    if (!controller.current && !(await openStoredRun(deps))) void vscode.window.showInformationMessage('Hydrapatch: no run yet. Run "Hydrapatch: Solve Issue with N Samples".');
     else panel.show();
+  });
+  register('hydrapatch.drawMore', async (n?: number) => {
+    const offered = controller.current?.moreCount;
+    // A run that cannot take more: drawMore says why before anything is asked.
+    if (offered === undefined) return controller.drawMore(typeof n === 'number' ? n : 1);
+    const count = typeof n === 'number' ? n : await askSampleCount(offered, 'Hydrapatch: how many more samples?');
+    // Not awaited, as a solve: progress shows the round.
+    if (count) controller.drawMore(count).catch((err) => report(log, err));
+  });
+  register('hydrapatch.showHistory', async (id?: string) => {
+    if (await openStoredRun(deps, typeof id === 'string' ? id : 'pick')) panel.show();
   });
   register('hydrapatch.applyCandidate', async (index?: number, path?: string) => {
     const run = controller.current;

@@ -12,10 +12,13 @@ import { candidateAction, registerCommands, type CommandDeps } from './commands'
 import { createLog } from './log';
 import { panelState } from './panelState';
 import { ReviewPanel } from './reviewPanel';
+import type { RunState } from './runState';
 import { RunController } from './runController';
 import { createSampleSource } from './sampleSources';
 import { ServerManager } from './serverManager';
 import { StatusBar } from './statusBar';
+import { RunHistory } from './runHistory';
+import { toStoredRun } from './storedRun';
 
 export interface HydrapatchApi {
   /** What the panel shows for the current run, or undefined before the first run. */
@@ -49,15 +52,26 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
     (action, runId, index, path) => candidateAction(deps, action, runId, index, path).catch(failed),
     async (action) => {
       if (action === 'cancel') controller.cancel();
-      else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
+      else if (action === 'drawMore') {
+        try {
+          controller.drawMore(controller.current?.moreCount ?? 1).catch(failed);
+        } catch (err) {
+          failed(err);
+        }
+      } else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
       else await controller.restart().catch(failed);
     },
   );
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));
 
   const manager = server;
-  const controller = new RunController(context, solve, (settings) => createSampleSource(settings, manager, context.secrets), log, statusBar, panel);
-  const deps: CommandDeps = { context, controller, panel, documents, log, restartServer: () => manager.restart() };
+  // Per workspace; none without a folder open (there is nothing to solve then either).
+  const history = context.storageUri ? new RunHistory(vscode.Uri.joinPath(context.storageUri, 'runs').fsPath) : undefined;
+  const store = async (run: RunState) => {
+    await history?.save(toStoredRun(run)).catch((err: unknown) => log.warn(`the run could not be stored in the history: ${(err as Error).message}`));
+  };
+  const controller = new RunController(context, solve, (settings) => createSampleSource(settings, manager, context.secrets), log, statusBar, panel, store);
+  const deps: CommandDeps = { context, controller, panel, documents, log, history, restartServer: () => manager.restart() };
   registerCommands(deps);
   // After Undo (or any edit) of an applied candidate's file, the panel stops calling it applied.
   context.subscriptions.push(vscode.workspace.onDidChangeTextDocument((e) => {

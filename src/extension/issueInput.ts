@@ -38,9 +38,9 @@ export async function askIssueText(): Promise<string | undefined> {
   void vscode.window.showInformationMessage('Hydrapatch: write the issue in this editor, then run "Solve Issue with N Samples" again.');
   return undefined;
 }
-export async function askSampleCount(defaultN: number): Promise<number | undefined> {
+export async function askSampleCount(defaultN: number, title = 'Hydrapatch: how many samples?'): Promise<number | undefined> {
   const answer = await vscode.window.showInputBox({
-    title: 'Hydrapatch: how many samples?',
+    title,
     value: String(defaultN),
     ignoreFocusOut: true,
     validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 1024 ? undefined : 'A whole number from 1 to 1024.'),

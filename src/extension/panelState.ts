@@ -2,6 +2,7 @@
 import type { CandidateResult } from '../core/pipeline/types';
 import type { PanelEvidence, PanelGroup, PanelReproTest, PanelState, TestCell } from '../protocol/webview';
 import { explanation } from './explanation';
+import { issueTitle } from './storedRun';
 import type { RunState } from './runState';
 import { phaseWords } from '../protocol/webview';
 
@@ -85,7 +86,7 @@ export function panelState(run: RunState): PanelState {
       tests: cells(rep, tests, flaky),
       sandbox: rep?.test?.sandbox ?? '',
       applied: run.applied.has(g.representative),
-      discarded: g.members.every((m) => run.discarded.has(m)),
+      discarded: run.isDiscarded(g),
       ...(rep?.editsTests ? { editsTests: rep.editsTests } : {}),
       ...(g.evidence ? { verifiedBy: g.evidence } : {}),
       ...(g.reproPassed ? { reproPassed: g.reproPassed, agreement: g.agreement ?? 0 } : {}),
@@ -112,6 +113,8 @@ export function panelState(run: RunState): PanelState {
       : {}),
     ...(run.context ? { context: run.context } : {}),
     notApplied: notApplied(run),
+    ...(run.moreCount && !run.stored ? { drawMore: run.moreCount } : {}),
+    ...(run.stored ? { history: { savedAt: run.stored.savedAt, title: issueTitle(run.issueText) } } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // cancellable progress notification, and feeds the status bar and the panel from its events.
 import * as vscode from 'vscode';
 import { HydrapatchError, errorSentences, formatError, type ErrorData } from '../protocol/errors';
-import type { Solve, SolveEvents, SolveOptions, SolveResult } from '../core/pipeline/types';
+import type { ResumableRun, Solve, SolveEvents, SolveOptions, SolveResult } from '../core/pipeline/types';
 import type { SampleSource } from '../core/sampling/sampleSource';
 import { repoRoot } from '../core/worktree/snapshot';
 import { defaultSampleParams } from '../protocol/sampling';
@@ -67,7 +67,21 @@ export class RunController {
     private readonly log: Log,
     private readonly statusBar: StatusBar,
     private readonly panel: ReviewPanel,
+    /** Told of each round that ended (done, cancelled, or a later round that failed): the history stores it. */
+    private readonly onFinished: (run: RunState) => Promise<void> = async () => {},
   ) {}
+
+  /** Makes a run reopened from the history the current one (the panel, diffs and Apply then use it). */
+  open(run: RunState): void {
+    if (this.busy) throw new HydrapatchError('busy', 'A Hydrapatch run is in progress.', 'Wait for it, or run "Hydrapatch: Cancel", then open the stored run.');
+    this.run = run;
+    this.refresh();
+  }
+
+  /** A fresh run id (runs reopened from the history take one too, so the panel never mixes two runs). */
+  newRunId(): number {
+    return this.nextId++;
+  }
 
   get current(): RunState | undefined {
     return this.run;
@@ -91,14 +105,36 @@ export class RunController {
   }
 
   start(req: RunRequest): Promise<void> {
+    this.last = req;
+    return this.launch((abort) => this.execute(req, abort));
+  }
+
+  /** Runs one round (a new run, or more samples) as the one in progress. */
+  private launch(round: (abort: AbortController) => Promise<void>): Promise<void> {
     if (this.busy) throw new HydrapatchError('busy', 'A Hydrapatch run is already in progress.', 'Wait for it, or run "Hydrapatch: Cancel".');
     const abort = new AbortController();
     this.abort = abort;
-    this.last = req;
-    this.running = this.execute(req, abort).finally(() => {
+    this.running = round(abort).finally(() => {
       this.abort = undefined;
     });
     return this.running;
+  }
+
+  /**
+   * Draws `n` more samples into the current run (the same issue, prompt, snapshot, baseline and test
+   * command): the panel's "Draw N more". Throws when the run cannot take more.
+   */
+  drawMore(n: number): Promise<void> {
+    const run = this.run;
+    const req = this.last;
+    if (!run || !req || !run.resumable) {
+      const why = !run ? 'There is no run yet.'
+        : run.stored ? 'This run was reopened from the history; more samples are drawn only into a run of this window.'
+          : !run.finished ? 'The run is still in progress.' : 'The run ended before any sample was judged.';
+      throw new HydrapatchError('cannot_draw_more', `No more samples can be drawn into this run: ${why}`, 'Run "Hydrapatch: Solve Issue with N Samples" to start a new run.');
+    }
+    const resume = run.resumable;
+    return this.launch((abort) => this.execute({ ...req, n }, abort, { run, resume }));
   }
 
   /** Solves the last run's issue again, on the files as they are now. */
@@ -107,12 +143,21 @@ export class RunController {
     await this.start(this.last);
   }
 
-  /** One run: its state shown at once, then solve() under a cancellable notification, then the outcome. */
-  private async execute(req: RunRequest, abort: AbortController): Promise<void> {
+  /**
+   * One round: its state shown at once, then solve() under a cancellable notification, then the
+   * outcome. `more`: a later round of that run (Draw N more), into the same state.
+   */
+  private async execute(req: RunRequest, abort: AbortController, more?: { run: RunState; resume: ResumableRun }): Promise<void> {
     const settings = readSettings(req.folder.uri);
     const trusted = vscode.workspace.isTrusted;
-    const root = await repoRoot(req.folder.uri.fsPath);
-    const run = new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
+    const root = more?.run.repoRoot ?? await repoRoot(req.folder.uri.fsPath);
+    const run = more?.run ?? new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
+    if (more) {
+      run.resumable = undefined;
+      run.error = undefined;
+      run.phase = 'sampling';
+      run.progress = { ...run.progress, total: run.progress.sampled + req.n };
+    } else run.issueText = req.issueText;
     this.run = run;
     this.refresh();
     this.panel.show();
@@ -126,9 +171,11 @@ export class RunController {
           source = await this.createSource(settings);
           this.log.info(`run ${run.runId}: ${req.n} samples from ${source.description} in ${root}${trusted ? '' : ' (untrusted: no tests)'}`);
           const options = solveOptions(req, root, settings, trusted, source, () => this.askUnsandboxed());
-          const result = await this.solve(options, this.solveEvents(run, options, report), abort.signal);
+          const result = await this.solve(options, this.solveEvents(run, options, report), abort.signal, more?.resume);
           this.storeResult(run, result, abort.signal.aborted);
         } catch (err) {
+          // A later round that failed leaves the run as it was: the earlier rounds can still take more.
+          if (more && !run.resumable) run.resumable = more.resume;
           this.storeFailure(run, err, abort.signal.aborted);
         } finally {
           await source?.close().catch(() => undefined);
@@ -136,6 +183,7 @@ export class RunController {
         }
       },
     );
+    if (run.phase !== 'failed' || more) await this.onFinished(run);
     if (run.phase === 'cancelled') void vscode.window.showInformationMessage('Hydrapatch: run cancelled; no worktree or change was left behind.');
   }
 
@@ -174,6 +222,7 @@ export class RunController {
         report();
       },
       onCandidateFiles: (index, changes) => run.changes.set(index, changes),
+      onResumable: (resumable) => (run.resumable = resumable),
       onCandidate: (c) => {
         run.addCandidate(c);
         report();
@@ -202,6 +251,7 @@ export class RunController {
     run.sandbox = result.sandbox;
     if (result.testsNotRun) run.testsSkippedReason = skippedReason(forEditor(result.testsNotRun));
     run.phase = aborted ? 'cancelled' : 'done';
+    run.freezeNumbers();
     this.log.info(`run ${run.runId} ${run.phase}: ${result.groups.length} groups; ${result.coverage.line}`);
   }
 

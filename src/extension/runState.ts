@@ -2,7 +2,7 @@
 // no `vscode`: the panel's state is derived from it, and the diff editor and "Apply" read from it.
 import { HydrapatchError, type ErrorData } from '../protocol/errors';
 import type { FileChange } from '../core/edits/editTypes';
-import type { CandidateResult, ContextSummary, SolvePhase, SolveProgress } from '../core/pipeline/types';
+import type { CandidateResult, ContextSummary, ResumableRun, SolvePhase, SolveProgress } from '../core/pipeline/types';
 import type { CoverageSummary } from '../core/coverage/types';
 import type { CandidateGroup } from '../core/rank/types';
 import type { Baseline } from '../core/testing/types';
@@ -30,12 +30,26 @@ export class RunState {
   /** The test command and how it was chosen. */
   testCommand?: { command: string; chosen: string };
   readonly applied = new Set<number>();
+  /** Sample indices of the discarded candidates' samples (see isDiscarded). */
   readonly discarded = new Set<number>();
+  /** What "Draw N more" continues from; set when a round finishes, absent for a run reopened from the history. */
+  resumable?: ResumableRun;
+  /** The issue as the user gave it (the history names the run by its first line). */
+  issueText = '';
+  /** When the run started (ms since the epoch); with runId-independent identity for the history. */
+  readonly startedAt: number = Date.now();
+  /** Set for a run reopened from the history: when it was stored, and the candidates whose files were not kept. */
+  stored?: { savedAt: string; filesNotKept: number[] };
+  /**
+   * Each candidate's number once a round has finished, keyed by its group's first sample index (which
+   * later rounds never change: their samples are numbered after). See visibleGroups.
+   */
+  readonly numbers = new Map<number, number>();
 
   constructor(
     readonly runId: number,
     readonly repoRoot: string,
-    readonly n: number,
+    n: number,
     /** Set when tests are not run (untrusted folder, or running them unsandboxed declined); shown in the panel. */
     public testsSkippedReason?: string,
   ) {
@@ -60,6 +74,9 @@ export class RunState {
   /** The files of a candidate of the run (before = the snapshot it was tested on); throws when it has none. */
   filesOf(index: number): FileChange[] {
     const changes = this.changes.get(index);
+    if (this.stored?.filesNotKept.includes(index)) {
+      throw new HydrapatchError('no_candidate', `The files of ${this.label(index)} were not kept in the run history (the run was over the history's size limit).`, 'Copy its patch from the panel, or solve the issue again.');
+    }
     if (!changes || changes.length === 0) {
       throw new HydrapatchError('no_candidate', `${this.label(index)} has no patch in the current run.`, 'Pick a candidate from "Hydrapatch: Show Candidates".');
     }
@@ -82,16 +99,40 @@ export class RunState {
     return changed;
   }
 
+  /**
+   * How many samples "Draw N more" offers: as many as were drawn, so the run reaches the coverage
+   * forecast's first point (twice the samples). Undefined when no more can be drawn into it.
+   */
+  get moreCount(): number | undefined {
+    return this.finished && this.resumable ? Math.max(1, this.progress.sampled) : undefined;
+  }
+
   get finished(): boolean {
     return this.phase === 'done' || this.phase === 'cancelled' || this.phase === 'failed';
   }
 
   /**
-   * The candidates so far, ranked by the pipeline's own ranking (src/core/rank): during the run the
-   * same function over the same candidates as the final result, so "#1" means the same thing throughout.
+   * The candidates so far, best first, ranked by the pipeline's own ranking (src/core/rank): during the
+   * first round the same function over the same candidates as the final result. Each group's `rank` is
+   * the number the user reads ("candidate 2"): its rank until the first round finishes, then kept for
+   * good (freezeNumbers), so that "Draw N more" renames nothing the user has seen; candidates found by
+   * a later round are numbered after the highest number, in rank order, and listed where they rank.
    */
   visibleGroups(): CandidateGroup[] {
-    this.ranked ??= rankCandidates([...this.byIndex.values()].sort((a, b) => a.index - b.index)).groups;
+    if (this.ranked) return this.ranked;
+    const groups = rankCandidates([...this.byIndex.values()].sort((a, b) => a.index - b.index)).groups;
+    let next = Math.max(0, ...this.numbers.values());
+    this.ranked = groups.map((g) => ({ ...g, rank: this.numbers.get(g.members[0]) ?? (this.numbers.size ? ++next : g.rank) }));
     return this.ranked;
+  }
+
+  /** A discarded candidate stays discarded when a later round adds samples to it: its first sample decides. */
+  isDiscarded(group: CandidateGroup): boolean {
+    return this.discarded.has(group.members[0]);
+  }
+
+  /** Keeps the candidates' numbers as they are now (a round finished): later rounds number only new ones. */
+  freezeNumbers(): void {
+    for (const g of this.visibleGroups()) this.numbers.set(g.members[0], g.rank);
   }
 }

@@ -31,6 +31,8 @@ export const errorCodes = {
   no_such_file: 'the candidate does not change the file asked for',
   apply_failed: 'the editor refused to apply the candidate',
   changed_since_run: 'a file the candidate touches changed after the run tested it',
+  cannot_draw_more: 'more samples cannot be drawn into this run (running, stored in the history, or its snapshot is gone)',
+  bad_history: 'the stored run history could not be read',
 
   // Applying a sample's edits
   no_edits: 'the sample holds no edit, or its edits change nothing',

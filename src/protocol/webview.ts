@@ -75,6 +75,10 @@ export interface PanelEvidence {
 /** One candidate group as the panel shows it: "candidate <rank>" everywhere the user reads it. */
 export interface PanelGroup {
   id: number;
+  /**
+   * The candidate's number: its rank when the run's first round finished, kept after (Draw N more
+   * numbers new candidates after the others). Groups are listed best first whatever their numbers.
+   */
   rank: number;
   verdict: PanelVerdict;
   size: number;
@@ -160,6 +164,10 @@ export interface PanelState {
   context?: PanelContext;
   /** Samples that gave no usable edit, by reason; sample numbers are 1-based. */
   notApplied: { reason: string; samples: number[] }[];
+  /** How many more samples "Draw N more" draws into this run; absent when it cannot (running, or reopened from the history). */
+  drawMore?: number;
+  /** Set for a run reopened from the history: when it was stored (ISO), and its issue's first line. */
+  history?: { savedAt: string; title: string };
 }
 
 export type ToPanel = { type: 'state'; state: PanelState } | { type: 'notice'; text: string };
@@ -167,7 +175,7 @@ export type ToPanel = { type: 'state'; state: PanelState } | { type: 'notice'; t
 export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 
 /** Actions on the run as a whole (buttons outside the candidate rows). */
-export type RunAction = 'cancel' | 'openSettings' | 'solveAgain';
+export type RunAction = 'cancel' | 'openSettings' | 'solveAgain' | 'drawMore';
 
 /** What the panel sends; validated by parseFromPanel (webviewSchemas.ts), the panel being a less trusted context. */
 export type FromPanel =

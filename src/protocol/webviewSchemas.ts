@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CandidateAction, FromPanel, RunAction } from './webview';
 
 const candidateActions = ['openDiff', 'apply', 'copyPatch', 'discard'] as const satisfies readonly CandidateAction[];
-const runActions = ['cancel', 'openSettings', 'solveAgain'] as const satisfies readonly RunAction[];
+const runActions = ['cancel', 'openSettings', 'solveAgain', 'drawMore'] as const satisfies readonly RunAction[];
 
 export const fromPanelSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),

@@ -299,6 +299,60 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     assert.strictEqual(await panel.locator('tr.group').first().getByText('applied', { exact: true }).count(), 0, 'the panel still says applied after Undo');
   });
 
+  /** The panel's candidate rows (number · verdict · samples) before the window reload, to compare after it. */
+  let rowsBeforeReload: string[] = [];
+  const rowSummary = async () => {
+    const out: string[] = [];
+    for (const row of await panel.locator('tr.group').all()) {
+      out.push([await row.locator('td.rank').innerText(), await row.locator('td.verdict').innerText(), await row.locator('td.samples').innerText()].map((t) => t.trim()).join(' · '));
+    }
+    return out;
+  };
+
+  it('draws N more samples into the same run: the samples grow, coverage updates, the numbers stay', async () => {
+    await page.locator('.tab', { hasText: 'Hydrapatch Candidates' }).click();
+    const before = await rowSummary();
+    assert.ok(before.length >= 3, `rows ${before.join(' | ')}`);
+    await panel.locator('.coverage-words', { hasText: `of ${N} tested samples verified` }).waitFor();
+    // Beside the forecast: as many more as were drawn (the forecast's first point is at twice the samples).
+    const more = panel.locator('#coverage vscode-button[data-run-action="drawMore"]');
+    assert.strictEqual((await more.innerText()).trim(), `Draw ${N} more`);
+    await more.click();
+    await panel.locator('#progress', { hasText: new RegExp(`^Done · ${2 * N}/${2 * N} sampled`) }).waitFor({ timeout: 240_000 });
+    await panel.locator('.coverage-words', { hasText: `of ${2 * N} tested samples verified` }).waitFor();
+    // The stand-in model gives its 8 outputs again: every new sample joins the candidate that wrote the same patch.
+    const after = await rowSummary();
+    assert.deepStrictEqual(after, before.map((r) => r.replace(/ · (\d+)$/, (_, n: string) => ` · ${2 * Number(n)}`)), 'each candidate keeps its number and doubles its samples');
+    await panel.locator('#not-applied h3', { hasText: `Samples that did not apply (2 of ${2 * N})` }).waitFor();
+    await page.locator('.part.statusbar .statusbar-item', { hasText: new RegExp(`Hydrapatch: Done · ${2 * N}/${2 * N} sampled`) }).first().waitFor();
+    assert.ok(model.requests >= 2, 'the second round asked the model again');
+    await panel.locator('#coverage').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'panel-draw-more.png') });
+    rowsBeforeReload = after;
+  });
+
+  it('reopens the run from the run history after a window reload, and applies from it', async () => {
+    assert.ok(rowsBeforeReload.length > 0, 'needs the run of the test before');
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90_000 });
+    await runCommand(page, 'Hydrapatch: Show Run History');
+    const item = page.locator('.quick-input-list .monaco-list-row', { hasText: 'add() in src/math.js returns a - b' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    assert.match(await item.innerText(), new RegExp(`${2 * N} samples · \\d+ verified`));
+    await page.screenshot({ path: join(artifacts, 'run-history.png') });
+    await item.click();
+    await panel.locator('#history-note', { hasText: 'Reopened from the run history' }).waitFor({ timeout: 30_000 });
+    assert.deepStrictEqual(await rowSummary(), rowsBeforeReload, 'the stored run lists the same candidates');
+    assert.strictEqual(await panel.locator('vscode-button[data-run-action="drawMore"]').count(), 0, 'no more samples into a stored run');
+    await page.screenshot({ path: join(artifacts, 'panel-from-history.png') });
+    // Applicable: the file is still the version the candidates were tested on.
+    const file = join(folder, 'src/math.js');
+    await panel.locator('tr.group').first().locator('vscode-button[data-action="apply"]').click();
+    await until('the fix on disk', () => readFileSync(file, 'utf8').includes(FIXED_LINE));
+    assert.strictEqual(fixtureTests(folder), 0, 'the tests should pass after applying');
+    execFileSync('git', ['checkout', '--', 'src/math.js'], { cwd: folder });
+  });
+
   it('cancels a run from the panel', async () => {
     await runCommand(page, 'Hydrapatch: Solve Issue with N Samples');
     await answer(page, 'the issue to solve', 'add() in src/math.js returns a - b (slow)');

@@ -30,7 +30,11 @@ export function startBaseline(run: SolveRun, tests: TestSetup, wantRepro: boolea
   let setupChecked = () => {};
   const setupOk = new Promise<void>((resolve) => (setupChecked = resolve));
   let done: Promise<Baseline>;
-  if (run.runTests) {
+  if (run.resume) {
+    // A later round of the run: judged against the first round's baseline, which is not run again.
+    done = Promise.resolve(run.resume.baseline);
+    setupChecked();
+  } else if (run.runTests) {
     events.onPhase?.('baseline', tests.detected ? `${tests.command} (detected: ${tests.detected.reason})` : tests.command);
     const started = performance.now();
     done = (async () => {

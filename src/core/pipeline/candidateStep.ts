@@ -16,7 +16,7 @@ import type { CandidateResult } from './types';
 export interface CandidateStep {
   /** Parses, applies, tests and records one sample (nothing is recorded when the solve stopped first). */
   verify(sample: SampleResult): Promise<void>;
-  /** The candidates recorded, in the order they finished. */
+  /** The candidates recorded (an earlier round's first), in the order they finished. */
   readonly candidates: CandidateResult[];
   /** The applied candidates' files by sample index, kept only when worktrees are (keepWorktrees). */
   readonly keptFiles: Map<number, FileChange[]>;
@@ -35,10 +35,13 @@ function candidateFields(a: AppliedCandidate): Pick<CandidateResult, 'apply' | '
 export function candidateStep(run: SolveRun, tests: TestSetup, baselineDone: Promise<Baseline>, reproDone: Promise<ReproTest[]>, wantRepro: boolean): CandidateStep {
   const { options, events, pool, stop, progress } = run;
   const early = createEarlyStop(options.stopAfterVerified);
-  const candidates: CandidateResult[] = [];
+  // A later round of the run starts from the earlier rounds' candidates, ranked with the new ones.
+  const candidates: CandidateResult[] = [...(run.resume?.candidates ?? [])];
   const keptFiles = new Map<number, FileChange[]>();
-  // One test run per distinct patch: a candidate identical to one tested already takes its run.
+  // One test run per distinct patch: a candidate identical to one tested already (in this round or
+  // an earlier one) takes its run.
   const runsByDiff = new Map<string, Promise<TestRunResult | undefined>>();
+  for (const c of candidates) if (c.test && c.diff !== '' && !runsByDiff.has(c.diff)) runsByDiff.set(c.diff, Promise.resolve(c.test));
 
   const record = (c: CandidateResult, changes: FileChange[] = []) => {
     candidates.push(c);

@@ -16,28 +16,30 @@ import { startReproChecks, type ReproStep } from './reproStep';
 import { rankAndReport } from './solveResult';
 import { emitProgress, openRun, prepareTests, since, track, type SolveRun } from './solveRun';
 import { validateSolveOptions } from './validateOptions';
-import type { SolveEvents, SolveOptions, SolveResult } from './types';
+import { resumableFrom, resumedRepro, roundTree } from './resume';
+import type { ResumableRun, SolveEvents, SolveOptions, SolveResult } from './types';
 
-export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal): Promise<SolveResult> {
+/** `resume`: draw options.n more samples into that finished run (same prompt, snapshot, baseline and tests) instead of starting one. */
+export async function solve(options: SolveOptions, events: SolveEvents, signal: AbortSignal, resume?: ResumableRun): Promise<SolveResult> {
   validateSolveOptions(options);
   if (!existsSync(options.repoDir)) {
     throw new HydrapatchError('not_a_repo', `the folder ${options.repoDir} does not exist.`, 'Point --repo at the folder of a git repository.');
   }
   const started = performance.now();
-  events.onPhase?.('context');
-  const run = await openRun(options, events);
+  if (!resume) events.onPhase?.('context');
+  const run = await openRun(options, events, resume);
   const onAbort = () => run.stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) run.stop.abort();
   try {
     const tests = await prepareTests(run);
-    const wantRepro = run.runTests && (options.reproTests?.n ?? 0) > 0;
+    const wantRepro = resume ? resume.wantRepro : run.runTests && (options.reproTests?.n ?? 0) > 0;
     const baseline = startBaseline(run, tests, wantRepro);
-    const repro = startReproChecks(run, tests, baseline.done, wantRepro);
+    const repro = resume ? resumedRepro(resume.reproTests) : startReproChecks(run, tests, baseline.done, wantRepro);
     const candidates = candidateStep(run, tests, baseline.done, repro.done, wantRepro);
 
     // The context is gathered while the baseline runs; sampling starts once the tests are known to run.
-    const tree = await buildSolvePrompt(options, events.onContext);
+    const tree = resume ? roundTree(resume.tree, options.n) : await buildSolvePrompt(options, events.onContext);
     await Promise.race([baseline.setupOk, baseline.done]);
     run.timings.contextMs = since(started);
     if (run.stop.signal.aborted && signal.aborted) throw new HydrapatchError('cancelled', 'the run was cancelled before sampling; nothing was judged.');
@@ -54,6 +56,7 @@ export async function solve(options: SolveOptions, events: SolveEvents, signal: 
       baseline: baselineResult, candidates, reproTests: await repro.done, wantRepro, cancelled: signal.aborted, started,
       ...(samplingFailed ? { samplingFailed } : {}),
     });
+    events.onResumable?.(resumableFrom(run, tests, tree, result, wantRepro));
     events.onPhase?.('done', result.coverage.line);
     return result;
   } finally {
@@ -73,8 +76,10 @@ async function drawSamples(run: SolveRun, tree: PromptTree, repro: ReproStep, ca
   const { options, events, stop, progress } = run;
   events.onPhase?.('sampling', options.source.description);
   const samplingStarted = performance.now();
-  const onSample = (sample: SampleResult) => {
+  // A later round's samples are numbered after the earlier rounds' (the source numbers from 0).
+  const onSample = (drawn: SampleResult) => {
     if (stop.signal.aborted) return;
+    const sample = run.firstIndex === 0 ? drawn : { ...drawn, index: drawn.index + run.firstIndex };
     if (sample.label === reproLeafLabel) return repro.check(sample);
     progress.sampled++;
     events.onSample?.(sample);
@@ -83,7 +88,10 @@ async function drawSamples(run: SolveRun, tree: PromptTree, repro: ReproStep, ca
   };
   let samplingFailed: ErrorData | undefined;
   try {
-    await options.source.draw(tree, options.sampleParams, { onSample }, stop.signal);
+    // Seeds after every earlier round's: each backend derives sample i's randomness from (seed, i) or
+    // seed + i, so the new samples repeat none of the earlier draws.
+    const params = { ...options.sampleParams, seed: options.sampleParams.seed + run.firstIndex };
+    await options.source.draw(tree, params, { onSample }, stop.signal);
   } catch (err) {
     // A backend that dies mid-run (a killed server) loses nothing already drawn: those samples are
     // verified and reported, with the reason the rest is missing.

@@ -29,7 +29,7 @@ export interface SolveOutcome {
 export async function rankAndReport(run: SolveRun, tests: TestSetup, outcome: SolveOutcome): Promise<SolveResult> {
   const { options, snap, timings } = run;
   const { baseline, reproTests, wantRepro, samplingFailed } = outcome;
-  const { candidates, early, keptFiles } = outcome.candidates;
+  const { candidates, keptFiles } = outcome.candidates;
   run.events.onPhase?.('ranking');
   const rankingStarted = performance.now();
   candidates.sort((a, b) => a.index - b.index);
@@ -44,12 +44,13 @@ export async function rankAndReport(run: SolveRun, tests: TestSetup, outcome: So
     candidates: ranked,
     groups: ranking.groups,
     baseline,
-    coverage: summarizeCoverage(candidates.length, early.verified, keptRepro ? (baseline.failing.length > 0 ? 'both' : 'reproduction-tests') : undefined),
+    // Over every round of the run: a later round's candidates come after the earlier ones'.
+    coverage: summarizeCoverage(candidates.length, candidates.filter((c) => c.verdict === 'verified').length, keptRepro ? (baseline.failing.length > 0 ? 'both' : 'reproduction-tests') : undefined),
     prediction: best && best.verdict === 'verified'
       ? { instance_id: options.instanceId ?? basename(snap.root), model_name_or_path: options.source.description, model_patch: best.diff }
       : null,
     testCommand: tests.command,
-    ...(options.testCommand === undefined && run.runTests ? { testCommandReason: tests.detected?.reason ?? '' } : {}),
+    ...(tests.detected || (options.testCommand === undefined && run.runTests && !run.resume) ? { testCommandReason: tests.detected?.reason ?? '' } : {}),
     judgedByExitCodeOnly: run.runTests && !run.testsNotRun && baseline.run.format === 'exit-code',
     ...(wantRepro ? { reproTests } : {}),
     ...(run.testsNotRun ? { testsNotRun: run.testsNotRun } : {}),
@@ -57,7 +58,7 @@ export async function rankAndReport(run: SolveRun, tests: TestSetup, outcome: So
     timings,
     sandbox: baseline.run.sandbox,
     source: options.source.description,
-    stoppedEarly: run.stop.signal.aborted || candidates.length < options.n,
+    stoppedEarly: run.stop.signal.aborted || candidates.length < run.progress.total,
     ...(samplingFailed ? { samplingFailed } : {}),
     durationMs: since(outcome.started),
   };

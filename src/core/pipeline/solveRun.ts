@@ -11,9 +11,10 @@ import { testFileGuard, type TestFileGuard } from '../testing/testFiles';
 import { resolveLinkPaths } from '../worktree/linkPaths';
 import { WorktreePool } from '../worktree/pool';
 import { createRunDir, pruneDeadRuns } from '../worktree/runDir';
+import { simpleGit } from 'simple-git';
 import { snapshot, type Snapshot } from '../worktree/snapshot';
 import { createLimiter, type Limiter } from './limiter';
-import type { PhaseTimings, SolveEvents, SolveOptions, SolveProgress } from './types';
+import type { PhaseTimings, ResumableRun, SolveEvents, SolveOptions, SolveProgress } from './types';
 
 export interface SolveRun {
   options: SolveOptions;
@@ -33,6 +34,10 @@ export interface SolveRun {
   runTests: boolean;
   /** Why, once cleared. */
   testsNotRun?: ErrorData;
+  /** The earlier rounds of the run, when this solve draws more samples into it. */
+  resume?: ResumableRun;
+  /** This round's samples are numbered (and seeded) from here: 0, or the earlier rounds' nextIndex. */
+  firstIndex: number;
 }
 
 /** How tests run in this solve's worktrees. */
@@ -47,9 +52,18 @@ export interface TestSetup {
   slot: Limiter;
 }
 
-/** Snapshots the user's tree and makes the pool its candidates are applied in. */
-export async function openRun(options: SolveOptions, events: SolveEvents): Promise<SolveRun> {
-  const snap = await snapshot(options.repoDir);
+/** The earlier round's snapshot, which must still be in the repository's object store. */
+async function resumedSnapshot(resume: ResumableRun): Promise<Snapshot> {
+  const exists = await simpleGit({ baseDir: resume.root }).raw(['cat-file', '-e', `${resume.commit}^{commit}`]).then(() => true, () => false);
+  if (!exists) {
+    throw new HydrapatchError('cannot_draw_more', `the run's snapshot (commit ${resume.commit.slice(0, 12)}) is no longer in ${resume.root}, so no more samples can be tested on the files the run saw.`, 'Solve the issue again: a new run takes a new snapshot of your files.');
+  }
+  return { root: resume.root, head: null, commit: resume.commit, dirty: true };
+}
+
+/** Snapshots the user's tree (or takes the earlier round's snapshot) and makes the pool its candidates are applied in. */
+export async function openRun(options: SolveOptions, events: SolveEvents, resume?: ResumableRun): Promise<SolveRun> {
+  const snap = resume ? await resumedSnapshot(resume) : await snapshot(options.repoDir);
   // Test runs an interrupted solve left running are killed before its worktrees are removed.
   await pruneDeadRuns(snap.root, killRecordedRuns);
   const runDir = await createRunDir(snap.root);
@@ -60,17 +74,24 @@ export async function openRun(options: SolveOptions, events: SolveEvents): Promi
     options, events, snap, runDir, linkPaths, pool,
     stop: new AbortController(),
     inFlight: [],
-    progress: { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0, finished: 0 },
+    // A later round counts on from the earlier ones, so that "12/16 sampled" means the whole run.
+    progress: resume ? { ...resume.progress, total: resume.progress.total + options.n } : { total: options.n, sampled: 0, applied: 0, tested: 0, passing: 0, finished: 0 },
     timings: { contextMs: 0, baselineMs: 0, samplingMs: 0, verifyingMs: 0, rankingMs: 0 },
-    runTests: options.runTests !== false,
+    runTests: resume ? resume.runTests : options.runTests !== false,
+    ...(resume?.testsNotRun ? { testsNotRun: resume.testsNotRun } : {}),
+    ...(resume ? { resume } : {}),
+    firstIndex: resume?.nextIndex ?? 0,
   };
 }
 
 /** The test command (given or detected), the guard over the user's tests, and the sandbox runs go in. */
 export async function prepareTests(run: SolveRun): Promise<TestSetup> {
-  const { options, snap, runDir, linkPaths, stop } = run;
-  const detected = options.testCommand === undefined && run.runTests ? await detectTestCommand(snap.root) : undefined;
-  const command = options.testCommand ?? detected?.command ?? '';
+  const { options, snap, runDir, linkPaths, stop, resume } = run;
+  // A later round runs the command the first one ran, however it was chosen.
+  const detected = resume
+    ? (resume.testCommandReason === undefined ? undefined : { command: resume.testCommand, reason: resume.testCommandReason })
+    : options.testCommand === undefined && run.runTests ? await detectTestCommand(snap.root) : undefined;
+  const command = resume ? resume.testCommand : options.testCommand ?? detected?.command ?? '';
   const guard = await testFileGuard(snap.root, command);
   // Each worktree's runner reports go to a folder beside it, outside the tree the candidate changed.
   const reportDirFor = (cwd: string) => join(runDir, 'reports', basename(cwd));

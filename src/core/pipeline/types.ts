@@ -1,6 +1,7 @@
 // The orchestrator's API, used by the extension and the CLI. Everything a caller receives (events and
 // the result) is plain data, so the extension can post it to its webview unchanged.
 import type { ErrorData } from '../../protocol/errors';
+import type { PromptTree } from '../../protocol/promptTree';
 import type { SampleParams, SampleResult } from '../../protocol/sampling';
 import type { SampleSource } from '../sampling/sampleSource';
 import type { ChatWrap } from '../prompt/chatWrap';
@@ -177,6 +178,38 @@ export interface SolveEvents {
   onProgress?(progress: SolveProgress): void;
   /** Non-fatal problems (a flaky baseline, a worktree that could not be removed). */
   onWarning?(warning: ErrorData): void;
+  /** Just before solve returns: what a later solve needs to draw more samples into this run (see ResumableRun). */
+  onResumable?(run: ResumableRun): void;
 }
 
-export type Solve = (options: SolveOptions, events: SolveEvents, signal: AbortSignal) => Promise<SolveResult>;
+/**
+ * A finished (or cancelled) solve as the next round of the same run starts from: solve(options, events,
+ * signal, resumable) draws options.n more samples with the same prompt, on the same snapshot, judged
+ * against the same baseline and test command (none of them is redone), and ranks them with these
+ * candidates. Plain data; held by the caller in memory (the snapshot is an unreferenced commit, which
+ * git keeps for weeks).
+ */
+export interface ResumableRun {
+  /** The snapshot's repository root and commit. */
+  root: string;
+  commit: string;
+  /** The patch prompt (no reproduction-test leaf); its leaves' `n` are set anew for each round. */
+  tree: PromptTree;
+  testCommand: string;
+  /** Why the test command was chosen, when it was detected. */
+  testCommandReason?: string;
+  baseline: Baseline;
+  /** Every candidate judged so far, in sample order. */
+  candidates: CandidateResult[];
+  /** The run's reproduction tests (the kept ones judge the new candidates too) and whether they took part. */
+  reproTests: ReproTest[];
+  wantRepro: boolean;
+  /** Tests were not run (untrusted, or running them unsandboxed was declined): the next round runs none either. */
+  runTests: boolean;
+  testsNotRun?: ErrorData;
+  /** Sample indices (and seeds) so far are below this: the next round's samples are numbered from it. */
+  nextIndex: number;
+  progress: SolveProgress;
+}
+
+export type Solve = (options: SolveOptions, events: SolveEvents, signal: AbortSignal, resume?: ResumableRun) => Promise<SolveResult>;

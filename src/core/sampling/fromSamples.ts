@@ -1,6 +1,7 @@
 // Samples made elsewhere, re-verified here: a file of JSON lines, each {"text": "..."} (other fields
 // ignored), played back as a SampleSource. The prompt tree is not sent anywhere; its `n` (when set)
-// limits how many of the file's samples are used.
+// limits how many of the file's samples are used. A second draw (more samples into the same run) goes
+// on with the lines after the first draw's, as a model would give new samples.
 import { readFile } from 'node:fs/promises';
 import { HydrapatchError } from '../../protocol/errors';
 import { countSamples, type PromptTree } from '../../protocol/promptTree';
@@ -30,6 +31,8 @@ export function parseSampleLines(text: string, origin: string): string[] {
 
 export class FromSamplesSource implements SampleSource {
   readonly description: string;
+  /** Lines played back by earlier draws. */
+  private used = 0;
 
   constructor(private readonly texts: string[], origin = 'samples') {
     this.description = `samples from ${origin}`;
@@ -55,11 +58,12 @@ export class FromSamplesSource implements SampleSource {
   }
 
   async draw(tree: PromptTree, _params: SampleParams, handlers: SampleHandlers, signal: AbortSignal): Promise<Partial<JobTotals>> {
+    const left = this.texts.length - this.used;
     const wanted = countSamples(tree.root);
-    const n = wanted > 0 ? Math.min(wanted, this.texts.length) : this.texts.length;
+    const n = wanted > 0 ? Math.min(wanted, left) : left;
     let done = 0;
     for (; done < n && !signal.aborted; done++) {
-      handlers.onSample({ index: done, leaf: 0, text: this.texts[done], finishReason: 'stop', tokenCount: 0, logprob: 0 });
+      handlers.onSample({ index: done, leaf: 0, text: this.texts[this.used++], finishReason: 'stop', tokenCount: 0, logprob: 0 });
       handlers.onProgress?.({ tokens: 0, samplesDone: done + 1, samplesTotal: n, tokensPerSecond: 0 });
       // Let the consumer start work on each sample as it arrives, as with a live backend.
       await new Promise((r) => setImmediate(r));
