@@ -50,7 +50,12 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
     async (action) => {
       if (action === 'cancel') controller.cancel();
       else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
+      else if (action === 'rerunWithContext') await controller.restart(controller.current?.contextChoice.next).catch(failed);
       else await controller.restart().catch(failed);
+    },
+    (action, path) => {
+      const run = controller.current;
+      if (run?.contextChoice.apply(action, path, run.context)) controller.refresh();
     },
   );
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));

@@ -8,6 +8,7 @@ import { repoRoot } from '../core/worktree/snapshot';
 import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
+import { ContextChoice, type ContextFiles } from './contextChoice';
 import { RunState } from './runState';
 import { showError } from './errorActions';
 import { readSettings, type Settings } from './settings';
@@ -18,6 +19,8 @@ export interface RunRequest {
   folder: vscode.WorkspaceFolder;
   issueText: string;
   n: number;
+  /** Files pinned into and excluded from the context ("Re-run with this context"). */
+  context?: ContextFiles;
 }
 
 export type CreateSource = (settings: Settings) => Promise<SampleSource>;
@@ -44,7 +47,8 @@ function solveOptions(req: RunRequest, root: string, settings: Settings, trusted
     stopAfterVerified: settings.stopAfterVerified > 0 ? settings.stopAfterVerified : undefined,
     sandbox: settings.sandbox,
     allowUnsandboxed: askUnsandboxed,
-    contextBudgetTokens: Math.max(1024, 4 * settings.maxTokens),
+    contextBudgetTokens: settings.contextTokens,
+    ...(req.context ? { contextFiles: req.context } : {}),
   };
 }
 
@@ -101,10 +105,10 @@ export class RunController {
     return this.running;
   }
 
-  /** Solves the last run's issue again, on the files as they are now. */
-  async restart(): Promise<void> {
+  /** Solves the last run's issue again, on the files as they are now; `context`: with these pins and exclusions instead. */
+  async restart(context?: ContextFiles): Promise<void> {
     if (!this.last) throw new HydrapatchError('no_run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
-    await this.start(this.last);
+    await this.start(context ? { ...this.last, context } : this.last);
   }
 
   /** One run: its state shown at once, then solve() under a cancellable notification, then the outcome. */
@@ -113,6 +117,7 @@ export class RunController {
     const trusted = vscode.workspace.isTrusted;
     const root = await repoRoot(req.folder.uri.fsPath);
     const run = new RunState(this.nextId++, root, req.n, trusted ? undefined : UNTRUSTED);
+    run.contextChoice = new ContextChoice(req.context);
     this.run = run;
     this.refresh();
     this.panel.show();
@@ -164,7 +169,8 @@ export class RunController {
       },
       onContext: (context) => {
         run.context = context;
-        this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
+        this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)${context.excluded.length ? `; excluded ${context.excluded.join(', ')}` : ''}`);
+        for (const d of context.dropped) this.log.warn(`pinned ${d.path} was not sent: ${d.reason}`);
         report();
       },
       onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),
