@@ -122,7 +122,7 @@ export class RunController {
     this.refresh();
     this.panel.show();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch:', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch', cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
         const report = this.reporter(run, progress);
