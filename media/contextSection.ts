@@ -35,15 +35,19 @@ function nextRun(ctx: PanelContext, post: Post, running: boolean): HTMLElement {
   rerun.addEventListener('click', () => post({ type: 'run', action: 'rerunWithContext' }));
   const budget = h('vscode-button', { secondary: '', 'data-run-action': 'openSettings', title: 'hydrapatch.contextTokens' }, 'Change Budget');
   budget.addEventListener('click', () => post({ type: 'run', action: 'openSettings' }));
+  const pinOther = h('vscode-button', { secondary: '', 'data-run-action': 'pinFile', title: 'Any file of the repository, also one that shares nothing with the issue' }, 'Pin Another File…');
+  pinOther.addEventListener('click', () => post({ type: 'run', action: 'pinFile' }));
   return h(
     'div',
     { id: 'context-next' },
     h('p', { class: 'muted' }, `${words ? `The next run ${words}` : 'Pin a file to send it whatever its rank; exclude one to leave it out'}. The budget is the hydrapatch.contextTokens setting.`),
-    h('div', { class: 'buttons' }, rerun, budget),
+    h('div', { class: 'buttons' }, rerun, pinOther, budget),
   );
 }
 
 export function contextSection(ctx: PanelContext, post: Post, running: boolean): HTMLElement {
+  // Pinned for the next run but in none of this run's lists (picked with "Pin Another File…").
+  const shown = new Set([...ctx.files.map((f) => f.path), ...ctx.dropped.map((d) => d.path), ...ctx.leftOut, ...ctx.excluded]);
   return h(
     'div',
     { id: 'context' },
@@ -59,6 +63,7 @@ export function contextSection(ctx: PanelContext, post: Post, running: boolean):
     ctx.dropped.length ? h('div', { id: 'context-dropped' }, ...ctx.dropped.map((d) => h('p', { class: 'warning', 'data-path': d.path }, 'Pinned but not sent: ', h('code', {}, d.path), ` — ${d.reason}.`, ...steering(ctx, post, d.path, false)))) : null,
     pathList('context-left-out', 'Related but left out (over the budget or the file limit): pin the file to fix if it is among them.', ctx.leftOut, (p) => steering(ctx, post, p, false)),
     pathList('context-excluded', 'Left out because you excluded them:', ctx.excluded, (p) => steering(ctx, post, p, false)),
+    pathList('context-pinned', 'Also pinned for the next run:', ctx.next.pinned.filter((p) => !shown.has(p)), (p) => steering(ctx, post, p, false)),
     nextRun(ctx, post, running),
   );
 }

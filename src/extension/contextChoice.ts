@@ -23,8 +23,12 @@ export class ContextChoice {
    * One click in the panel. Only a path the run's context lists (sent, left out, excluded, or pinned)
    * is taken: the panel is a less trusted context. Returns whether anything changed.
    */
-  apply(action: ContextAction, path: string, context: ContextSummary | undefined): boolean {
-    if (!context || !this.listed(path, context)) return false;
+  fromPanel(action: ContextAction, path: string, context: ContextSummary | undefined): boolean {
+    return !!context && this.listed(path, context) && this.set(action, path);
+  }
+
+  /** Pins, unpins, excludes or includes `path` (repository-relative) for the next run; whether anything changed. */
+  set(action: ContextAction, path: string): boolean {
     const before = this.key();
     if (action === 'pin') {
       this.excluded.delete(path);

@@ -175,7 +175,7 @@ export type ToPanel = { type: 'state'; state: PanelState } | { type: 'notice'; t
 export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 
 /** Actions on the run as a whole (buttons outside the candidate rows). */
-export type RunAction = 'cancel' | 'openSettings' | 'solveAgain' | 'rerunWithContext';
+export type RunAction = 'cancel' | 'openSettings' | 'solveAgain' | 'rerunWithContext' | 'pinFile';
 
 /** What the panel sends; validated by parseFromPanel (webviewSchemas.ts), the panel being a less trusted context. */
 export type FromPanel =

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CandidateAction, ContextAction, FromPanel, RunAction } from './webview';
 
 const candidateActions = ['openDiff', 'apply', 'copyPatch', 'discard'] as const satisfies readonly CandidateAction[];
-const runActions = ['cancel', 'openSettings', 'solveAgain', 'rerunWithContext'] as const satisfies readonly RunAction[];
+const runActions = ['cancel', 'openSettings', 'solveAgain', 'rerunWithContext', 'pinFile'] as const satisfies readonly RunAction[];
 const contextActions = ['pin', 'unpin', 'exclude', 'include'] as const satisfies readonly ContextAction[];
 
 export const fromPanelSchema = z.discriminatedUnion('type', [

@@ -336,14 +336,20 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
   });
 
 
-  it('excludes a file from the context and re-runs: the new run neither lists nor sends it', async () => {
+  it('excludes a file from the context, pins another and re-runs: the new run sends the pinned one first and not the excluded one', async () => {
     const file = (list: string, path: string) => panel.locator(`#${list} li[data-path="${path}"]`);
     // README.md shares "add" with the issue, so the run sent it, and the model got its text.
     await file('context-files', 'README.md').waitFor();
     assert.ok(model.completionBodies.some((b) => b.includes(README_LINE)), 'the first run should have sent README.md');
+    const sentBefore = await panel.locator('#context-files li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-path')));
+    assert.ok(sentBefore.indexOf('package.json') > 0, `package.json should rank below another file: ${sentBefore.join(', ')}`);
     await file('context-files', 'README.md').locator('vscode-button[data-context-action="exclude"]').click();
     await file('context-files', 'README.md').locator('.steer-mark', { hasText: 'excluded' }).waitFor();
     await panel.locator('#context-next', { hasText: 'The next run leaves out README.md' }).waitFor();
+    // Any file of the repository can be pinned, through a quick pick of its files.
+    await panel.locator('vscode-button[data-run-action="pinFile"]').click();
+    await answer(page, 'pin which file', 'package.json');
+    await panel.locator('#context-next', { hasText: 'The next run pins package.json and leaves out README.md' }).waitFor();
     await panel.locator('#context').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'panel-context.png') });
     const asked = model.completionBodies.length;
@@ -352,6 +358,8 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await file('context-excluded', 'README.md').waitFor({ timeout: 60_000 });
     const sent = await panel.locator('#context-files li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-path')));
     assert.ok(sent.includes('src/math.js') && !sent.includes('README.md'), `sent: ${sent.join(', ')}`);
+    assert.strictEqual(sent[0], 'package.json', 'the pinned file comes first (it ranked last before)');
+    assert.match(await file('context-files', 'package.json').innerText(), /pinned by you/);
     await until('the new run to ask the model', () => model.completionBodies.length > asked, 60_000);
     assert.ok(model.completionBodies.slice(asked).every((b) => !b.includes(README_LINE) && !b.includes('README.md')), 'the new run sent README.md');
     await panel.locator('#context').scrollIntoViewIfNeeded();

@@ -18,23 +18,27 @@ const context: ContextSummary = {
 test('pin and exclude act on listed paths only, undo each other, and say when the next run differs', () => {
   const choice = new ContextChoice({ pinned: ['src/gone.js'], excluded: ['docs/old.md'] });
   assert.equal(choice.forPanel(context).next.changed, false, 'the draft starts as the run was asked');
-  assert.equal(choice.apply('pin', '/etc/passwd', context), false);
-  assert.equal(choice.apply('exclude', 'src/other.js', context), false);
-  assert.equal(choice.apply('exclude', 'README.md', undefined), false, 'no context yet: nothing to steer');
+  assert.equal(choice.fromPanel('pin', '/etc/passwd', context), false);
+  assert.equal(choice.fromPanel('exclude', 'src/other.js', context), false);
+  assert.equal(choice.fromPanel('exclude', 'README.md', undefined), false, 'no context yet: nothing to steer');
 
-  assert.equal(choice.apply('exclude', 'README.md', context), true);
-  assert.equal(choice.apply('exclude', 'README.md', context), false, 'twice is once');
-  assert.equal(choice.apply('pin', 'src/util.js', context), true);
-  assert.equal(choice.apply('unpin', 'src/gone.js', context), true);
-  assert.equal(choice.apply('include', 'docs/old.md', context), true);
+  assert.equal(choice.fromPanel('exclude', 'README.md', context), true);
+  assert.equal(choice.fromPanel('exclude', 'README.md', context), false, 'twice is once');
+  assert.equal(choice.fromPanel('pin', 'src/util.js', context), true);
+  assert.equal(choice.fromPanel('unpin', 'src/gone.js', context), true);
+  assert.equal(choice.fromPanel('include', 'docs/old.md', context), true);
   assert.deepEqual(choice.next, { pinned: ['src/util.js'], excluded: ['README.md'] });
   const panel = choice.forPanel(context);
   assert.equal(panel.next.changed, true);
   assert.equal(panel.files, context.files);
 
   // Pinning an excluded file takes it out of the exclusions, and the other way round.
-  assert.equal(choice.apply('pin', 'README.md', context), true);
+  assert.equal(choice.fromPanel('pin', 'README.md', context), true);
   assert.deepEqual(choice.next, { pinned: ['src/util.js', 'README.md'], excluded: [] });
-  assert.equal(choice.apply('exclude', 'src/util.js', context), true);
+  assert.equal(choice.fromPanel('exclude', 'src/util.js', context), true);
   assert.deepEqual(choice.next, { pinned: ['README.md'], excluded: ['src/util.js'] });
+
+  // A file picked in the editor's own file list ("Pin Another File…") need not be listed.
+  assert.equal(choice.set('pin', 'src/unranked.js'), true);
+  assert.deepEqual(choice.next.pinned, ['README.md', 'src/unranked.js']);
 });
