@@ -305,11 +305,13 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
     await page.keyboard.press('Control+Z');
     await page.keyboard.press('Control+S');
     const file = join(folder, 'src/math.js');
+    // Until the file is the committed one, not merely without the fix: a save read halfway is neither.
+    const committed = execFileSync('git', ['show', 'HEAD:src/math.js'], { cwd: folder, encoding: 'utf8' });
     const end = Date.now() + 15_000;
-    while (readFileSync(file, 'utf8').includes(FIXED_LINE)) {
+    while (readFileSync(file, 'utf8') !== committed) {
       if (Date.now() > end) {
         await page.screenshot({ path: join(artifacts, 'undo-failed.png') });
-        assert.fail('one Undo did not revert the candidate');
+        assert.fail(`one Undo did not revert the candidate; the file reads:\n${readFileSync(file, 'utf8')}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
