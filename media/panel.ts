@@ -3,7 +3,8 @@
 // (the webview is not retained while hidden); sends back what the user clicks.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { applyWords, contextReason, verdictWords, type CandidateAction, type FromPanel, type PanelApplyStatus, type PanelGroup, type PanelState, type PanelVerdict, type RunAction, type TestCell, type ToPanel } from '../src/protocol/webview';
+import { applyWords, verdictWords, type CandidateAction, type FromPanel, type PanelApplyStatus, type PanelGroup, type PanelState, type PanelVerdict, type RunAction, type TestCell, type ToPanel } from '../src/protocol/webview';
+import { contextSection } from './contextSection';
 import { coveragePlot } from './coveragePlot';
 import { h } from './dom';
 
@@ -254,10 +255,7 @@ function runDetails(state: PanelState): HTMLElement | null {
     b && h('p', { id: 'baseline' }, h('strong', {}, 'On your unchanged files: '),
       b.passes ? 'every test passes.' : `${plural(b.failing.length, 'test')} fail${b.failing.length === 1 ? 's' : ''}: `, b.passes ? null : h('span', { class: 'mono' }, b.failing.join(', ')),
       b.flaky.length ? ` ${plural(b.flaky.length, 'test')} gave different outcomes between runs (flaky) and ${b.flaky.length === 1 ? 'is' : 'are'} not counted.` : null),
-    ctx && h('div', { id: 'context' },
-      h('p', {}, h('strong', {}, 'Sent to the model: '), `${plural(ctx.files.length, 'file')} and a map of the repository, ${ctx.tokens} of the ${ctx.budgetTokens}-token budget.`),
-      h('ul', {}, ...ctx.files.map((f) => h('li', {}, h('code', {}, f.path), f.excerpt ? ` lines ${f.excerpt.startLine}–${f.excerpt.endLine} of ${f.excerpt.totalLines}` : ' (whole file)', h('span', { class: 'muted' }, ` — ${f.reasons.map(contextReason).join('; ')}`)))),
-      ctx.leftOut.length ? h('p', { class: 'muted' }, `Related but left out (over the budget): ${ctx.leftOut.join(', ')}. If the file to fix is among them, raise hydrapatch.maxTokens (the budget is 4 × it) or name the file in the issue.`) : null),
+    ctx && contextSection(ctx, (msg) => vscode.postMessage(msg), state.running),
   );
 }
 

@@ -9,6 +9,7 @@ import { forEditor } from './words';
 import type { PanelState } from '../protocol/webview';
 import { CandidateDocuments, SCHEME } from './candidateDocuments';
 import { candidateAction, registerCommands, type CommandDeps } from './commands';
+import { pinAnotherFile } from './pinFilePicker';
 import { createLog } from './log';
 import { panelState } from './panelState';
 import { ReviewPanel } from './reviewPanel';
@@ -59,7 +60,13 @@ export function activate(context: vscode.ExtensionContext): HydrapatchApi {
           failed(err);
         }
       } else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'hydrapatch');
+      else if (action === 'rerunWithContext') await controller.restart(controller.current?.contextChoice.next).catch(failed);
+      else if (action === 'pinFile') await pinAnotherFile(controller).catch(failed);
       else await controller.restart().catch(failed);
+    },
+    (action, path) => {
+      const run = controller.current;
+      if (run?.contextChoice.fromPanel(action, path, run.context)) controller.refresh();
     },
   );
   context.subscriptions.push(panel, vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents));

@@ -111,7 +111,7 @@ export function panelState(run: RunState): PanelState {
     ...(run.baseline && !run.testsSkippedReason
       ? { baseline: { failing: run.baseline.failing, flaky: run.baseline.flaky, passes: run.baseline.failing.length === 0 && !run.reproTests.some((t) => t.kept), outputTail: run.baseline.run.outputTail } }
       : {}),
-    ...(run.context ? { context: run.context } : {}),
+    ...(run.context ? { context: run.contextChoice.forPanel(run.context) } : {}),
     notApplied: notApplied(run),
     ...(run.moreCount && !run.stored ? { drawMore: run.moreCount } : {}),
     ...(run.stored ? { history: { savedAt: run.stored.savedAt, title: issueTitle(run.issueText) } } : {}),

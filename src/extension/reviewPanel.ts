@@ -1,7 +1,7 @@
 // The review panel's host: one WebviewPanel, fed the run's state, answering the panel's actions. The
 // webview keeps its own copy in getState/setState, so it is not retained while hidden.
 import * as vscode from 'vscode';
-import type { CandidateAction, RunAction, ToPanel } from '../protocol/webview';
+import type { CandidateAction, ContextAction, RunAction, ToPanel } from '../protocol/webview';
 import { parseFromPanel } from '../protocol/webviewSchemas';
 import { panelHtml } from './panelHtml';
 import { panelState } from './panelState';
@@ -9,6 +9,7 @@ import type { RunState } from './runState';
 
 export type ActionHandler = (action: CandidateAction, runId: number, index: number, path?: string) => Promise<void>;
 export type RunActionHandler = (action: RunAction) => Promise<void>;
+export type ContextActionHandler = (action: ContextAction, path: string) => void;
 
 export class ReviewPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -19,6 +20,7 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly currentRun: () => RunState | undefined,
     private readonly onAction: ActionHandler,
     private readonly onRunAction: RunActionHandler,
+    private readonly onContextAction: ContextActionHandler,
   ) {}
 
   /** Where a diff opened from the panel goes: the other column, so the panel stays in view. */
@@ -42,6 +44,7 @@ export class ReviewPanel implements vscode.Disposable {
       if (!msg) return;
       if (msg.type === 'ready') this.update();
       else if (msg.type === 'run') await this.onRunAction(msg.action);
+      else if (msg.type === 'context') this.onContextAction(msg.action, msg.path);
       else await this.onAction(msg.action, msg.runId, msg.index, msg.path);
     });
     panel.onDidChangeViewState(() => panel.visible && this.update());

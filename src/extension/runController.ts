@@ -8,6 +8,7 @@ import { repoRoot } from '../core/worktree/snapshot';
 import { defaultSampleParams } from '../protocol/sampling';
 import type { Log } from './log';
 import type { ReviewPanel } from './reviewPanel';
+import { ContextChoice, type ContextFiles } from './contextChoice';
 import { RunState } from './runState';
 import { showError } from './errorActions';
 import { readSettings, type Settings } from './settings';
@@ -18,6 +19,8 @@ export interface RunRequest {
   folder: vscode.WorkspaceFolder;
   issueText: string;
   n: number;
+  /** Files pinned into and excluded from the context ("Re-run with this context"). */
+  context?: ContextFiles;
 }
 
 export type CreateSource = (settings: Settings) => Promise<SampleSource>;
@@ -44,7 +47,8 @@ function solveOptions(req: RunRequest, root: string, settings: Settings, trusted
     stopAfterVerified: settings.stopAfterVerified > 0 ? settings.stopAfterVerified : undefined,
     sandbox: settings.sandbox,
     allowUnsandboxed: askUnsandboxed,
-    contextBudgetTokens: Math.max(1024, 4 * settings.maxTokens),
+    contextBudgetTokens: settings.contextTokens,
+    ...(req.context ? { contextFiles: req.context } : {}),
   };
 }
 
@@ -137,10 +141,10 @@ export class RunController {
     return this.launch((abort) => this.execute({ ...req, n }, abort, { run, resume }));
   }
 
-  /** Solves the last run's issue again, on the files as they are now. */
-  async restart(): Promise<void> {
+  /** Solves the last run's issue again, on the files as they are now; `context`: with these pins and exclusions instead. */
+  async restart(context?: ContextFiles): Promise<void> {
     if (!this.last) throw new HydrapatchError('no_run', 'There is no earlier run to repeat.', 'Run "Hydrapatch: Solve Issue with N Samples".');
-    await this.start(this.last);
+    await this.start(context ? { ...this.last, context } : this.last);
   }
 
   /**
@@ -157,12 +161,15 @@ export class RunController {
       run.error = undefined;
       run.phase = 'sampling';
       run.progress = { ...run.progress, total: run.progress.sampled + req.n };
-    } else run.issueText = req.issueText;
+    } else {
+      run.issueText = req.issueText;
+      run.contextChoice = new ContextChoice(req.context);
+    }
     this.run = run;
     this.refresh();
     this.panel.show();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch:', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: 'Hydrapatch', cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
         const report = this.reporter(run, progress);
@@ -212,7 +219,8 @@ export class RunController {
       },
       onContext: (context) => {
         run.context = context;
-        this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)`);
+        this.log.info(`context: ${context.files.map((f) => f.path).join(', ')} (${context.tokens} of ${context.budgetTokens} tokens)${context.excluded.length ? `; excluded ${context.excluded.join(', ')}` : ''}`);
+        for (const d of context.dropped) this.log.warn(`pinned ${d.path} was not sent: ${d.reason}`);
         report();
       },
       onSample: (sample) => run.samples.set(sample.index, sample.text.slice(0, MAX_SAMPLE_CHARS)),

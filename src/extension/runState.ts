@@ -8,6 +8,7 @@ import type { CandidateGroup } from '../core/rank/types';
 import type { Baseline } from '../core/testing/types';
 import type { ReproTest } from '../core/repro/types';
 import { rankCandidates } from '../core/rank/rankCandidates';
+import { ContextChoice } from './contextChoice';
 
 export class RunState {
   phase: SolvePhase | 'cancelled' | 'failed' = 'context';
@@ -27,6 +28,8 @@ export class RunState {
   /** Each sample's raw text (capped), for the model's explanation. */
   readonly samples = new Map<number, string>();
   context?: ContextSummary;
+  /** The user's pins and exclusions for the next run, from this run's context list. */
+  contextChoice = new ContextChoice();
   /** The test command and how it was chosen. */
   testCommand?: { command: string; chosen: string };
   readonly applied = new Set<number>();

@@ -10,6 +10,7 @@ export interface Settings {
   temperature: number;
   topP: number;
   maxTokens: number;
+  contextTokens: number;
   backend: Backend;
   modelPath: string;
   nodePath: string;
@@ -34,6 +35,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     temperature: c.get<number>('temperature', 0.8),
     topP: c.get<number>('topP', 0.95),
     maxTokens: c.get<number>('maxTokens', 1024),
+    // The settings editor flags a value under the schema's minimum but lets it be saved.
+    contextTokens: Math.max(256, Math.floor(c.get<number>('contextTokens', 4096)) || 4096),
     backend,
     modelPath: c.get<string>('modelPath', ''),
     nodePath: c.get<string>('nodePath', ''),

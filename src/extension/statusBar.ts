@@ -1,5 +1,5 @@
 // "Hydrapatch: Drawing samples · 37/64 sampled · 20 tested · 3 verified" while a run goes; clicking it
-// opens the panel. The progress notification shows the same text after its "Hydrapatch:" title.
+// opens the panel. The progress notification shows the same text after its "Hydrapatch" title (VS Code adds the colon).
 import * as vscode from 'vscode';
 import type { RunState } from './runState';
 import { phaseWords } from '../protocol/webview';

@@ -120,11 +120,19 @@ export interface PanelReproTest {
 
 /** The repository context sent to the model (files, why each, tokens used of the budget). */
 export interface PanelContext {
-  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number } }[];
+  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number }; pinned?: boolean }[];
   leftOut: string[];
   tokens: number;
   budgetTokens: number;
+  /** What the user excluded from this run, and the files they pinned that were not sent (with why). */
+  excluded: string[];
+  dropped: { path: string; reason: string }[];
+  /** The pins and exclusions for the next run ("Re-run with this context"); `changed` when they differ from this run's. */
+  next: { pinned: string[]; excluded: string[]; changed: boolean };
 }
+
+/** The user's steering of one file of the context, for the next run. */
+export type ContextAction = 'pin' | 'unpin' | 'exclude' | 'include';
 
 export interface PanelCoverage {
   n: number;
@@ -175,10 +183,11 @@ export type ToPanel = { type: 'state'; state: PanelState } | { type: 'notice'; t
 export type CandidateAction = 'openDiff' | 'apply' | 'copyPatch' | 'discard';
 
 /** Actions on the run as a whole (buttons outside the candidate rows). */
-export type RunAction = 'cancel' | 'openSettings' | 'solveAgain' | 'drawMore';
+export type RunAction = 'cancel' | 'openSettings' | 'solveAgain' | 'drawMore' | 'rerunWithContext' | 'pinFile';
 
 /** What the panel sends; validated by parseFromPanel (webviewSchemas.ts), the panel being a less trusted context. */
 export type FromPanel =
   | { type: 'ready' }
   | { type: 'action'; action: CandidateAction; runId: number; index: number; /** 'apply' of one file of the candidate. */ path?: string }
-  | { type: 'run'; action: RunAction };
+  | { type: 'run'; action: RunAction }
+  | { type: 'context'; action: ContextAction; path: string };

@@ -1,6 +1,8 @@
 // The context of one repair: the most relevant files (whole, or an excerpt around what the issue
 // points at when a file does not fit) and a repository map, within a token budget. Everything the
 // samples share, so it goes at the root of the prompt tree.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HydrapatchError } from '../../protocol/errors';
 import { readRepoFiles, repoRoot, type RepoFile } from './listFiles';
 import { rankFiles, type RankedFile } from './rankFiles';
@@ -16,8 +18,15 @@ export interface ContextOptions {
   countTokens?: TokenCounter;
   /** Share of the budget the repository map may use (default 0.15). */
   mapShare?: number;
-  /** At most this many files in full or in excerpt (default 6). */
+  /** At most this many files in full or in excerpt (default 6); pinned files are sent beyond it. */
   maxFiles?: number;
+  /**
+   * Files the user wants sent whatever their rank: they take the budget first, in this order (whole,
+   * else an excerpt). One that does not fit, or is not a text file of the repository, is reported in `dropped`.
+   */
+  pinned?: string[];
+  /** Files the user wants left out: never sent, nor in the repository map. */
+  excluded?: string[];
 }
 
 export interface ContextFile {
@@ -28,6 +37,14 @@ export interface ContextFile {
   excerpt?: { startLine: number; endLine: number; totalLines: number };
   score: number;
   reasons: string[];
+  /** Sent because the user pinned it. */
+  pinned?: boolean;
+}
+
+/** A pinned file that was not sent, and why in words a user can act on. */
+export interface DroppedFile {
+  path: string;
+  reason: string;
 }
 
 export interface RepoContext {
@@ -39,6 +56,8 @@ export interface RepoContext {
   ranking: RankedFile[];
   /** Tokens of repoMap plus the files, by the counter used. */
   tokens: number;
+  /** Pinned files that were not sent. */
+  dropped: DroppedFile[];
 }
 
 /** Per-file overhead in the prompt (path line, fences). */
@@ -52,12 +71,31 @@ export async function gatherContext(options: ContextOptions): Promise<RepoContex
   // The issue may itself be a file of the repository (an ISSUE.md); the prompt has it already.
   const issue = normalizeText(options.issueText);
   const files = (await readRepoFiles(root)).filter((f) => normalizeText(f.text) !== issue);
-  return selectContext(root, files, options);
+  const context = selectContext(root, files, options);
+  // A pinned path missing from the listing: say whether the file is gone or just not one that is read.
+  for (const d of context.dropped) if (d.reason === NOT_LISTED && !(await isFile(join(root, d.path)))) d.reason = 'it is no longer in the repository (deleted or renamed?); unpin it, or pin its new path';
+  return context;
+}
+
+const NOT_LISTED = 'it is not a text file of the repository that context is read from (ignored by git, vendored, generated, binary, over 200 KB, or the issue itself)';
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+/** A path as the user gave it ("./src/a.js", "src\\a.js") in the repository's form ("src/a.js"). */
+export function repoPath(path: string): string {
+  return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/{2,}/g, '/');
 }
 
 /** The selection itself, on files already read (pure; what gatherContext runs after reading). */
-export function selectContext(root: string, files: RepoFile[], options: Omit<ContextOptions, 'repoDir'>): RepoContext {
+export function selectContext(root: string, allFiles: RepoFile[], options: Omit<ContextOptions, 'repoDir'>): RepoContext {
   const count = options.countTokens ?? estimateTokens;
+  const excluded = new Set((options.excluded ?? []).map(repoPath));
+  const pinned = [...new Set((options.pinned ?? []).map(repoPath))];
+  const both = pinned.filter((p) => excluded.has(p));
+  if (both.length) throw new HydrapatchError('bad_input', `${both.join(', ')} is both pinned and excluded from the context`, 'keep each file either pinned or excluded, not both');
+  const files = allFiles.filter((f) => !excluded.has(f.path));
   const symbols = new Map<string, CodeSymbol[]>(files.map((f) => [f.path, extractSymbols(f.path, f.text)]));
   const ranking = rankFiles(files, symbols, options.issueText);
   const textOf = new Map(files.map((f) => [f.path, f.text]));
@@ -69,22 +107,37 @@ export function selectContext(root: string, files: RepoFile[], options: Omit<Con
   let left = options.budgetTokens - (repoMap ? count(repoMap) : 0);
 
   const chosen: ContextFile[] = [];
-  for (const r of ranking) {
-    if (chosen.length >= (options.maxFiles ?? 6) || left < 3 * fileOverheadTokens) break;
+  /** The file whole when it fits what is left, else an excerpt around the issue's focus, else nothing. */
+  const take = (r: RankedFile, pin: boolean): boolean => {
     const text = textOf.get(r.path) as string;
     const cost = count(text) + fileOverheadTokens;
+    const extra = pin ? { pinned: true } : {};
     if (cost <= left) {
-      chosen.push({ path: r.path, text, score: r.score, reasons: r.reasons });
+      chosen.push({ path: r.path, text, score: r.score, reasons: r.reasons, ...extra });
       left -= cost;
-      continue;
+      return true;
     }
     const ex = excerpt(text, focusLine(r, text, options.issueText), left - fileOverheadTokens, count);
-    if (ex) {
-      chosen.push({ path: r.path, text: ex.text, excerpt: ex.range, score: r.score, reasons: r.reasons });
-      left -= count(ex.text) + fileOverheadTokens;
+    if (!ex) return false;
+    chosen.push({ path: r.path, text: ex.text, excerpt: ex.range, score: r.score, reasons: r.reasons, ...extra });
+    left -= count(ex.text) + fileOverheadTokens;
+    return true;
+  };
+
+  const dropped: DroppedFile[] = [];
+  const rankOf = new Map(ranking.map((r) => [r.path, r]));
+  for (const path of pinned) {
+    if (!textOf.has(path)) dropped.push({ path, reason: NOT_LISTED });
+    else if (!take({ ...(rankOf.get(path) ?? { path, score: 0, lines: [], symbolLines: [] }), reasons: ['pinned by you', ...(rankOf.get(path)?.reasons ?? [])] }, true)) {
+      dropped.push({ path, reason: `it does not fit in what is left of the ${options.budgetTokens}-token context budget; raise the budget, or unpin other files` });
     }
   }
-  return { root, files: chosen, repoMap, ranking, tokens: options.budgetTokens - left };
+  const maxFiles = chosen.length + (options.maxFiles ?? 6);
+  for (const r of ranking) {
+    if (chosen.length >= maxFiles || left < 3 * fileOverheadTokens) break;
+    if (!pinned.includes(r.path)) take(r, false);
+  }
+  return { root, files: chosen, repoMap, ranking, tokens: options.budgetTokens - left, dropped };
 }
 
 function normalizeText(text: string): string {

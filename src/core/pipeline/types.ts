@@ -39,6 +39,8 @@ export interface SolveOptions {
   /** Asked once when sandbox is 'auto' and no sandbox is available; false refuses to run tests. */
   allowUnsandboxed?: () => Promise<boolean>;
   contextBudgetTokens: number;
+  /** Files the user pinned into the context (sent first, whatever their rank) and excluded from it (never sent). */
+  contextFiles?: { pinned?: string[]; excluded?: string[] };
   /** The model's chat template around the prompt; default: the source's own (SampleSource.chatWrap), else plain text. */
   chatWrap?: ChatWrap;
   /** Split the samples over this many branches, one per likely bug location; default: one leaf. */
@@ -153,12 +155,15 @@ export interface PhaseTimings {
 
 /** What went into the prompt, so that a user can see when the file to fix was left out. */
 export interface ContextSummary {
-  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number } }[];
+  files: { path: string; reasons: string[]; excerpt?: { startLine: number; endLine: number; totalLines: number }; pinned?: boolean }[];
   /** Files with some evidence that did not fit, best first (at most 10). */
   leftOut: string[];
   /** Tokens of the repository map and the files; the budget they had. */
   tokens: number;
   budgetTokens: number;
+  /** What the user excluded (left out of files and map), and the pinned files that were not sent, with why. */
+  excluded: string[];
+  dropped: { path: string; reason: string }[];
 }
 
 export interface SolveEvents {

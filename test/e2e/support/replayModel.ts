@@ -3,7 +3,8 @@
 // pipeline, worktrees, tests, panel) is real. Serves /v1/chat/completions and /v1/completions, `n`,
 // streaming or not, and /v1/models. A request whose prompt contains SLOW_MARKER gets its samples
 // spaced out, so a run can be cancelled halfway; GET /v1/replay-stats tells whether a cancel arrived.
-// The headers of every completion request are kept, so a test can see what a client sent (its key).
+// The headers and body of every completion request are kept, so a test can see what a client sent
+// (its key, its prompt).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,6 +15,8 @@ export interface ReplayModel {
   abandoned: number;
   /** The headers of each completion request, in order of arrival. */
   readonly completionHeaders: IncomingHttpHeaders[];
+  /** The raw body (JSON, with the prompt) of each completion request, in order of arrival. */
+  readonly completionBodies: string[];
   close(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export async function startReplayModel(outputs: string[], slowDelayMs = 500): Pr
   let next = 0;
   const state = { requests: 0, abandoned: 0 };
   const completionHeaders: IncomingHttpHeaders[] = [];
+  const completionBodies: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -44,6 +48,7 @@ export async function startReplayModel(outputs: string[], slowDelayMs = 500): Pr
       }
       state.requests++;
       completionHeaders.push({ ...req.headers });
+      completionBodies.push(body);
       const request = JSON.parse(body || '{}') as { n?: number; stream?: boolean };
       const n = request.n ?? 1;
       const delayMs = body.includes(SLOW_MARKER) ? slowDelayMs : 0;
@@ -87,6 +92,7 @@ export async function startReplayModel(outputs: string[], slowDelayMs = 500): Pr
       return state.abandoned;
     },
     completionHeaders,
+    completionBodies,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -7,6 +7,8 @@ test('the messages the panel sends are accepted as they are', () => {
   assert.deepEqual(parseFromPanel({ type: 'run', action: 'solveAgain' }), { type: 'run', action: 'solveAgain' });
   assert.deepEqual(parseFromPanel({ type: 'action', action: 'apply', runId: 3, index: 0 }), { type: 'action', action: 'apply', runId: 3, index: 0 });
   assert.deepEqual(parseFromPanel({ type: 'action', action: 'apply', runId: 3, index: 2, path: 'src/a.js' }), { type: 'action', action: 'apply', runId: 3, index: 2, path: 'src/a.js' });
+  assert.deepEqual(parseFromPanel({ type: 'context', action: 'exclude', path: 'README.md' }), { type: 'context', action: 'exclude', path: 'README.md' });
+  assert.deepEqual(parseFromPanel({ type: 'run', action: 'rerunWithContext' }), { type: 'run', action: 'rerunWithContext' });
 });
 
 test('a malformed panel message is refused', () => {
@@ -27,6 +29,9 @@ test('a malformed panel message is refused', () => {
     { type: 'action', action: 'apply', runId: 3, index: 0, path: 42 },
     { type: 'action', action: 'apply', runId: 3, index: 0, path: '' },
     { type: 'action', action: 'apply', runId: 3, index: 0, path: 'x'.repeat(5000) },
+    { type: 'context', action: 'delete', path: 'README.md' },
+    { type: 'context', action: 'pin' },
+    { type: 'context', action: 'pin', path: '' },
   ];
   for (const m of malformed) assert.equal(parseFromPanel(m), undefined, JSON.stringify(m));
 });
