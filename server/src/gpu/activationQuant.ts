@@ -13,7 +13,7 @@
 // AVX-512 kernels do for every F16 matmul (its AVX2 kernels only for some: within ~4e-3 of log-softmax
 // either way). On lavapipe a matmul's cost is its load instructions, and X was most of them: half the
 // bytes let the prefill kernel hold twice the rows per lane, ~2× the GFLOP/s (bench/matmul.ts).
-import { roundToF16 } from '../model/f16';
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import type { WeightType } from '../model/types';
 
@@ -168,22 +168,3 @@ export function toQ8Uniform(elements: number): number[] {
   return [elements / 32];
 }
 
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** CPU reference: Q8_0 blocks of x (llama.cpp's AVX2 quantize_row_q8_0). */
-export function quantizeQ8Ref(x: Float32Array): { q: Int8Array; d: Float32Array } {
-  const blocks = x.length / 32;
-  const q = new Int8Array(x.length);
-  const d = new Float32Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]));
-    const scale = amax !== 0 ? Math.fround(127 / amax) : 0;
-    d[b] = roundToF16(Math.fround(amax / 127));
-    for (let j = 0; j < 32; j++) q[b * 32 + j] = roundHalfEven(Math.fround(x[b * 32 + j] * scale));
-  }
-  return { q, d };
-}

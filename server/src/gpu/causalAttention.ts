@@ -7,6 +7,7 @@
 // softmax (running max and sum), so any context length fits. head_dim is a uniform, so loops have
 // runtime bounds: an earlier version with head_dim baked into private arrays took minutes to compile
 // on lavapipe (LLVM unrolled everything), once per head_dim. GQA: head h reads kv head h / (heads / kvHeads).
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
 const threads = 16;
@@ -93,40 +94,4 @@ export function encodeCausalAttention(
   const groups = rows * heads;
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   dispatch(encoder, device, kernel, [uniform, bufs.positions, bufs.q, bufs.kCache, bufs.vCache, bufs.out], Math.min(groups, limit), Math.ceil(groups / limit));
-}
-
-/** CPU reference: plain softmax(q·kᵀ/√d)·v per row and head, over cache entries 0..position. */
-export function causalAttentionRef(
-  q: Float32Array,
-  kCache: Float32Array,
-  vCache: Float32Array,
-  positions: ArrayLike<number>,
-  heads: number,
-  kvHeads: number,
-  headDim: number,
-): Float32Array {
-  const out = new Float32Array(q.length);
-  const group = heads / kvHeads;
-  for (let r = 0; r < positions.length; r++) {
-    for (let h = 0; h < heads; h++) {
-      const qo = (r * heads + h) * headDim;
-      const kvo = Math.floor(h / group) * headDim;
-      const n = positions[r] + 1;
-      const scores = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let d = 0; d < headDim; d++) s += q[qo + d] * kCache[j * kvHeads * headDim + kvo + d];
-        scores[j] = s / Math.sqrt(headDim);
-      }
-      const max = Math.max(...scores);
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-      for (let d = 0; d < headDim; d++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += scores[j] * vCache[j * kvHeads * headDim + kvo + d];
-        out[qo + d] = s / sum;
-      }
-    }
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 // Token embedding: rows of the embedding matrix (f32, f16, Q8_0 or a K-quant) gathered by token id, as f32.
-import type { Tensor, WeightType } from '../model/types';
-import { dequantize } from './gpuWeight';
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
+import type { WeightType } from '../model/types';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { grid } from './activationQuant';
 import { kValueWgsl } from './kQuantWgsl';
@@ -48,12 +48,4 @@ export function embeddingUniform(rows: number, dim: number, part: { rowStart: nu
 /** One dispatch per weight part; a token outside every part (checked before) is never read. */
 export function encodeEmbedding(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, dim: number, tokens: GPUBuffer, w: GPUBuffer, scales: GPUBuffer, out: GPUBuffer): void {
   dispatch(encoder, device, kernel, [uniform, tokens, w, scales, out], ...grid(device, rows * dim, wg));
-}
-
-export function embeddingRef(table: Tensor, tokens: ArrayLike<number>): Float32Array {
-  const [, dim] = table.shape;
-  const all = dequantize(table);
-  const out = new Float32Array(tokens.length * dim);
-  for (let r = 0; r < tokens.length; r++) out.set(all.subarray(tokens[r] * dim, (tokens[r] + 1) * dim), r * dim);
-  return out;
 }

@@ -19,8 +19,9 @@
 // lavapipe, 2 cores): with f16 X, 8×4 ran ~2× the old 8×2 with f32 X; 8×2 1.7×, 16×2 and 8×6 less,
 // 4×8, 8×8, 32×2 slower still, and 8×8 compiled in over 40 s. Workgroup-shared tiles lose here:
 // lavapipe performs each shared-memory load lane by lane, as it does buffer loads.
-import { dequantize, unitOf } from './gpuWeight';
-import type { Tensor, WeightType } from '../model/types';
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
+import { unitOf } from './gpuWeight';
+import type { WeightType } from '../model/types';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
@@ -310,21 +311,4 @@ export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kern
   const tile = broadcastTile(v);
   const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
   dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / cols), Math.ceil(a.M / rows));
-}
-
-/** CPU reference in f64: y[m,n] = Σ_k x[m,k]·w[n,k] (+ bias[n]) (+ y[m,n]); x as the kernel sees it (already rounded). */
-export function matmulRef(x: Float32Array, M: number, w: Tensor, bias?: Float32Array, accumulateInto?: Float32Array): Float32Array {
-  const [N, K] = w.shape;
-  const wf = dequantize(w);
-  const y = new Float32Array(M * N);
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += x[m * K + k] * wf[n * K + k];
-      if (bias) s += bias[n];
-      if (accumulateInto) s += accumulateInto[m * N + n];
-      y[m * N + n] = s;
-    }
-  }
-  return y;
 }

@@ -2,6 +2,7 @@
 // workgroup memory: one reduction per row is cheap next to the matmuls). The output is written in the
 // forms its readers need (see activationQuant.ts): f32, f16 pairs for the F16 matmuls that follow, or
 // both; writing the f16 pairs here spares a toF16 dispatch and a pass over the row.
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { type OutputForms, pairStoreWgsl } from './activationQuant';
 
@@ -61,17 +62,4 @@ export function encodeRmsNorm(encoder: GPUCommandEncoder, device: GPUDevice, ker
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   const outputs = [out.y, out.h].filter((b): b is GPUBuffer => b !== undefined);
   dispatch(encoder, device, kernel, [uniform, x, weight, ...outputs], Math.min(rows, limit), Math.ceil(rows / limit));
-}
-
-/** CPU reference (the mean accumulated in f64, as llama.cpp does). */
-export function rmsNormRef(x: Float32Array, rows: number, weight: Float32Array, eps: number): Float32Array {
-  const dim = weight.length;
-  const y = new Float32Array(x.length);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let i = 0; i < dim; i++) s += x[r * dim + i] ** 2;
-    const scale = Math.fround(1 / Math.sqrt(Math.fround(s / dim + eps)));
-    for (let i = 0; i < dim; i++) y[r * dim + i] = Math.fround(x[r * dim + i] * scale) * weight[i];
-  }
-  return y;
 }

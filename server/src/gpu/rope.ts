@@ -4,6 +4,7 @@
 // the CPU exactly as llama.cpp builds its cache (θ = pos·base^(-2i/headDim) by repeated f32
 // multiplication, divided by the pair's frequency factor where the model has them (Llama 3.1+), then
 // cosf/sinf): WGSL's cos/sin are only required to be accurate to ~2^-11.
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import type { RopeMode } from '../model/types';
 import { createKernel, createStorage, dispatch, type Binding, type Kernel } from './kernel';
 import { grid } from './activationQuant';
@@ -87,22 +88,4 @@ export function ropeUniform(rows: number, heads: number, headDim: number, mode: 
 
 export function encodeRope(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, heads: number, headDim: number, positions: GPUBuffer, table: GPUBuffer, x: GPUBuffer): void {
   dispatch(encoder, device, kernel, [uniform, positions, table, x], ...grid(device, (rows * heads * headDim) / 2, wg));
-}
-
-/** CPU reference, with angles from an independent f64 computation (θ = pos·base^(-2i/headDim) / factor_i). */
-export function ropeRef(x: Float32Array, positions: ArrayLike<number>, heads: number, headDim: number, base: number, mode: RopeMode, freqFactors?: Float32Array): Float32Array {
-  const y = x.slice();
-  const half = headDim / 2;
-  for (let r = 0; r < positions.length; r++) {
-    for (let h = 0; h < heads; h++) {
-      const o = (r * heads + h) * headDim;
-      for (let i = 0; i < half; i++) {
-        const theta = (positions[r] * Math.pow(base, (-2 * i) / headDim)) / (freqFactors?.[i] ?? 1);
-        const [a, b] = mode === 'neox' ? [o + i, o + i + half] : [o + 2 * i, o + 2 * i + 1];
-        y[a] = x[a] * Math.cos(theta) - x[b] * Math.sin(theta);
-        y[b] = x[a] * Math.sin(theta) + x[b] * Math.cos(theta);
-      }
-    }
-  }
-  return y;
 }

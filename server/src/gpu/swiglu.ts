@@ -1,5 +1,6 @@
 // SwiGLU: silu(gate) · up, elementwise (silu(x) = x / (1 + e^-x), as llama.cpp), written over gate
 // (f32) and/or as f16 pairs for an F16 down projection (see OutputForms in activationQuant.ts).
+// CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { grid, pairStoreWgsl, type OutputForms } from './activationQuant';
 
@@ -42,8 +43,4 @@ export function createSwigluKernel(device: GPUDevice, forms: OutputForms = 'f32'
 export function encodeSwiglu(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, count: number, gate: GPUBuffer, up: GPUBuffer, h?: GPUBuffer): void {
   const threads = h ? count / 2 : count;
   dispatch(encoder, device, kernel, [uniform, gate, up, ...(h ? [h] : [])], ...grid(device, threads, wg));
-}
-
-export function swigluRef(gate: Float32Array, up: Float32Array): Float32Array {
-  return gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]);
 }

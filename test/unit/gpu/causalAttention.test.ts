@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
-import { causalAttentionRef, causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../../../server/src/gpu/causalAttention';
+import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../../../server/src/gpu/causalAttention';
 import { maxRelDiff, randomF32 } from './randomTensors';
+import { causalAttentionRef } from '../../helpers/reference/kernels';
 
 // Prefill (rows at 0..n-1) and decode (one row at the end of a filled cache), MHA and GQA.
 const cases = [

@@ -6,10 +6,11 @@ import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import type { OutputForms } from '../../../server/src/gpu/activationQuant';
 import { f32ToF16Bits } from '../../../server/src/model/f16';
-import { createRmsNormKernel, encodeRmsNorm, rmsNormRef, rmsNormUniform } from '../../../server/src/gpu/rmsNorm';
-import { createSwigluKernel, encodeSwiglu, swigluRef } from '../../../server/src/gpu/swiglu';
-import { createRopeKernel, encodeRope, RopeTable, ropeRef, ropeUniform } from '../../../server/src/gpu/rope';
+import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../../../server/src/gpu/rmsNorm';
+import { createSwigluKernel, encodeSwiglu } from '../../../server/src/gpu/swiglu';
+import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../../../server/src/gpu/rope';
 import { maxRelDiff, randomF32 } from './randomTensors';
+import { rmsNormRef, ropeRef, swigluRef } from '../../helpers/reference/kernels';
 
 async function run(device: GPUDevice, arena: UniformArena, encode: (enc: GPUCommandEncoder) => void): Promise<void> {
   const enc = device.createCommandEncoder();

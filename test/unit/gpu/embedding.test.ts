@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
-import { createEmbeddingKernel, embeddingRef, embeddingUniform, encodeEmbedding } from '../../../server/src/gpu/embedding';
+import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../../../server/src/gpu/embedding';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, randomF32 } from './randomTensors';
+import { embeddingRef } from '../../helpers/reference/kernels';
 
 test('embedding gathers f32/f16/q8_0/K-quant rows exactly as the CPU dequantiser does', async () => {
   const { device } = await getGpu();

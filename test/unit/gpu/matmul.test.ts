@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
-import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulRef, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
-import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, quantizeQ8Ref, toF16Uniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
+import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import { f32ToF16Bits, roundToF16 } from '../../../server/src/model/f16';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
+import { matmulRef, quantizeQ8Ref } from '../../helpers/reference/kernels';
 
 const shapes: [number, number, number][] = [
   [1, 13, 64],
