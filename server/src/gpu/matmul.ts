@@ -19,6 +19,13 @@
 // lavapipe, 2 cores): with f16 X, 8×4 ran ~2× the old 8×2 with f32 X; 8×2 1.7×, 16×2 and 8×6 less,
 // 4×8, 8×8, 32×2 slower still, and 8×8 compiled in over 40 s. Workgroup-shared tiles lose here:
 // lavapipe performs each shared-memory load lane by lane, as it does buffer loads.
+// Why (Mesa 25's gallivm, lp_bld_nir_soa.c emit_load_mem): a load whose address the divergence
+// analysis proves uniform is one bounds-checked scalar load per component, broadcast; any other load
+// is a loop over the 8 lanes with a branch and bounds check per lane and component (shared memory in
+// control flow too). So a value each lane needs its own copy of costs ~25 instructions per 8-wide
+// vector however it is fetched, and a tile's overhead per FMA is about 28/C (X, lane-specific, reused
+// over C weight rows) + 5.5/R (W, broadcast, reused over R X rows): 8×4 sits near the best that
+// register room (R·C accumulators) allows; 16-lane subgroups (LP_NATIVE_VECTOR_WIDTH=512) ran slower.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf } from './gpuWeight';
 import type { WeightType } from '../model/types';
