@@ -13,11 +13,11 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { testModel } from '../test/helpers/models';
-import type { TestModelSpec } from '../scripts/testModels/randomModel';
 import { SamplingEngine } from '../server/src/sampling/engine';
 import { getGpu } from '../server/src/gpu/device';
 import { defaultSampleParams } from '../src/protocol/sampling';
 import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
+import { BENCH_HEADS, benchModelSpec } from './benchModel';
 
 const { values } = parseArgs({
   options: {
@@ -38,26 +38,14 @@ const prompts = list(values.prompt, values.quick ? [4096] : [2048, 8192]);
 const sampleCounts = list(values.samples, values.quick ? [32] : [8, 32, 64]);
 const tokens = Number(values.tokens);
 const hidden = Number(values.hidden);
-const heads = 8;
+const heads = BENCH_HEADS;
 const checks: [string, number][] = [['--tokens', tokens], ['--layers', Number(values.layers)], ['--hidden', hidden], ...prompts.map((p): [string, number] => ['--prompt', p]), ...sampleCounts.map((n): [string, number] => ['--samples', n])];
 for (const [name, v] of checks) {
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} takes positive whole numbers (got ${v})`);
 }
 if (hidden % heads !== 0 || (hidden / heads) % 16 !== 0) throw new Error(`--hidden must be a multiple of ${heads * 16} (${heads} heads, head_dim a multiple of 16)`);
 
-const spec: Partial<TestModelSpec> = {
-  arch: 'llama',
-  weightType: values['weight-type'] as TestModelSpec['weightType'],
-  vocabSize: 4096,
-  hiddenSize: hidden,
-  intermediateSize: Math.round((hidden * 11) / 4 / 64) * 64,
-  numLayers: Number(values.layers),
-  numHeads: heads,
-  numKvHeads: heads,
-  headDim: hidden / heads,
-  contextLength: Math.max(...prompts) + tokens + 64,
-  seed: 7,
-};
+const spec = benchModelSpec({ hidden, layers: Number(values.layers), weightType: values['weight-type'] as string, contextLength: Math.max(...prompts) + tokens + 64 });
 
 /** The shared prompt: deterministic ids away from the special tokens at the start of the vocabulary. */
 function promptOf(n: number): number[] {

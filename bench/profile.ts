@@ -13,11 +13,11 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { testModel } from '../test/helpers/models';
-import type { TestModelSpec } from '../scripts/testModels/randomModel';
 import { SamplingEngine } from '../server/src/sampling/engine';
 import { getGpu } from '../server/src/gpu/device';
 import { ModelRunner } from '../server/src/model/runner';
 import { defaultSampleParams } from '../src/protocol/sampling';
+import { benchModelSpec } from './benchModel';
 
 const { values } = parseArgs({
   options: {
@@ -33,20 +33,7 @@ const { values } = parseArgs({
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
 const hidden = Number(values.hidden);
-const heads = 8;
-const spec: Partial<TestModelSpec> = {
-  arch: 'llama',
-  weightType: values['weight-type'] as TestModelSpec['weightType'],
-  vocabSize: 4096,
-  hiddenSize: hidden,
-  intermediateSize: Math.round((hidden * 11) / 4 / 64) * 64,
-  numLayers: Number(values.layers),
-  numHeads: heads,
-  numKvHeads: heads,
-  headDim: hidden / heads,
-  contextLength: Number(values.prompt) + Number(values.tokens) + 64,
-  seed: 7,
-};
+const spec = benchModelSpec({ hidden, layers: Number(values.layers), weightType: values['weight-type'] as string, contextLength: Number(values.prompt) + Number(values.tokens) + 64 });
 
 /** One timed pass: its pipelines and dispatch sizes name it. */
 interface PassRecord {
