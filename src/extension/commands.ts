@@ -112,11 +112,11 @@ async function openStoredRun(deps: CommandDeps, which?: string): Promise<boolean
     const pick = await vscode.window.showQuickPick(
       entries.map((e) => ({
         label: e.title,
-        description: `${new Date(e.savedAt).toLocaleString()} · ${e.samples} samples · ${e.verified} verified`,
-        detail: `${e.candidates} candidate${e.candidates === 1 ? '' : 's'}${e.phase === 'cancelled' ? ' · cancelled' : ''}`,
+        // All in the detail line: the description is cut off after a long title.
+        detail: `${new Date(e.savedAt).toLocaleString()} · ${e.samples} samples · ${e.verified} verified · ${e.candidates} candidate${e.candidates === 1 ? '' : 's'}${e.phase === 'cancelled' ? ' · cancelled' : ''}`,
         id: e.id,
       })),
-      { title: 'Hydrapatch: Run History (this workspace, newest first)', placeHolder: "Reopen a run's candidates (Apply checks that your files are unchanged since)", matchOnDescription: true },
+      { title: 'Hydrapatch: Run History (this workspace, newest first)', placeHolder: "Reopen a run's candidates (Apply checks that your files are unchanged since)", matchOnDetail: true },
     );
     if (!pick) return false;
     id = pick.id;

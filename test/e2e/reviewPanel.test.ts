@@ -356,7 +356,10 @@ describe('review panel in a real VS Code (packaged .vsix)', { timeout: 900_000 }
 
   it('reopens the run from the run history after a window reload, and applies from it', async () => {
     assert.ok(rowsBeforeReload.length > 0, 'needs the run of the test before');
+    // The old page's status bar is still there until the reload navigates: wait for the new page first.
+    const reloaded = page.waitForEvent('load', { timeout: 90_000 });
     await runCommand(page, 'Developer: Reload Window');
+    await reloaded;
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90_000 });
     await runCommand(page, 'Hydrapatch: Show Run History');
     const item = page.locator('.quick-input-list .monaco-list-row', { hasText: 'add() in src/math.js returns a - b' }).first();
