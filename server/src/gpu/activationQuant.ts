@@ -31,12 +31,6 @@ fn roundF16(v: f32) -> f32 {
   let b = bitcast<u32>(v);
   return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
 }
-// a / b correctly rounded (one Newton step on the quotient): WGSL division may be off by 2.5 ulp,
-// and one ulp in the scale flips a rounding of x·scale now and then.
-fn divide(a: f32, b: f32) -> f32 {
-  let q = a / b;
-  return q + fma(-b, q, a) / b;
-}
 fn pack4(v: vec4<f32>) -> u32 {
   let i = vec4<i32>(v);
   return (u32(i.x) & 0xffu) | ((u32(i.y) & 0xffu) << 8u) | ((u32(i.z) & 0xffu) << 16u) | ((u32(i.w) & 0xffu) << 24u);
@@ -52,8 +46,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let a = abs(v[j]);
     amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
   }
-  let scale = select(0.0, divide(127.0, amax), amax != 0.0);
-  d[b] = roundF16(divide(amax, 127.0));
+  // Plain division (correctly rounded on lavapipe): a Newton-corrected quotient needs a fused fma,
+  // which SPIR-V's Fma does not promise; unfused, it moved x·scale across a rounding now and then.
+  let scale = select(0.0, 127.0 / amax, amax != 0.0);
+  d[b] = roundF16(amax / 127.0);
   var w: array<u32, 8>;
   for (var j = 0u; j < 8u; j++) { w[j] = pack4(round(v[j] * scale)); }
   q[2u * b] = vec4<u32>(w[0], w[1], w[2], w[3]);
@@ -78,8 +74,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       if (abs(v[c]) > amax) { amax = abs(v[c]); top = v[c]; }
     }
   }
-  // Plain division: the Newton-corrected divide() above needs a fused fma, and SPIR-V's Fma need
-  // not fuse (lavapipe's does not: the correction then moves a correct quotient by an ulp).
+  // Plain division, as in toQ8 (a Newton correction needs a fused fma, which SPIR-V does not promise).
   let iscale = select(0.0, -127.0 / top, amax != 0.0);
   let d = select(0.0, 1.0 / iscale, amax != 0.0);
   for (var j = 0u; j < 64u; j++) {
