@@ -152,12 +152,15 @@ test('solve --endpoint: the server is killed mid-run; the samples already drawn 
     const cliExit = once(cli, 'exit');
     await Promise.race([server.waitAnswered(5), cliExit.then(() => assert.fail(`the CLI exited before 5 samples were drawn: ${stderr.slice(-800)}`))]);
     server.process.kill('SIGKILL');
-    await once(server.process, 'exit');
-    // Replies handed to the socket before the kill reach the client; one logged but not yet sent may not.
-    const drawn = server.sent.length;
+    // 'close', not 'exit': every line the server printed before the kill has been read.
+    await once(server.process, 'close');
     const [code] = await cliExit;
     const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { candidates: unknown[]; samplingFailed?: { message: string }; stoppedEarly: boolean };
-    assert.equal(report.candidates.length, drawn, `every drawn sample is reported; stderr: ${stderr.slice(-800)}`);
+    // Every reply the server finished handing to the socket reached the client and is reported; a
+    // reply answered but cut by the kill may or may not have (the kill can fall between the socket
+    // write and its "sent" line), and nothing the server never answered is.
+    const drawn = report.candidates.length;
+    assert.ok(server.sent.length <= drawn && drawn <= server.answered.length, `reported ${drawn}, sent ${server.sent.length}, answered ${server.answered.length}; stderr: ${stderr.slice(-800)}`);
     assert.equal(report.stoppedEarly, true);
     assert.match(report.samplingFailed?.message ?? '', new RegExp(`sampling stopped after ${drawn} of 40 samples: .*127\\.0\\.0\\.1`));
     assert.match(stdout, new RegExp(`sampling failed: sampling stopped after ${drawn} of 40`));
