@@ -72,6 +72,10 @@ fn sum8(a: XU) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> w: array<u32>;`;
 
+// The broadcast kernel's K-quant unit: the 8 quants as f32 (small integers, exact), the unit's scale
+// and min, decoded once by the lane that loads it; every lane then computes dotU's arithmetic with it.
+const K_UNIT = `struct KB { a: vec4<f32>, b: vec4<f32>, s: f32, m: f32 }`;
+
 function kQuantCode(type: 'q4_k' | 'q5_k' | 'q6_k'): string {
   if (type === 'q6_k') {
     return `${K_COMMON}
@@ -89,7 +93,9 @@ fn loadW(g: u32) -> WU {
   return WU(vec2<u32>(w[li], w[li + 1u]), vec2<u32>(w[hi], w[hi + 1u]), (t >> 1u) * 4u, 2u * t, unpack2x16float(w[base + 52u]).x * sc);
 }
 fn q6(lo: u32, hi: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(lo, b.lsh, 0xfu) | (bits4(hi, b.hsh, 3u) << vec4<u32>(4u))) - vec4<f32>(32.0); }
-fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, q6(b.ql.x, b.qh.x, b)) + dot(a.b, q6(b.ql.y, b.qh.y, b))); }`;
+fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, q6(b.ql.x, b.qh.x, b)) + dot(a.b, q6(b.ql.y, b.qh.y, b))); }
+${K_UNIT}
+fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(q6(b.ql.x, b.qh.x, b), q6(b.ql.y, b.qh.y, b), b.s, 0.0); }`;
   }
   const q5 = type === 'q5_k';
   // Q5_K: 44 u32 per block, qh (32 bytes) at u32 4, qs at u32 12. Q4_K: 36 u32, qs at u32 4.
@@ -107,7 +113,9 @@ fn loadW(g: u32) -> WU {
   return WU(vec2<u32>(w[qi], w[qi + 1u]), h, (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
 }
 fn qv(q: u32, h: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(q, b.sh, 0xfu)${q5 ? ' | (bits4(h, b.hb, 1u) << vec4<u32>(4u))' : ''}); }
-fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, qv(b.q.x, b.h.x, b)) + dot(a.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a); }`;
+fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, qv(b.q.x, b.h.x, b)) + dot(a.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a); }
+${K_UNIT}
+fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(qv(b.q.x, b.h.x, b), qv(b.q.y, b.h.y, b), b.s, b.m); }`;
 }
 
 const typeCode: Record<WeightType, string> = {
@@ -171,23 +179,72 @@ struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;`;
 
 /**
- * Per weight type of the broadcast kernel: lane i's weight unit for every lane, converted to f32 once
- * (not once per X row), and the dot of an X unit with it. Q8_0 has no broadcast kernel: its integer
- * dot converts both sides per product, and the unrolled kernel compiled for minutes on lavapipe.
+ * Per weight type of the broadcast kernel. A broadcast unit is 4 (f32) or 8 values; each lane loads
+ * its own weight unit and decodes it once (to f32, or to small integers with their scales), and every
+ * lane reads each lane's decoded unit through subgroupBroadcast: decoding costs once per unit, not
+ * once per X row it meets.
  */
 interface BroadcastType {
   /** X rows each lane owns (measured, see the top of the file). */
   rowsPerLane: number;
+  /** WGSL: bindings and helpers (default: the type's `typeCode`). */
+  code?: string;
+  /** Broadcast units per unit of the uniform's Ku (Q8_0: a 32-value block is 4 units of 8). */
+  unitsPerKu?: number;
+  /** The lane's decoded weight unit `w` at unit index `g`. */
+  load: (g: string) => string;
+  /** Lane i's decoded unit, for every lane. */
   unit: (i: number) => string;
-  dot: (x: string, w: string) => string;
+  /** What a unit of X row r, unit i, adds to its accumulator with weight unit `w`. */
+  dot: (x: string, w: string, xs: string) => string;
+  /** Per X unit, a value `dot` needs beside it (K-quants: the sum of the unit's values, for the min term). */
+  xSum?: (x: string) => string;
+  /** Q8_0: units per block; dots are summed per block (exactly: integers) and then scaled by `x`'s and `w`'s block scales. */
+  block?: { units: number; xScale: (blockIndex: string) => string; wScale: (blockIndex: string) => string };
 }
+const bc = (field: string, i: number) => `subgroupBroadcast(w${field}, ${i}u)`;
+const X8_DOT = (x: string, w: string) => `dot(${x}.a, ${w}.a) + dot(${x}.b, ${w}.b)`;
+const kQuantBroadcast = (withMin: boolean): BroadcastType => ({
+  rowsPerLane: 4,
+  load: (g) => `unitKB(${g})`,
+  unit: (i) => `KB(${bc('.a', i)}, ${bc('.b', i)}, ${bc('.s', i)}, ${withMin ? bc('.m', i) : '0.0'})`,
+  // dotU's arithmetic exactly (scale × integer dot, minus min × the X unit's sum).
+  dot: (x, w, xs) => `${w}.s * (${X8_DOT(x, w)})${withMin ? ` - ${w}.m * ${xs}` : ''}`,
+  xSum: withMin ? (x) => `sum8(${x})` : undefined,
+});
 const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
-  f32: { rowsPerLane: 4, unit: (i) => `subgroupBroadcast(w, ${i}u)`, dot: (x, w) => `dot(${x}, ${w})` },
+  f32: { rowsPerLane: 4, load: (g) => `loadW(${g})`, unit: (i) => bc('', i), dot: (x, w) => `dot(${x}, ${w})` },
   f16: {
     rowsPerLane: 4,
-    unit: (i) => `X8(h4(subgroupBroadcast(w.x, ${i}u), subgroupBroadcast(w.y, ${i}u)), h4(subgroupBroadcast(w.z, ${i}u), subgroupBroadcast(w.w, ${i}u)))`,
-    dot: (x, w) => `dot(${x}.a, ${w}.a) + dot(${x}.b, ${w}.b)`,
+    load: (g) => `loadW(${g})`,
+    unit: (i) => `X8(h4(${bc('.x', i)}, ${bc('.y', i)}), h4(${bc('.z', i)}, ${bc('.w', i)}))`,
+    dot: (x, w) => X8_DOT(x, w),
   },
+  // Q8_0 in units of 8 int8 (two u32), both sides converted to f32 integers once per load: the dot of
+  // a block's 32 products is exact in f32 (< 2^24), then scaled once, as the per-row kernel does.
+  q8_0: {
+    rowsPerLane: 4,
+    code: `
+struct X8 { a: vec4<f32>, b: vec4<f32> }
+fn i8x4(v: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
+}
+fn i8x8(v: vec2<u32>) -> X8 { return X8(i8x4(v.x), i8x4(v.y)); }
+fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
+fn loadW(i: u32) -> X8 { return i8x8(w[i]); }
+@group(0) @binding(1) var<storage, read> x: array<vec2<u32>>;
+@group(0) @binding(2) var<storage, read> xd: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<vec2<u32>>;
+@group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+    unitsPerKu: 4,
+    load: (g) => `loadW(${g})`,
+    unit: (i) => `X8(${bc('.a', i)}, ${bc('.b', i)})`,
+    dot: (x, w) => X8_DOT(x, w),
+    block: { units: 4, xScale: (b) => `xd[${b}]`, wScale: (b) => `wd[${b}]` },
+  },
+  q4_k: kQuantBroadcast(true),
+  q5_k: kQuantBroadcast(true),
+  q6_k: kQuantBroadcast(false),
 };
 
 export function hasBroadcastVariant(type: WeightType): boolean {
@@ -201,39 +258,57 @@ function broadcastTile(v: MatmulVariant): { cols: number; rowsPerLane: number } 
 
 /**
  * The broadcast variant: workgroup (column block, row block) = BROADCAST_COLS weight rows × 8 lanes ×
- * rowsPerLane X rows. Per chunk of 8 K units each lane loads its rows' 8 units (units past
- * K read as zero) and one unit of each weight row, which subgroupBroadcast hands to every lane.
+ * rowsPerLane X rows. Per chunk of 8 units each lane loads its rows' 8 units (units past K read as
+ * zero) and one unit of each weight row, which subgroupBroadcast hands to every lane.
  */
 function broadcastSource(v: MatmulVariant): string {
   const t = broadcastTypes[v.type];
   if (!t) throw new Error(`no broadcast matmul for ${v.type} weights`);
   const { cols: C, rowsPerLane: R } = broadcastTile(v);
   const U = BROADCAST_CHUNK;
+  const B = t.block?.units ?? U;
+  if (U % B !== 0) throw new Error(`a chunk of ${U} units must hold whole blocks of ${B}`);
   const L: string[] = [];
   const e = (s: string) => L.push(s);
+  const rows = Array.from({ length: R }, (_, r) => r);
   e(`enable subgroups;
 ${HEADER_WGSL}
-${typeCode[v.type]}
+${t.code ?? typeCode[v.type]}
 ${STORE_WGSL}
 
 @compute @workgroup_size(${U})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
+  let Ku = p.Ku * ${t.unitsPerKu ?? 1}u;
   let n0 = wid.x * ${C}u;
   let m0 = wid.y * ${U * R}u + lane * ${R}u;`);
-  for (let r = 0; r < R; r++) e(`  let xr${r} = min(m0 + ${r}u, p.M - 1u) * p.Ku;`);
-  for (let c = 0; c < C; c++) e(`  let wr${c} = min(n0 + ${c}u, p.N - 1u) * p.Ku;`);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) e(`  var a${r}_${c} = 0.0;`);
-  e(`  for (var u0 = 0u; u0 < p.Ku; u0 += ${U}u) {
-    let wu = min(u0 + lane, p.Ku - 1u);`);
-  for (let r = 0; r < R; r++) for (let i = 0; i < U; i++) e(`    let x${r}_${i} = loadXz(xr${r} + min(u0 + ${i}u, p.Ku - 1u), u0 + ${i}u < p.Ku);`);
+  for (const r of rows) e(`  let xr${r} = min(m0 + ${r}u, p.M - 1u) * Ku;`);
+  for (let c = 0; c < C; c++) e(`  let wr${c} = min(n0 + ${c}u, p.N - 1u) * Ku;`);
+  for (const r of rows) for (let c = 0; c < C; c++) e(`  var a${r}_${c} = 0.0;`);
+  e(`  for (var u0 = 0u; u0 < Ku; u0 += ${U}u) {
+    let wu = min(u0 + lane, Ku - 1u);`);
+  for (const r of rows) {
+    for (let i = 0; i < U; i++) {
+      e(`    let x${r}_${i} = loadXz(xr${r} + min(u0 + ${i}u, Ku - 1u), u0 + ${i}u < Ku);`);
+      if (t.xSum) e(`    let s${r}_${i} = ${t.xSum(`x${r}_${i}`)};`);
+    }
+    // Block scales of rows past K are never used: their units are zero.
+    if (t.block) for (let b = 0; b < U / B; b++) e(`    let xd${r}_${b} = ${t.block.xScale(`min(xr${r} + u0 + ${b * B}u, xr${r} + Ku - 1u) / ${B}u`)};`);
+  }
   for (let c = 0; c < C; c++) {
     e(`    {
-      let w = loadW(wr${c} + wu);`);
-    for (let i = 0; i < U; i++) e(`      { let wb = ${t.unit(i)};${Array.from({ length: R }, (_, r) => ` a${r}_${c} += ${t.dot(`x${r}_${i}`, 'wb')};`).join('')} }`);
+      let w = ${t.load(`wr${c} + wu`)};`);
+    if (t.block) e(`      let wdl = ${t.block.wScale(`(wr${c} + wu) / ${B}u`)};`);
+    const dots = (i: number) => `      { let wb = ${t.unit(i)};${rows.map((r) => ` ${t.block ? `t${r}` : `a${r}_${c}`} += ${t.dot(`x${r}_${i}`, 'wb', `s${r}_${i}`)};`).join('')} }`;
+    if (!t.block) for (let i = 0; i < U; i++) e(dots(i));
+    for (let b = 0; t.block && b < U / B; b++) {
+      e(`      {${rows.map((r) => ` var t${r} = 0.0;`).join('')}`);
+      for (let i = b * B; i < (b + 1) * B; i++) e(dots(i));
+      e(`      let wdb = subgroupBroadcast(wdl, ${b * B}u);${rows.map((r) => ` a${r}_${c} += t${r} * (xd${r}_${b} * wdb);`).join('')} }`);
+    }
     e(`    }`);
   }
   e(`  }`);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) e(`  store(m0 + ${r}u, n0 + ${c}u, a${r}_${c});`);
+  for (const r of rows) for (let c = 0; c < C; c++) e(`  store(m0 + ${r}u, n0 + ${c}u, a${r}_${c});`);
   e(`}`);
   return L.join('\n');
 }
