@@ -13,7 +13,7 @@
 // pipeline, the mode a uniform); swiglu per output form; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
 // Q8_0, Q4_K, Q5_K, Q6_K) the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
-// `noSubgroups`), R=4 portable (2..15 rows, and Q8_0 beyond), broadcast (≥16 rows with subgroups, f32/f16); causalAttention
+// `noSubgroups`), R=4 portable (2..15 rows, or any without subgroups), broadcast (≥16 rows with subgroups, every type); causalAttention
 // (single-sequence KV cache); and the tree-attention kernels, whose WGSL depends on head_dim (and
 // perSequenceAttention's also on the GQA group): prefixAttention, perSequenceAttention per group,
 // mergeByLse, kvStore. There are no separate residual or elementwise-add kernels: the residual add
@@ -206,7 +206,6 @@ function cases(): Case[] {
       },
     },
   );
-  // Q8_0 has no broadcast variant (runner.ts uses R=4 portable for its many-row matmuls).
   for (const type of WEIGHT_TYPES) for (const m of MATMUL_VARIANTS) if (!m.variant.broadcast || hasBroadcastVariant(type)) list.push(matmulCase(type, m));
   list.push({
     name: 'causalAttention (single-sequence KV cache)',

@@ -10,7 +10,7 @@
 // `subgroups` (workgroup = one subgroup) the reduction is `subgroupAdd`; the portable path reduces
 // through workgroup memory. Shapes are uniforms: one pipeline per (weight type, R) serves every matmul.
 //
-// For many X rows (batched decode, prefill) with subgroups and f32/f16 weights, the `broadcast` variant
+// For many X rows (batched decode, prefill) with subgroups, the `broadcast` variant
 // does better (2-2.4× measured at M=64..128 on lavapipe): it is Hydragen's prefix kernel without the
 // softmax, a GEMM tiled by registers. Each lane owns a few rows of X and computes their whole dot
 // products (no reduction across lanes); the 8 lanes walk BROADCAST_COLS weight rows together, each
@@ -26,6 +26,12 @@
 // vector however it is fetched, and a tile's overhead per FMA is about 28/C (X, lane-specific, reused
 // over C weight rows) + 5.5/R (W, broadcast, reused over R X rows): 8×4 sits near the best that
 // register room (R·C accumulators) allows; 16-lane subgroups (LP_NATIVE_VECTOR_WIDTH=512) ran slower.
+// A "uniform-X" tile (every lane reads the same X rows, whose loads are then the cheap uniform kind, and
+// its own weight rows) was tried too: F16 at best equal to this one (8 X rows × 4 weight rows per lane,
+// 14 vs 13-15 GFLOP/s), K-quants slower (each lane decodes its units once per X row).
+// Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and a
+// Q8_0 unit is half the load instructions of an F16 one: M=256, N=1408, K=512, Q8_0 ran 17 GFLOP/s
+// (2.3× the per-row kernel), Q4_K 7.8 (1.9×), Q6_K 8.7 (2.7×), F16 13-15, on lavapipe, 2 cores.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf } from './gpuWeight';
 import type { WeightType } from '../model/types';
