@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { getGpu } from '../server/src/gpu/device';
 import { createStorage, UniformArena, uploadStorage, type Kernel } from '../server/src/gpu/kernel';
 import { uploadWeight } from '../server/src/gpu/gpuWeight';
-import { createToQ8Kernel, encodeToQ8, toQ8Uniform } from '../server/src/gpu/activationQuant';
+import { createToQ8KKernel, createToQ8Kernel, encodeToQ8, encodeToQ8K, toQ8KUniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
 import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../server/src/gpu/matmul';
 import type { WeightType } from '../server/src/model/types';
 import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
@@ -42,17 +42,19 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   process.stdout.write(`${type} M=${M} N=${N} K=${K}, ${reps} reps; load ${loadavg()[0].toFixed(1)}\n`);
   const w = uploadWeight(device, encodeTensor('w', type, [N, K], randomF32(N * K, 1, 0.5)));
-  // X as the matmul of this weight type reads it: f16 pairs for F16 weights, Q8_0 blocks (made by the
-  // runner's own kernel) for Q8_0 weights, f32 otherwise.
+  // X as the matmul of this weight type reads it: f16 pairs for F16 weights, Q8_0 or Q8_K blocks (made
+  // by the runner's own kernels) for Q8_0 or K-quant weights, f32 for F32 weights.
   const xValues = randomF32(M * K, 2);
   const x = uploadStorage(device, 'x', type === 'f16' ? encodeTensor('x', 'f16', [M, K], xValues).data : xValues);
   const y = createStorage(device, 'y', M * N * 4);
   const dummy = createStorage(device, 'dummy', 16);
   const arena = new UniformArena(device);
-  const xq = type === 'q8_0' ? { x: createStorage(device, 'xq', M * K), xScales: createStorage(device, 'xd', (M * K) / 8) } : { x };
-  if (type === 'q8_0') {
+  const kQuant = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
+  const xq = type === 'q8_0' || kQuant ? { x: createStorage(device, 'xq', M * K), xScales: createStorage(device, 'xd', (M * K) / 8) } : { x };
+  if (xq.xScales) {
     const enc = device.createCommandEncoder();
-    encodeToQ8(enc, device, createToQ8Kernel(device), arena.alloc(toQ8Uniform(M * K)), x, xq.x, xq.xScales!, M * K);
+    if (kQuant) encodeToQ8K(enc, device, createToQ8KKernel(device), arena.alloc(toQ8KUniform(M * K)), x, xq.x, xq.xScales, M * K);
+    else encodeToQ8(enc, device, createToQ8Kernel(device), arena.alloc(toQ8Uniform(M * K)), x, xq.x, xq.xScales, M * K);
     arena.flush();
     device.queue.submit([enc.finish()]);
   }

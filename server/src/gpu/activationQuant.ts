@@ -6,8 +6,9 @@
 // Before a matmul with K-quant weights (Q4_K, Q5_K, Q6_K) the activations are rounded to Q8_K, as
 // llama.cpp's CPU backend quantises them for its K-quant dot products (quantize_row_q8_K_ref, which its
 // x86 builds use as is): per 256 values, iscale = −127/max with max the first value of largest
-// magnitude (sign kept), q = min(127, round-half-even(iscale·x)), d = 1/iscale; the matmul reads d·q
-// as f32. Its integer sums times the two scales equal our f32 products but for f32 rounding (~1e-7).
+// magnitude (sign kept), q = min(127, round-half-even(iscale·x)), d = 1/iscale. The matmul reads the
+// int8 quants (a quarter of the f32 activations' load instructions) and d, and sums integer products
+// exactly, scaling them as llama.cpp does but for f32 rounding (~1e-7).
 //
 // Before a matmul with F16 weights the activations are rounded to f16 (packed pairs), as llama.cpp's
 // AVX-512 kernels do for every F16 matmul (its AVX2 kernels only for some: within ~4e-3 of log-softmax
@@ -18,6 +19,12 @@ import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import type { WeightType } from '../model/types';
 
 const wg = 64;
+
+/** Four whole-valued f32 in [-128, 127] as int8 bytes of one u32, the first lowest. */
+const PACK4_WGSL = `fn pack4(v: vec4<f32>) -> u32 {
+  let i = vec4<i32>(v);
+  return (u32(i.x) & 0xffu) | ((u32(i.y) & 0xffu) << 8u) | ((u32(i.z) & 0xffu) << 16u) | ((u32(i.w) & 0xffu) << 24u);
+}`;
 
 const toQ8Source = /* wgsl */ `
 struct P { blocks: u32 }
@@ -31,10 +38,7 @@ fn roundF16(v: f32) -> f32 {
   let b = bitcast<u32>(v);
   return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
 }
-fn pack4(v: vec4<f32>) -> u32 {
-  let i = vec4<i32>(v);
-  return (u32(i.x) & 0xffu) | ((u32(i.y) & 0xffu) << 8u) | ((u32(i.z) & 0xffu) << 16u) | ((u32(i.w) & 0xffu) << 24u);
-}
+${PACK4_WGSL}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let b = gid.x + gid.y * nw.x * ${wg}u;
@@ -60,7 +64,9 @@ const toQ8KSource = /* wgsl */ `
 struct P { blocks: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> q: array<u32>;
+@group(0) @binding(3) var<storage, read_write> d: array<f32>;
+${PACK4_WGSL}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let b = gid.x + gid.y * nw.x * ${wg}u;
@@ -76,19 +82,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   // Plain division, as in toQ8 (a Newton correction needs a fused fma, which SPIR-V does not promise).
   let iscale = select(0.0, -127.0 / top, amax != 0.0);
-  let d = select(0.0, 1.0 / iscale, amax != 0.0);
+  d[b] = select(0.0, 1.0 / iscale, amax != 0.0);
   for (var j = 0u; j < 64u; j++) {
-    y[64u * b + j] = d * min(round(iscale * x[64u * b + j]), vec4<f32>(127.0));
+    q[64u * b + j] = pack4(min(round(iscale * x[64u * b + j]), vec4<f32>(127.0)));
   }
 }`;
 
 export function createToQ8KKernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'toQ8K', toQ8KSource, ['uniform', 'read', 'storage']);
+  return createKernel(device, 'toQ8K', toQ8KSource, ['uniform', 'read', 'storage', 'storage']);
 }
 
-/** x [elements] f32 → the same values rounded to Q8_K (elements % 256 == 0), as f32 d·q. */
-export function encodeToQ8K(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, kernel, [uniform, x, y], ...grid(device, elements / 256, wg));
+/** x [elements] f32 → Q8_K (elements % 256 == 0): int8 quants q (4 a u32), one f32 scale d per 256. */
+export function encodeToQ8K(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+  dispatch(encoder, device, kernel, [uniform, x, q, d], ...grid(device, elements / 256, wg));
 }
 
 export function toQ8KUniform(elements: number): number[] {

@@ -62,20 +62,30 @@ const BROADCAST_CHUNK = 8;
 /** X rows from which the runner uses the broadcast variant (below, most of its rows would idle). */
 export const BROADCAST_MIN_ROWS = 16;
 
+/** Four int8 in a u32 (the first lowest) as f32, and eight in two. */
+const I8_WGSL = `
+struct X8 { a: vec4<f32>, b: vec4<f32> }
+fn i8x4(v: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
+}
+fn i8x8(v: vec2<u32>) -> X8 { return X8(i8x4(v.x), i8x4(v.y)); }`;
+
 // K-quants: a unit is 8 consecutive values of one sub-block (32 units per super-block, a row being
 // whole super-blocks), read from the raw blocks (layouts in model/kQuants.ts; u32 offsets below) and
-// multiplied with f32 activations: scale·Σ x·q − min·Σ x, with the block's f16 d, dmin applied to the
-// integer scales first, as ggml's dequantisation does.
-const K_COMMON = `
-struct X8 { a: vec4<f32>, b: vec4<f32> }
-alias XU = X8;
-fn loadX(i: u32) -> XU { return X8(x[2u * i], x[2u * i + 1u]); }
-fn loadXz(i: u32, ok: bool) -> XU { return X8(select(vec4<f32>(0.0), x[2u * i], ok), select(vec4<f32>(0.0), x[2u * i + 1u], ok)); }
+// multiplied with the activations' Q8_K quants (8 int8 a unit, one f32 scale d per super-block):
+// d·(scale·Σ q8·q − min·Σ q8), the integer sums exact in f32, with the block's f16 d, dmin applied to
+// the integer scales first, as ggml's dequantisation does.
+const K_COMMON = `${I8_WGSL}
+struct XU { q: X8, d: f32 }
+fn loadX(i: u32) -> XU { return XU(i8x8(x[i]), xd[i / 32u]); }
+// The broadcast kernel's X: the quants alone (its chunks of 8 units share one super-block's d).
+fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
 ${BYTE_AT_WGSL}
 // The four bytes of v, each shifted right by sh and masked, as f32.
 fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
-fn sum8(a: XU) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+fn sum8(a: X8) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }
+@group(0) @binding(1) var<storage, read> x: array<vec2<u32>>;
+@group(0) @binding(2) var<storage, read> xd: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<u32>;`;
 
 // The broadcast kernel's K-quant unit: the 8 quants as f32 (small integers, exact), the unit's scale
@@ -99,7 +109,7 @@ fn loadW(g: u32) -> WU {
   return WU(vec2<u32>(w[li], w[li + 1u]), vec2<u32>(w[hi], w[hi + 1u]), (t >> 1u) * 4u, 2u * t, unpack2x16float(w[base + 52u]).x * sc);
 }
 fn q6(lo: u32, hi: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(lo, b.lsh, 0xfu) | (bits4(hi, b.hsh, 3u) << vec4<u32>(4u))) - vec4<f32>(32.0); }
-fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, q6(b.ql.x, b.qh.x, b)) + dot(a.b, q6(b.ql.y, b.qh.y, b))); }
+fn dotU(a: XU, b: WU) -> f32 { return a.d * (b.s * (dot(a.q.a, q6(b.ql.x, b.qh.x, b)) + dot(a.q.b, q6(b.ql.y, b.qh.y, b)))); }
 ${K_UNIT}
 fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(q6(b.ql.x, b.qh.x, b), q6(b.ql.y, b.qh.y, b), b.s, 0.0); }`;
   }
@@ -119,7 +129,7 @@ fn loadW(g: u32) -> WU {
   return WU(vec2<u32>(w[qi], w[qi + 1u]), h, (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
 }
 fn qv(q: u32, h: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(q, b.sh, 0xfu)${q5 ? ' | (bits4(h, b.hb, 1u) << vec4<u32>(4u))' : ''}); }
-fn dotU(a: XU, b: WU) -> f32 { return b.s * (dot(a.a, qv(b.q.x, b.h.x, b)) + dot(a.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a); }
+fn dotU(a: XU, b: WU) -> f32 { return a.d * (b.s * (dot(a.q.a, qv(b.q.x, b.h.x, b)) + dot(a.q.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a.q)); }
 ${K_UNIT}
 fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(qv(b.q.x, b.h.x, b), qv(b.q.y, b.h.y, b), b.s, b.m); }`;
 }
@@ -152,9 +162,7 @@ alias XU = Q8;
 alias WU = Q8;
 fn loadX(i: u32) -> XU { return Q8(x[2u * i], x[2u * i + 1u], xd[i]); }
 fn loadW(i: u32) -> WU { return Q8(w[2u * i], w[2u * i + 1u], wd[i]); }
-fn i8x4(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
-}
+${I8_WGSL}
 fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
   return dot(i8x4(a.x), i8x4(b.x)) + dot(i8x4(a.y), i8x4(b.y)) + dot(i8x4(a.z), i8x4(b.z)) + dot(i8x4(a.w), i8x4(b.w));
 }
@@ -205,18 +213,23 @@ interface BroadcastType {
   dot: (x: string, w: string, xs: string) => string;
   /** Per X unit, a value `dot` needs beside it (K-quants: the sum of the unit's values, for the min term). */
   xSum?: (x: string) => string;
-  /** Q8_0: units per block; dots are summed per block (exactly: integers) and then scaled by `x`'s and `w`'s block scales. */
-  block?: { units: number; xScale: (blockIndex: string) => string; wScale: (blockIndex: string) => string };
+  /**
+   * Quantised X (and Q8_0 weights): units per block, whose dots are summed (exactly: integers) and then
+   * scaled by the X unit's scale and the weight unit's (none for K-quants: `dot` applies theirs).
+   */
+  block?: { units: number; xScale: (unit: string) => string; wScale?: (unit: string) => string };
 }
 const bc = (field: string, i: number) => `subgroupBroadcast(w${field}, ${i}u)`;
 const X8_DOT = (x: string, w: string) => `dot(${x}.a, ${w}.a) + dot(${x}.b, ${w}.b)`;
+// K-quants: scale × integer dot, minus min × the X unit's integer sum, summed over a chunk of 8 units
+// (one super-block of X, 32 units, holds whole chunks) and then scaled by X's d.
 const kQuantBroadcast = (withMin: boolean): BroadcastType => ({
   rowsPerLane: 4,
   load: (g) => `unitKB(${g})`,
   unit: (i) => `KB(${bc('.a', i)}, ${bc('.b', i)}, ${bc('.s', i)}, ${withMin ? bc('.m', i) : '0.0'})`,
-  // dotU's arithmetic exactly (scale × integer dot, minus min × the X unit's sum).
   dot: (x, w, xs) => `${w}.s * (${X8_DOT(x, w)})${withMin ? ` - ${w}.m * ${xs}` : ''}`,
   xSum: withMin ? (x) => `sum8(${x})` : undefined,
+  block: { units: BROADCAST_CHUNK, xScale: (u) => `xd[(${u}) / 32u]` },
 });
 const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
   f32: { rowsPerLane: 4, load: (g) => `loadW(${g})`, unit: (i) => bc('', i), dot: (x, w) => `dot(${x}, ${w})` },
@@ -230,12 +243,7 @@ const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
   // a block's 32 products is exact in f32 (< 2^24), then scaled once, as the per-row kernel does.
   q8_0: {
     rowsPerLane: 4,
-    code: `
-struct X8 { a: vec4<f32>, b: vec4<f32> }
-fn i8x4(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
-}
-fn i8x8(v: vec2<u32>) -> X8 { return X8(i8x4(v.x), i8x4(v.y)); }
+    code: `${I8_WGSL}
 fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
 fn loadW(i: u32) -> X8 { return i8x8(w[i]); }
 @group(0) @binding(1) var<storage, read> x: array<vec2<u32>>;
@@ -246,7 +254,7 @@ fn loadW(i: u32) -> X8 { return i8x8(w[i]); }
     load: (g) => `loadW(${g})`,
     unit: (i) => `X8(${bc('.a', i)}, ${bc('.b', i)})`,
     dot: (x, w) => X8_DOT(x, w),
-    block: { units: 4, xScale: (b) => `xd[${b}]`, wScale: (b) => `wd[${b}]` },
+    block: { units: 4, xScale: (u) => `xd[(${u}) / 4u]`, wScale: (u) => `wd[(${u}) / 4u]` },
   },
   q4_k: kQuantBroadcast(true),
   q5_k: kQuantBroadcast(true),
@@ -298,18 +306,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
       if (t.xSum) e(`    let s${r}_${i} = ${t.xSum(`x${r}_${i}`)};`);
     }
     // Block scales of rows past K are never used: their units are zero.
-    if (t.block) for (let b = 0; b < U / B; b++) e(`    let xd${r}_${b} = ${t.block.xScale(`min(xr${r} + u0 + ${b * B}u, xr${r} + Ku - 1u) / ${B}u`)};`);
+    if (t.block) for (let b = 0; b < U / B; b++) e(`    let xd${r}_${b} = ${t.block.xScale(`min(xr${r} + u0 + ${b * B}u, xr${r} + Ku - 1u)`)};`);
   }
   for (let c = 0; c < C; c++) {
     e(`    {
       let w = ${t.load(`wr${c} + wu`)};`);
-    if (t.block) e(`      let wdl = ${t.block.wScale(`(wr${c} + wu) / ${B}u`)};`);
+    const wScale = t.block?.wScale;
+    if (wScale) e(`      let wdl = ${wScale(`wr${c} + wu`)};`);
     const dots = (i: number) => `      { let wb = ${t.unit(i)};${rows.map((r) => ` ${t.block ? `t${r}` : `a${r}_${c}`} += ${t.dot(`x${r}_${i}`, 'wb', `s${r}_${i}`)};`).join('')} }`;
     if (!t.block) for (let i = 0; i < U; i++) e(dots(i));
     for (let b = 0; t.block && b < U / B; b++) {
       e(`      {${rows.map((r) => ` var t${r} = 0.0;`).join('')}`);
       for (let i = b * B; i < (b + 1) * B; i++) e(dots(i));
-      e(`      let wdb = subgroupBroadcast(wdl, ${b * B}u);${rows.map((r) => ` a${r}_${c} += t${r} * (xd${r}_${b} * wdb);`).join('')} }`);
+      if (wScale) e(`      let wdb = subgroupBroadcast(wdl, ${b * B}u);${rows.map((r) => ` a${r}_${c} += t${r} * (xd${r}_${b} * wdb);`).join('')} }`);
+      else e(`     ${rows.map((r) => ` a${r}_${c} += t${r} * xd${r}_${b};`).join('')} }`);
     }
     e(`    }`);
   }

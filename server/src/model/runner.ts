@@ -63,8 +63,9 @@ interface Scratch {
   xqScales: GPUBuffer;
   /** Activations rounded to f16 for F16 weights (sized for the widest input). */
   xh: GPUBuffer;
-  /** Activations rounded to Q8_K for K-quant weights (sized for the widest input; one value a row without K-quants). */
+  /** Activations quantised to Q8_K for K-quant weights: int8 quants and a scale per 256 (sized for the widest input; one value a row without K-quants). */
   xk: GPUBuffer;
+  xkScales: GPUBuffer;
 }
 
 interface Kernels {
@@ -302,9 +303,9 @@ export class ModelRunner implements AttentionShape {
     const count = rows * k;
     return (type) => {
       if (isKQuant(type)) {
-        if (!kRounded) encodeToQ8K(enc, this.gpu.device, this.kernels.toQ8K, this.arena.alloc(toQ8KUniform(count)), x, s.xk, count);
+        if (!kRounded) encodeToQ8K(enc, this.gpu.device, this.kernels.toQ8K, this.arena.alloc(toQ8KUniform(count)), x, s.xk, s.xkScales, count);
         kRounded = true;
-        return { x: s.xk };
+        return { x: s.xk, scales: s.xkScales };
       }
       if (type === 'f16') {
         if (!halved) encodeToF16(enc, this.gpu.device, this.kernels.toF16, this.arena.alloc(toF16Uniform(count)), x, s.xh, count);
@@ -369,6 +370,7 @@ export class ModelRunner implements AttentionShape {
     const cap = Math.max(rows, 1);
     const f = (label: string, width: number) => createStorage(device, label, cap * width * 4);
     const widest = Math.max(c.hiddenSize, c.intermediateSize, c.numHeads * c.headDim);
+    const kQuants = this.weightTypes().some(isKQuant);
     this.scratch = {
       rows: cap,
       tokens: f('tokens', 1),
@@ -384,7 +386,8 @@ export class ModelRunner implements AttentionShape {
       xq: f('xq', widest / 4),
       xqScales: f('xqScales', Math.ceil(widest / 32)),
       xh: f('xh', widest / 2),
-      xk: f('xk', this.weightTypes().some(isKQuant) ? widest : 1),
+      xk: f('xk', kQuants ? widest / 4 : 1),
+      xkScales: f('xkScales', kQuants ? Math.ceil(widest / 256) : 1),
     };
     return this.scratch;
   }

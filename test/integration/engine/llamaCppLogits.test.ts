@@ -99,16 +99,19 @@ test('a safetensors folder gives the same logits as its GGUF (llama Q/K permutat
   }
 });
 
-// K-quants. The GPU rounds a K-quant matmul's activations to Q8_K first, as llama.cpp's CPU backend
-// does (activationQuant.ts), and multiplies them with the super-blocks dequantised in the kernel.
-// One K-quant matrix in an otherwise F32 model isolates that matmul (the LM head; ffn_down, two
-// super-blocks a row): llama.cpp's logits to the Q8_0 standard. Whole files, uniform and mixed
-// (Q4_K_M/Q5_K_M-like: Q6_K head, attn_v and ffn_down of layer 0, a tied Q6_K embedding), have
-// ~14× more activations rounded: they match to ~5e-6 up to the first Q8_K rounding-boundary flip (an
-// activation whose last f32 bit differs between two engines, moved by a whole Q8_K step), and from
-// there on differ by up to ~0.13 in every later position, through attention (measured here: 0, 6 and
-// 28 of 32 positions; the same between our GPU and our CPU reference). A misread block moves them by
-// units (test/integration/llamacpp/cpuForward.test.ts). Prefill, then decode steps (the R=1 kernels).
+// K-quants. The GPU quantises a K-quant matmul's activations to Q8_K first, as llama.cpp's CPU backend
+// does (activationQuant.ts), and multiplies the int8 quants with the super-blocks dequantised in the
+// kernel, summing integer products exactly and scaling them in f32 as llama.cpp does. One K-quant
+// matrix in an otherwise F32 model isolates that matmul (the LM head; ffn_down, two super-blocks a
+// row): llama.cpp's logits to the Q8_0 standard. Whole files, uniform and mixed (Q4_K_M/Q5_K_M-like:
+// Q6_K head, attn_v and ffn_down of layer 0, a tied Q6_K embedding), have ~14× more activations
+// rounded, and a Q8_K rounding-boundary flip (an activation whose last f32 bit differs between two
+// engines, moved by a whole Q8_K step) moves every later position by up to ~0.13 through attention.
+// Measured on an AVX2 machine: the GPU within 5e-6 of llama.cpp on all three files, while the CPU
+// reference (f64 sums) flips against both (5e-2, 0.13 on Q4_K_M, Q5_K_M). llama.cpp's f32 summation
+// order differs between its AVX2 and AVX-512 builds, so flips stay allowed. A misread block moves
+// logits by units (test/integration/llamacpp/cpuForward.test.ts). Prefill, then decode steps (the R=1
+// kernels).
 const kBase: Partial<TestModelSpec> = { hiddenSize: 256, intermediateSize: 512, numHeads: 4, numKvHeads: 2, headDim: 64 };
 const kIsolated: Partial<TestModelSpec>[] = [
   { ...kBase, numLayers: 1, typeOverrides: { 'output.weight': 'q4_k' } },

@@ -1,10 +1,10 @@
 // The GPU's Q8_K rounding of activations (before K-quant matmuls) against ggml's
 // quantize_row_q8_K_ref as written in model/kQuants.ts (quantizeQ8K, which the CPU reference forward
-// uses to match llama.cpp's K-quant dot products), value for value and bit for bit.
+// uses to match llama.cpp's K-quant dot products), quant for quant and scale for scale, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
+import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { createToQ8KKernel, encodeToQ8K, toQ8KUniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { randomF32 } from './randomTensors';
@@ -25,17 +25,17 @@ test('activation rounding to Q8_K equals ggml\'s reference bit for bit', async (
   x[3 * QK_K + 5] = 1.5;
   x[3 * QK_K + 6] = -2.5;
   const xb = uploadStorage(device, 'x', x);
-  const y = createStorage(device, 'y', x.length * 4);
+  const qb = createStorage(device, 'q', x.length);
+  const db = createStorage(device, 'd', (x.length / QK_K) * 4);
   const enc = device.createCommandEncoder();
-  encodeToQ8K(enc, device, kernel, arena.alloc(toQ8KUniform(x.length)), xb, y, x.length);
+  encodeToQ8K(enc, device, kernel, arena.alloc(toQ8KUniform(x.length)), xb, qb, db, x.length);
   arena.flush();
   device.queue.submit([enc.finish()]);
-  const got = await readF32(device, y, x.length);
+  const got = new Int8Array(await readBack(device, qb, 0, x.length));
   const { q, d } = quantizeQ8K(x);
-  const want = Float32Array.from(q, (v, i) => Math.fround(d[Math.floor(i / QK_K)] * v));
-  // (=== : a zero quant has no sign in ggml's int8; the GPU may give d·−0.)
-  const bad = [...got.keys()].filter((i) => got[i] !== want[i]);
-  assert.deepEqual(bad.slice(0, 8).map((i) => [i, x[i], got[i], want[i]]), []);
+  const bad = [...got.keys()].filter((i) => got[i] !== q[i]);
+  assert.deepEqual(bad.slice(0, 8).map((i) => [i, x[i], got[i], q[i]]), []);
+  assert.deepEqual(Array.from(await readF32(device, db, x.length / QK_K)), Array.from(d));
   assert.deepEqual([q[2 * QK_K + 7], q[2 * QK_K + 100]], [-127, 127]);
   assert.deepEqual([q[3 * QK_K + 4], q[3 * QK_K + 5], q[3 * QK_K + 6]], [0, -2, 2]);
 });

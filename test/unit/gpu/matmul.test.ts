@@ -4,7 +4,8 @@ import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
 import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
 import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
-import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, toF16Uniform, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { f32ToF16Bits, roundToF16 } from '../../../server/src/model/f16';
 import type { WeightType } from '../../../server/src/model/types';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
@@ -126,7 +127,8 @@ for (const subgroups of [true, false]) {
   });
 }
 
-// K-quant weights: f32 activations, the raw super-blocks dequantised in the kernel. Row lengths of
+// K-quant weights: activations quantised to Q8_K (by the GPU's toQ8K, bit-exact to ggml's reference:
+// activationQ8K.test.ts), the raw super-blocks dequantised in the kernel. Row lengths of
 // 1-3 super-blocks; N past a block of 8 columns; parts split by rows as for large matrices.
 const kShapes: [number, number, number][] = [
   [1, 13, 256],
@@ -146,6 +148,7 @@ for (const subgroups of [true, false]) {
     if (subgroups && !gpu.subgroups) return;
     const arena = new UniformArena(device);
     const dummy = createStorage(device, 'dummy', 16);
+    const toQ8K = createToQ8KKernel(device);
     for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
       // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
       // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
@@ -162,16 +165,21 @@ for (const subgroups of [true, false]) {
           assert.ok(w.parts.length > 1);
           const y = uploadStorage(device, 'y', prior);
           const xb = uploadStorage(device, 'x', x);
+          const xq = createStorage(device, 'xq', M * K);
+          const xd = createStorage(device, 'xd', (M * K) / QK_K * 4);
           const biasBuf = uploadStorage(device, 'bias', bias);
           arena.reset();
           const enc = device.createCommandEncoder();
+          encodeToQ8K(enc, device, toQ8K, arena.alloc(toQ8KUniform(M * K)), xb, xq, xd, M * K);
           for (const part of w.parts) {
-            const args = { M, N: part.rows, K, x: xb, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
+            const args = { M, N: part.rows, K, x: xq, xScales: xd, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
             encodeMatmul(enc, device, kernel, v, arena.alloc(matmulUniform(type, args)), args, dummy);
           }
           arena.flush();
           device.queue.submit([enc.finish()]);
-          const err = maxRelDiff(await readF32(device, y, M * N), matmulRef(x, M, wt, bias, prior));
+          const { q, d } = quantizeQ8K(x);
+          const xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / QK_K)]);
+          const err = maxRelDiff(await readF32(device, y, M * N), matmulRef(xRef, M, wt, bias, prior));
           assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
