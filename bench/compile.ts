@@ -312,14 +312,14 @@ async function main(): Promise<void> {
   const shaderCache = values['shader-cache'];
   const loadStart = loadavg();
   process.stdout.write(
-    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}; shader cache: ${shaderCache ? 'on' : 'off'}\n` +
+    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.caps.subgroups}; shader cache: ${shaderCache ? 'on' : 'off'}\n` +
       `cold compile + first dispatch of each kernel, one at a time (head_dim ${HEAD_DIM}, GQA groups ${GROUPS.join(', ')}); load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}\n\n` +
       `${'kernel'.padEnd(56)} ${'seconds'.padStart(8)}  status\n`,
   );
   const results: Result[] = [];
   const t0 = performance.now();
   for (const c of cases()) {
-    const r: Result = c.subgroups && !gpu.subgroups ? { name: c.name, status: 'skipped (no subgroups)' } : await measure(device, c);
+    const r: Result = c.subgroups && !gpu.caps.subgroups ? { name: c.name, status: 'skipped (no subgroups)' } : await measure(device, c);
     results.push(r);
     process.stdout.write(`${r.name.padEnd(56)} ${(r.seconds === undefined ? '-' : r.seconds.toFixed(2)).padStart(8)}  ${r.status}${r.error ? `: ${r.error}` : ''}\n`);
   }
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     `\n${results.length} kernels in ${totalSeconds.toFixed(1)} s; ${over.length} over ${LIMIT_S} s${over.length ? ` (${over.map((r) => r.name).join('; ')})` : ''}` +
       `${errors.length ? `; ${errors.length} failed` : ''}; load average at the end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}\n`,
   );
-  const json = { device: gpu.adapterInfo, subgroups: gpu.subgroups, shaderCache, headDim: HEAD_DIM, groups: GROUPS, limitSeconds: LIMIT_S, loadavg: { start: loadStart, end: loadEnd }, totalSeconds, kernels: results };
+  const json = { device: gpu.adapterInfo, subgroups: gpu.caps.subgroups, shaderCache, headDim: HEAD_DIM, groups: GROUPS, limitSeconds: LIMIT_S, loadavg: { start: loadStart, end: loadEnd }, totalSeconds, kernels: results };
   if (values.json) writeFileSync(values.json, JSON.stringify(json, null, 2) + '\n');
   process.exitCode = errors.length ? 1 : 0;
 }

@@ -211,7 +211,7 @@ async function endToEndBench(): Promise<EndToEndRow[]> {
 
 async function main(): Promise<void> {
   const gpu = await getGpu();
-  process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}\n`);
+  process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.caps.subgroups}\n`);
   process.stdout.write('decode attention, one layer, 8 query heads, head_dim 64, suffix 16 (median ms per step)\n');
   const attention = only === 'e2e' ? { rows: [], compileMs: {} } : await attentionBench();
   for (const [k, v] of Object.entries(attention.compileMs)) process.stdout.write(`compile ${k}: ${(v / 1000).toFixed(1)} s\n`);

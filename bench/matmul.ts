@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const args = { M, N, K, x, w: w.parts[0].data, wScales: w.parts[0].scales, y };
   const compiled = [];
   for (const name of values.variants.split(',')) {
-    const v = variantOf(name, type, gpu.subgroups);
+    const v = variantOf(name, type, gpu.caps.subgroups);
     const t0 = performance.now();
     const kernel = createMatmulKernel(device, v);
     await run(kernel, v, 1);

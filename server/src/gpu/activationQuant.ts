@@ -14,6 +14,7 @@
 // either way). On lavapipe a matmul's cost is its load instructions, and X was most of them: half the
 // bytes let the prefill kernel hold twice the rows per lane, ~2× the GFLOP/s (bench/matmul.ts).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
+import { capabilitiesOf } from './capabilities';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import type { WeightType } from '../model/types';
 
@@ -148,7 +149,7 @@ export function pairStoreWgsl(y: string | undefined, i: string, v: string): stri
 /** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */
 export function grid(device: GPUDevice, threads: number, perGroup: number): [number, number] {
   const groups = Math.ceil(threads / perGroup);
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const limit = capabilitiesOf(device).limits.maxComputeWorkgroupsPerDimension;
   if (groups <= limit) return [groups, 1];
   const x = limit;
   return [x, Math.ceil(groups / x)];

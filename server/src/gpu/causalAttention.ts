@@ -8,6 +8,7 @@
 // runtime bounds: an earlier version with head_dim baked into private arrays took minutes to compile
 // on lavapipe (LLVM unrolled everything), once per head_dim. GQA: head h reads kv head h / (heads / kvHeads).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
+import { capabilitiesOf } from './capabilities';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 
 const threads = 16;
@@ -92,6 +93,6 @@ export function encodeCausalAttention(
   bufs: { positions: GPUBuffer; q: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; out: GPUBuffer },
 ): void {
   const groups = rows * heads;
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const limit = capabilitiesOf(device).limits.maxComputeWorkgroupsPerDimension;
   dispatch(encoder, device, kernel, [uniform, bufs.positions, bufs.q, bufs.kCache, bufs.vCache, bufs.out], Math.min(groups, limit), Math.ceil(groups / limit));
 }

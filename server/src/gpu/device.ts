@@ -1,17 +1,13 @@
 // Device acquisition: one Dawn instance per process, kept referenced for the life of the process
 // (when it is garbage-collected Dawn crashes), and a clear error when there is no usable adapter.
 import { HydrapatchError } from '../../../src/protocol/errors';
+import { capabilitiesOf, type Capabilities } from './capabilities';
 
 export interface Gpu {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
-  /** The adapter supports `subgroups` and the device was created with it. */
-  subgroups: boolean;
-  /** The adapter supports `shader-f16` and the device was created with it. */
-  shaderF16: boolean;
-  /** Software rasteriser (lavapipe / llvmpipe / SwiftShader): the CPU fallback. */
-  isCpu: boolean;
-  limits: GPUSupportedLimits;
+  /** What the device can do (subgroups, f16, limits, CPU or GPU): every kernel family reads this. */
+  caps: Capabilities;
 }
 
 // Held at module level on purpose: see the comment at the top.
@@ -86,14 +82,10 @@ async function acquire(options: AcquireOptions): Promise<Gpu> {
     const e = (ev as GPUUncapturedErrorEvent).error;
     process.stderr.write(`WebGPU error: ${e.message}\n`);
   });
-  const isCpu = /llvmpipe|lavapipe|swiftshader|cpu/i.test(`${info.architecture} ${info.device} ${info.description} ${info.vendor}`);
   return {
     device,
     adapterInfo: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
-    subgroups,
-    shaderF16,
-    isCpu,
-    limits: device.limits,
+    caps: capabilitiesOf(device),
   };
 }
 

@@ -5,6 +5,7 @@
 // multiples; Q6_K's 210-byte blocks are padded to 212), and are dequantised in the kernels too.
 // A matrix larger than one storage binding (lavapipe: 128 MiB; a 150k-vocabulary embedding is more)
 // is split by rows into parts, each its own buffer; kernels run once per part.
+import { capabilitiesOf } from './capabilities';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import type { Tensor, WeightType } from '../model/types';
 import { f16BitsToF32 } from '../model/f16';
@@ -57,7 +58,7 @@ function rowBytes(type: WeightType, cols: number): number {
 }
 
 /** Uploads `tensor`, split into parts of at most `maxPartBytes` (default: the device's binding limit). */
-export function uploadWeight(device: GPUDevice, tensor: Tensor, maxPartBytes = device.limits.maxStorageBufferBindingSize): GpuWeight {
+export function uploadWeight(device: GPUDevice, tensor: Tensor, maxPartBytes = capabilitiesOf(device).limits.maxStorageBufferBindingSize): GpuWeight {
   const [rows, cols] = tensor.shape.length === 2 ? tensor.shape : [1, tensor.shape[0]];
   const unit = unitOf[tensor.type];
   if (cols % unit !== 0) {

@@ -1,6 +1,7 @@
 // The small machinery every kernel family shares: a compute pipeline with an explicit bind-group
 // layout (`layout: 'auto'` drops unused bindings and then fails validation), an arena that packs the
 // uniforms of a whole forward into one buffer written once, and buffer upload / read-back helpers.
+import { capabilitiesOf } from './capabilities';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { gpuWaiter } from './gpuWait';
 
@@ -79,7 +80,7 @@ export function bindGroupFor(device: GPUDevice, layout: GPUBindGroupLayout, bind
 }
 
 export function dispatch(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, bindings: Binding[], x: number, y = 1, z = 1): void {
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const limit = capabilitiesOf(device).limits.maxComputeWorkgroupsPerDimension;
   if (x > limit || y > limit || z > limit) {
     throw new HydrapatchError('gpu_dispatch_too_large', `${kernel.label}: dispatch ${x}×${y}×${z} exceeds the device limit of ${limit} workgroups per dimension`, 'Use a smaller batch or model.');
   }
@@ -148,7 +149,7 @@ export class UniformArena {
 
 /** A storage buffer of at least `bytes` (rounded up to 16; never zero-sized). */
 export function createStorage(device: GPUDevice, label: string, bytes: number): GPUBuffer {
-  const max = device.limits.maxStorageBufferBindingSize;
+  const max = capabilitiesOf(device).limits.maxStorageBufferBindingSize;
   if (bytes > max) {
     throw new HydrapatchError('gpu_buffer_too_large', `${label} needs ${bytes} bytes, more than the device's largest storage binding (${max} bytes)`, 'Use a smaller model or batch, or a GPU with larger buffer limits.');
   }

@@ -3,6 +3,7 @@
 // forms its readers need (see activationQuant.ts): f32, f16 pairs for the F16 matmuls that follow, or
 // both; writing the f16 pairs here spares a toF16 dispatch and a pass over the row.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
+import { capabilitiesOf } from './capabilities';
 import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { type OutputForms, pairStoreWgsl } from './activationQuant';
 
@@ -59,7 +60,7 @@ export function rmsNormUniform(rows: number, dim: number, eps: number): (number 
  * With `h`, dim must be even.
  */
 export function encodeRmsNorm(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, out: { y?: GPUBuffer; h?: GPUBuffer }): void {
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const limit = capabilitiesOf(device).limits.maxComputeWorkgroupsPerDimension;
   const outputs = [out.y, out.h].filter((b): b is GPUBuffer => b !== undefined);
   dispatch(encoder, device, kernel, [uniform, x, weight, ...outputs], Math.min(rows, limit), Math.ceil(rows / limit));
 }

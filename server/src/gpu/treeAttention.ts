@@ -3,6 +3,7 @@
 // at the slot the plan names, and runs the dispatches of an AttentionPlan: prefixAttention over shared
 // prompt-tree nodes, perSequenceAttention over what each row attends alone, then mergeByLse. Which node goes which way
 // is the planner's business (server/src/sampling); this file only executes plans.
+import { capabilitiesOf } from './capabilities';
 import { bindGroupFor } from './kernel';
 import { KV_PACK_WGSL, kvBytesPerValue, type KvType } from './kvFormat';
 import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from '../model/attentionStep';
@@ -167,7 +168,7 @@ export class TreeAttention implements AttentionStep {
     this.kvType = kernels.kvType;
     const rowBytes = shape.numKvHeads * shape.headDim * kvBytesPerValue(kernels.kvType);
     this.bytesPerSlot = rowBytes * 2 * shape.numLayers;
-    const maxBinding = device.limits.maxStorageBufferBindingSize;
+    const maxBinding = capabilitiesOf(device).limits.maxStorageBufferBindingSize;
     if (capacity * rowBytes > maxBinding) {
       throw new HydrapatchError(
         'kv_too_large',

@@ -4,6 +4,7 @@
 // attentionStep.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
+import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
 import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Binding, type Kernel } from '../gpu/kernel';
 import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
@@ -160,9 +161,8 @@ export class ModelRunner implements AttentionShape {
       matmul: new Map(),
     };
     // The subgroup reduction needs the workgroup to be exactly one subgroup.
-    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const fixedSubgroup = info?.subgroupMinSize !== undefined && info.subgroupMinSize === info.subgroupMaxSize;
-    const subgroups = gpu.subgroups && fixedSubgroup && !options.noSubgroups;
+    const caps = options.noSubgroups ? withoutSubgroups(gpu.caps) : gpu.caps;
+    const subgroups = fixedSubgroupSize(caps) !== undefined;
     const ropeFreqs = c.ropeFreqs ? dequantize(tensor('rope_freqs.weight')) : undefined;
     return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups, ropeFreqs);
   }

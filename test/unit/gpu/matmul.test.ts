@@ -71,7 +71,7 @@ for (const subgroups of [true, false]) {
   test(`matmul f32/f16/q8_0 equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
     const gpu = await getGpu();
     const { device } = gpu;
-    if (subgroups && !gpu.subgroups) return;
+    if (subgroups && !gpu.caps.subgroups) return;
     const aq = createToQ8Kernel(device);
     const ah = createToF16Kernel(device);
     const arena = new UniformArena(device);
@@ -137,7 +137,7 @@ for (const subgroups of [true, false]) {
   test(`matmul q4_k/q5_k/q6_k equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
     const gpu = await getGpu();
     const { device } = gpu;
-    if (subgroups && !gpu.subgroups) return;
+    if (subgroups && !gpu.caps.subgroups) return;
     const arena = new UniformArena(device);
     const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
