@@ -63,7 +63,7 @@ interface Engine {
 async function ours(path: string, noSubgroups: boolean): Promise<Engine> {
   const { loadModel } = await import('../server/src/model/load');
   const { ModelRunner } = await import('../server/src/model/runner');
-  const { ContiguousKvAttention } = await import('../server/src/model/kvCacheAttention');
+  const { ContiguousKvAttention } = await import('../server/src/gpu/attention/contiguousStep');
   const t0 = performance.now();
   const model = await loadModel(path);
   const runner = await ModelRunner.create(model, { noSubgroups });

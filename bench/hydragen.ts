@@ -12,11 +12,12 @@ import { calibratePathCost, preferShared } from '../server/src/sampling/pathCost
 import { defaultSampleParams } from '../src/protocol/sampling';
 import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
 import { getGpu } from '../server/src/gpu/device';
-import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
-import { uploadStorage } from '../server/src/gpu/kernel';
+import type { AttentionPlan } from '../server/src/gpu/attention/plan';
+import { compileTreeAttention, TreeAttention } from '../server/src/gpu/attention/treeStep';
+import { uploadStorage } from '../server/src/gpu/buffers';
 import { runAttentionPlan, type PlanBuffers } from '../server/src/sampling/runAttentionPlan';
 import { planDecode, type DecodeRow, type KvNode } from '../server/src/sampling/attentionPlan';
-import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/hydragenAttention';
+import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/attention/hydragenAttention';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

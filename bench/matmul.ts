@@ -6,10 +6,10 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getGpu } from '../server/src/gpu/device';
-import { createStorage, UniformArena, uploadStorage, type Kernel } from '../server/src/gpu/kernel';
-import { uploadWeight } from '../server/src/gpu/gpuWeight';
-import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../server/src/gpu/matmul';
-import type { WeightType } from '../server/src/model/types';
+import { createStorage, UniformArena, uploadStorage } from '../server/src/gpu/buffers';
+import { uploadWeight } from '../server/src/model/weightUpload';
+import { encodeMatmul, matmulKernel, matmulUniform, type MatmulProgram, type MatmulVariant } from '../server/src/gpu/matmul';
+import type { WeightType } from '../server/src/gpu/gpuWeight';
 import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
 
 const { values } = parseArgs({
@@ -46,14 +46,13 @@ async function main(): Promise<void> {
   const xValues = randomF32(M * K, 2);
   const x = uploadStorage(device, 'x', type === 'f16' ? encodeTensor('x', 'f16', [M, K], xValues).data : xValues);
   const y = createStorage(device, 'y', M * N * 4);
-  const dummy = createStorage(device, 'dummy', 16);
   const arena = new UniformArena(device);
   const args = { M, N, K, x, w: w.parts[0].data, wScales: w.parts[0].scales, y };
   const compiled = [];
   for (const name of values.variants.split(',')) {
     const v = variantOf(name, type, gpu.caps.subgroups);
     const t0 = performance.now();
-    const kernel = createMatmulKernel(device, v);
+    const kernel = matmulKernel(device, v);
     await run(kernel, v, 1);
     compiled.push({ name, v, kernel, compileS: (performance.now() - t0) / 1000, best: Infinity });
   }
@@ -71,11 +70,11 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`load ${loadavg()[0].toFixed(1)} at the end\n`);
 
-  async function run(kernel: Kernel, v: MatmulVariant, count: number): Promise<void> {
+  async function run(kernel: MatmulProgram, v: MatmulVariant, count: number): Promise<void> {
     arena.reset();
     const enc = device.createCommandEncoder();
-    const u = arena.alloc(matmulUniform(type, args));
-    for (let i = 0; i < count; i++) encodeMatmul(enc, device, kernel, v, u, args, dummy);
+    const u = matmulUniform(arena, type, args);
+    for (let i = 0; i < count; i++) encodeMatmul(enc, kernel, v, u, args);
     arena.flush();
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();

@@ -27,9 +27,9 @@
 // over C weight rows) + 5.5/R (W, broadcast, reused over R X rows): 8×4 sits near the best that
 // register room (R·C accumulators) allows; 16-lane subgroups (LP_NATIVE_VECTOR_WIDTH=512) ran slower.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { unitOf } from './gpuWeight';
-import type { WeightType } from '../model/types';
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import { unitOf, type WeightType } from './gpuWeight';
+import type { UniformArena } from './buffers';
+import { program, read, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from './program';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -68,9 +68,7 @@ fn loadXz(i: u32, ok: bool) -> XU { return X8(select(vec4<f32>(0.0), x[2u * i], 
 ${BYTE_AT_WGSL}
 // The four bytes of v, each shifted right by sh and masked, as f32.
 fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
-fn sum8(a: XU) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> w: array<u32>;`;
+fn sum8(a: XU) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }`;
 
 function kQuantCode(type: 'q4_k' | 'q5_k' | 'q6_k'): string {
   if (type === 'q6_k') {
@@ -117,9 +115,7 @@ alias WU = vec4<f32>;
 fn loadX(i: u32) -> XU { return x[i]; }
 fn loadW(i: u32) -> WU { return w[i]; }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a, b); }
-fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<f32>>;`,
+fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }`,
   f16: `
 struct X8 { a: vec4<f32>, b: vec4<f32> }
 alias XU = X8;
@@ -129,9 +125,7 @@ fn halves(v: vec4<u32>) -> X8 { return X8(h4(v.x, v.y), h4(v.z, v.w)); }
 fn loadX(i: u32) -> XU { return halves(x[i]); }
 fn loadW(i: u32) -> WU { return w[i]; }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a.a, h4(b.x, b.y)) + dot(a.b, h4(b.z, b.w)); }
-fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;`,
+fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }`,
   q8_0: `
 struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
 alias XU = Q8;
@@ -145,11 +139,7 @@ fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
   return dot(i8x4(a.x), i8x4(b.x)) + dot(i8x4(a.y), i8x4(b.y)) + dot(i8x4(a.z), i8x4(b.z)) + dot(i8x4(a.w), i8x4(b.w));
 }
 // Integer products summed in f32 are exact here (|sum| ≤ 32·127² < 2^24), then scaled once per block.
-fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> xd: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }`,
   q4_k: kQuantCode('q4_k'),
   q5_k: kQuantCode('q5_k'),
   q6_k: kQuantCode('q6_k'),
@@ -163,12 +153,6 @@ const STORE_WGSL = `fn store(m: u32, n: u32, s: f32) {
   if ((p.flags & 2u) != 0u) { v += y[o]; }
   y[o] = v;
 }`;
-
-const HEADER_WGSL = `// N: rows of this weight part; the output row stride is ldy, the part's first column nOffset.
-struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;`;
 
 /**
  * Per weight type of the broadcast kernel: lane i's weight unit for every lane, converted to f32 once
@@ -211,9 +195,7 @@ function broadcastSource(v: MatmulVariant): string {
   const U = BROADCAST_CHUNK;
   const L: string[] = [];
   const e = (s: string) => L.push(s);
-  e(`enable subgroups;
-${HEADER_WGSL}
-${typeCode[v.type]}
+  e(`${typeCode[v.type]}
 ${STORE_WGSL}
 
 @compute @workgroup_size(${U})
@@ -260,11 +242,10 @@ export function matmulSource(v: MatmulVariant): string {
   }`;
   const rows = Array.from({ length: v.rows }, (_, r) => r);
   const cols = Array.from({ length: C }, (_, c) => c);
-  return `${v.subgroups ? 'enable subgroups;' : ''}
+  return `
 const C = ${C}u;
 const RC = ${v.rows * C}u;
 const LANES = ${v.lanes}u;
-${HEADER_WGSL}
 ${typeCode[v.type]}
 ${v.subgroups ? '' : 'var<workgroup> red: array<f32, LANES * RC>;'}
 
@@ -285,8 +266,41 @@ ${reduce}
 }`;
 }
 
-export function createMatmulKernel(device: GPUDevice, v: MatmulVariant): Kernel {
-  return createKernel(device, `matmul_${v.type}_${v.broadcast ? 'bcast' : `r${v.rows}`}${v.subgroups ? '_sg' : ''}`, matmulSource(v), ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage']);
+// N: rows of this weight part; the output row stride is ldy, the part's first column nOffset; flags: 1 bias, 2 accumulate.
+const uniforms = { M: 'u32', N: 'u32', Ku: 'u32', flags: 'u32', ldy: 'u32', nOffset: 'u32' } as const;
+/** WGSL element types of X and W by weight type (xd, wd: Q8_0's block scales). */
+const units: Record<WeightType, { x: string; w: string }> = {
+  f32: { x: 'vec4<f32>', w: 'vec4<f32>' },
+  f16: { x: 'vec4<u32>', w: 'vec4<u32>' },
+  q8_0: { x: 'vec4<u32>', w: 'vec4<u32>' },
+  q4_k: { x: 'vec4<f32>', w: 'u32' },
+  q5_k: { x: 'vec4<f32>', w: 'u32' },
+  q6_k: { x: 'vec4<f32>', w: 'u32' },
+};
+
+export function matmulProgram(v: MatmulVariant): ProgramDecl {
+  const tile = v.broadcast ? `bcast${v.cols ?? ''}x${v.rowsPerLane ?? ''}` : `r${v.rows}`;
+  return {
+    family: 'matmul',
+    variant: `${v.type}_${tile}${v.subgroups ? '_sg' : ''}_l${v.lanes}`,
+    enable: v.subgroups || v.broadcast ? ['subgroups'] : [],
+    uniforms,
+    bindings: {
+      x: read(units[v.type].x),
+      xd: read('f32', { optional: true }),
+      w: read(units[v.type].w),
+      wd: read('f32', { optional: true }),
+      bias: read('f32', { optional: true }),
+      y: storage('f32'),
+    },
+    body: () => matmulSource(v),
+  };
+}
+
+export type MatmulProgram = ProgramOf<ProgramDecl>;
+
+export function matmulKernel(device: GPUDevice, v: MatmulVariant): MatmulProgram {
+  return program(device, matmulProgram(v));
 }
 
 export interface MatmulArgs {
@@ -309,13 +323,12 @@ export interface MatmulArgs {
   nOffset?: number;
 }
 
-export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate' | 'ldy' | 'nOffset'>): number[] {
-  return [a.M, a.N, a.K / unitOf[type], (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), a.ldy ?? a.N, a.nOffset ?? 0];
+export function matmulUniform(arena: UniformArena, type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate' | 'ldy' | 'nOffset'>): Binding {
+  return uniformSlot(arena, 'matmul', uniforms, { M: a.M, N: a.N, Ku: a.K / unitOf[type], flags: (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), ldy: a.ldy ?? a.N, nOffset: a.nOffset ?? 0 });
 }
 
-/** `dummy` fills the bindings a variant does not read (bind groups need every slot). */
-export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, v: MatmulVariant, uniform: Binding, a: MatmulArgs, dummy: GPUBuffer): void {
+export function encodeMatmul(encoder: GPUCommandEncoder, kernel: MatmulProgram, v: MatmulVariant, uniform: Binding, a: MatmulArgs): void {
   const tile = broadcastTile(v);
   const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
-  dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / cols), Math.ceil(a.M / rows));
+  kernel.encode(encoder, uniform, { x: a.x, xd: a.xScales, w: a.w, wd: a.wScales, bias: a.bias, y: a.y }, Math.ceil(a.N / cols), Math.ceil(a.M / rows));
 }

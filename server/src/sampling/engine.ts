@@ -7,12 +7,12 @@
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import type { FinishReason, JobTotals, SampleParams } from '../../../src/protocol/sampling';
 import { HydrapatchError } from '../../../src/protocol/errors';
-import type { AttentionShape } from '../model/attentionStep';
+import type { AttentionShape } from '../gpu/attention/step';
 import type { ModelConfig, Tokenizer } from '../model/types';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
-import { compileTreeAttention, TreeAttention } from '../gpu/treeAttention';
-import { kvBytesPerValue, type KvType } from '../gpu/kvFormat';
+import { compileTreeAttention, TreeAttention } from '../gpu/attention/treeStep';
+import { kvBytesPerValue, type KvType } from '../gpu/attention/kvFormat';
 import type { SplitPolicy } from './attentionPlan';
 import { DecodeStep, nextToken, type AttentionMode } from './decodeStep';
 import { jobTotals, newJob, type Job, type SampleHandlers, type Sequence } from './job';
