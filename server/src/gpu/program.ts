@@ -62,7 +62,7 @@ export function declarationsWgsl(decl: ProgramDecl): string {
   return lines.join('\n');
 }
 
-export function programWgsl(decl: ProgramDecl): string {
+function programWgsl(decl: ProgramDecl): string {
   return `${declarationsWgsl(decl)}\n${decl.body()}`;
 }
 
@@ -73,12 +73,12 @@ export function layoutEntries(decl: ProgramDecl): GPUBindGroupLayoutEntry[] {
 }
 
 /** Bytes of a uniform slot holding `fields`: 4 a field, rounded up to 16. */
-export function uniformBytes(fields: Uniforms): number {
+function uniformBytes(fields: Uniforms): number {
   return Math.max(16, Math.ceil((Object.keys(fields).length * 4) / 16) * 16);
 }
 
 /** Writes `values` into `view` as the struct `fields` declares; a missing, unknown or unrepresentable field throws. */
-export function writeUniforms(label: string, fields: Uniforms, values: Record<string, number>, view: DataView): void {
+function writeUniforms(label: string, fields: Uniforms, values: Record<string, number>, view: DataView): void {
   for (const name of Object.keys(values)) {
     if (!(name in fields)) throw new HydrapatchError('internal', `${label}: uniform field ${name} is not declared (fields: ${Object.keys(fields).join(', ')})`);
   }

@@ -1,7 +1,7 @@
 // The GPU forward pass of a Llama-family model (llama, qwen2, qwen3). Weights are uploaded once; a forward
 // runs a batch of token rows — each row with its own position, rows of any sequences in any order —
 // through every layer in one command encoder, with attention delegated to an AttentionStep (see
-// attentionStep.ts), and returns the logits of the rows asked for.
+// gpu/attention/step.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
 import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';

@@ -14,13 +14,13 @@ import { f16BitsToF32 } from './f16';
 import { QK_K, dequantizeK, kBlockBytes } from './kQuants';
 
 /** Q6_K blocks padded from 210 to 212 bytes, so that each starts on a u32. */
-export function padQ6_K(data: Uint8Array, blocks: number): Uint8Array {
+function padQ6_K(data: Uint8Array, blocks: number): Uint8Array {
   const out = new Uint8Array(blocks * kBlockWords.q6_k * 4);
   for (let b = 0; b < blocks; b++) out.set(data.subarray(b * kBlockBytes.q6_k, (b + 1) * kBlockBytes.q6_k), b * kBlockWords.q6_k * 4);
   return out;
 }
 
-export function splitQ8_0(data: Uint8Array, blocks: number): { quants: Uint8Array; scales: Float32Array } {
+function splitQ8_0(data: Uint8Array, blocks: number): { quants: Uint8Array; scales: Float32Array } {
   const quants = new Uint8Array(blocks * 32);
   const scales = new Float32Array(blocks);
   for (let b = 0; b < blocks; b++) {
