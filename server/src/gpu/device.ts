@@ -89,11 +89,18 @@ async function acquire(options: AcquireOptions): Promise<Gpu> {
   };
 }
 
-/** The process's GPU, acquired once. Throws HydrapatchError('no_adapter') with a fix when there is none. */
+/** The process's GPU, acquired once (its options are those of the first call). Throws HydrapatchError('no_adapter') with a fix when there is none. */
 export function getGpu(options: AcquireOptions = {}): Promise<Gpu> {
   cached ??= acquire(options).catch((err) => {
     cached = undefined;
     throw err;
   });
-  return cached;
+  if (!options.noSubgroups) return cached;
+  // The device is acquired once per process: asking for the portable path later must not pass silently.
+  return cached.then((gpu) => {
+    if (gpu.caps.subgroups) {
+      throw new HydrapatchError('internal', 'getGpu({ noSubgroups: true }) after the device was acquired with subgroups', 'Ask for the portable path on the first getGpu call of the process, or per model (ModelRunner.create(model, { noSubgroups: true })).');
+    }
+    return gpu;
+  });
 }

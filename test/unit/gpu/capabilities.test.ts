@@ -22,6 +22,8 @@ test('capabilities agree with the device and its adapter info', async () => {
     assert.equal(fixedSubgroupSize(caps), 8);
   }
   assert.equal(fixedSubgroupSize(withoutSubgroups(caps)), undefined);
+  // Once acquired with subgroups, a later call cannot silently hand out that device as the portable one.
+  if (caps.subgroups) await assert.rejects(getGpu({ noSubgroups: true }), /after the device was acquired with subgroups/);
 });
 
 test('a device acquired with noSubgroups reports none (the portable path)', () => {
