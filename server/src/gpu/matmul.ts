@@ -29,7 +29,7 @@
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
-import { program, read, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from './program';
+import { program, read, storage, uniformSlot, type Binding, type Bindings, type ProgramDecl, type ProgramOf } from './program';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -268,14 +268,15 @@ ${reduce}
 
 // N: rows of this weight part; the output row stride is ldy, the part's first column nOffset; flags: 1 bias, 2 accumulate.
 const uniforms = { M: 'u32', N: 'u32', Ku: 'u32', flags: 'u32', ldy: 'u32', nOffset: 'u32' } as const;
-/** WGSL element types of X and W by weight type (xd, wd: Q8_0's block scales). */
-const units: Record<WeightType, { x: string; w: string }> = {
-  f32: { x: 'vec4<f32>', w: 'vec4<f32>' },
-  f16: { x: 'vec4<u32>', w: 'vec4<u32>' },
-  q8_0: { x: 'vec4<u32>', w: 'vec4<u32>' },
-  q4_k: { x: 'vec4<f32>', w: 'u32' },
-  q5_k: { x: 'vec4<f32>', w: 'u32' },
-  q6_k: { x: 'vec4<f32>', w: 'u32' },
+/** The bindings by weight type: X and W in their WGSL element types; xd, wd: Q8_0's block scales. */
+const bindingsOf = (x: string, w: string): Bindings => ({ x: read(x), xd: read('f32', { optional: true }), w: read(w), wd: read('f32', { optional: true }), bias: read('f32', { optional: true }), y: storage('f32') });
+const bindings: Record<WeightType, Bindings> = {
+  f32: bindingsOf('vec4<f32>', 'vec4<f32>'),
+  f16: bindingsOf('vec4<u32>', 'vec4<u32>'),
+  q8_0: bindingsOf('vec4<u32>', 'vec4<u32>'),
+  q4_k: bindingsOf('vec4<f32>', 'u32'),
+  q5_k: bindingsOf('vec4<f32>', 'u32'),
+  q6_k: bindingsOf('vec4<f32>', 'u32'),
 };
 
 export function matmulProgram(v: MatmulVariant): ProgramDecl {
@@ -285,14 +286,7 @@ export function matmulProgram(v: MatmulVariant): ProgramDecl {
     variant: `${v.type}_${tile}${v.subgroups ? '_sg' : ''}_l${v.lanes}`,
     enable: v.subgroups || v.broadcast ? ['subgroups'] : [],
     uniforms,
-    bindings: {
-      x: read(units[v.type].x),
-      xd: read('f32', { optional: true }),
-      w: read(units[v.type].w),
-      wd: read('f32', { optional: true }),
-      bias: read('f32', { optional: true }),
-      y: storage('f32'),
-    },
+    bindings: bindings[v.type],
     body: () => matmulSource(v),
   };
 }

@@ -77,20 +77,32 @@ function uniformBytes(fields: Uniforms): number {
   return Math.max(16, Math.ceil((Object.keys(fields).length * 4) / 16) * 16);
 }
 
+/** The fields of a uniform struct in order (families declare theirs once, so this is kept per declaration). */
+const fieldLists = new WeakMap<Uniforms, [string, UniformType][]>();
+
 /** Writes `values` into `view` as the struct `fields` declares; a missing, unknown or unrepresentable field throws. */
 function writeUniforms(label: string, fields: Uniforms, values: Record<string, number>, view: DataView): void {
-  for (const name of Object.keys(values)) {
-    if (!(name in fields)) throw new HydrapatchError('internal', `${label}: uniform field ${name} is not declared (fields: ${Object.keys(fields).join(', ')})`);
-  }
-  Object.entries(fields).forEach(([name, type], i) => {
+  let list = fieldLists.get(fields);
+  if (!list) fieldLists.set(fields, (list = Object.entries(fields)));
+  let given = 0;
+  for (const name in values) if (values[name] !== undefined) given++;
+  for (let i = 0; i < list.length; i++) {
+    const [name, type] = list[i];
     const v = values[name];
     if (typeof v !== 'number' || Number.isNaN(v)) throw new HydrapatchError('internal', `${label}: uniform field ${name} is missing or not a number (${String(v)})`);
-    if (type === 'f32') return view.setFloat32(i * 4, v, true);
+    if (type === 'f32') {
+      view.setFloat32(i * 4, v, true);
+      continue;
+    }
     const [lo, hi] = type === 'u32' ? [0, 2 ** 32] : [-(2 ** 31), 2 ** 31];
     if (!Number.isInteger(v) || v < lo || v >= hi) throw new HydrapatchError('internal', `${label}: uniform field ${name} = ${v} is not a ${type}`);
     if (type === 'u32') view.setUint32(i * 4, v, true);
     else view.setInt32(i * 4, v, true);
-  });
+  }
+  if (given > list.length) {
+    const unknown = Object.keys(values).filter((name) => !(name in fields));
+    throw new HydrapatchError('internal', `${label}: uniform field ${unknown.join(', ')} is not declared (fields: ${Object.keys(fields).join(', ')})`);
+  }
 }
 
 /** A slot of `arena` holding `values` as the struct `fields` declares (for a family's uniform before its program is made). */
@@ -139,15 +151,22 @@ export class Program<B extends Bindings = Bindings, U extends Uniforms = Uniform
 
   /** The storage bindings in declaration order; optional ones left out get the dummy buffer. */
   private bound(buffers: BindingValues<B>): Binding[] {
-    for (const name of Object.keys(buffers)) {
-      if (!this.names.includes(name) && buffers[name] !== undefined) throw new HydrapatchError('internal', `${this.label} has no binding ${name} (bindings: ${this.names.join(', ')})`);
-    }
-    return this.names.map((name) => {
+    let given = 0;
+    const out = this.names.map((name) => {
       const b = buffers[name];
-      if (b) return b;
+      if (b) {
+        given++;
+        return b;
+      }
       if (!this.decl.bindings[name].optional) throw new HydrapatchError('internal', `${this.label}: binding ${name} is missing`);
       return dummyBuffer(this.device);
     });
+    const unknown = Object.keys(buffers).filter((name) => buffers[name] !== undefined);
+    if (unknown.length > given) {
+      const names = unknown.filter((name) => !this.names.includes(name));
+      throw new HydrapatchError('internal', `${this.label} has no binding ${names.join(', ')} (bindings: ${this.names.join(', ')})`);
+    }
+    return out;
   }
 }
 
