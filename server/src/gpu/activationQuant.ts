@@ -75,17 +75,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 
 const blocks = { blocks: 'u32' } as const;
-const toQ8KProgram: ProgramDecl = { family: 'toQ8K', uniforms: blocks, bindings: { x: read('vec4<f32>'), y: storage('vec4<f32>') }, body: () => toQ8KSource };
-const toQ8Program: ProgramDecl = { family: 'toQ8', uniforms: blocks, bindings: { x: read('vec4<f32>'), q: storage('vec4<u32>'), d: storage('f32') }, body: () => toQ8Source };
-const toF16Program: ProgramDecl = { family: 'toF16', uniforms: { units: 'u32' }, bindings: { x: read('vec4<f32>'), h: storage('vec4<u32>') }, body: () => toF16Source };
-export type ActivationProgram = ProgramOf<ProgramDecl>;
+const toQ8KBindings = { x: read('vec4<f32>'), y: storage('vec4<f32>') };
+const toQ8Bindings = { x: read('vec4<f32>'), q: storage('vec4<u32>'), d: storage('f32') };
+const toF16Bindings = { x: read('vec4<f32>'), h: storage('vec4<u32>') };
+const toQ8KProgram: ProgramDecl<typeof toQ8KBindings, typeof blocks> = { family: 'toQ8K', uniforms: blocks, bindings: toQ8KBindings, body: () => toQ8KSource };
+const toQ8Program: ProgramDecl<typeof toQ8Bindings, typeof blocks> = { family: 'toQ8', uniforms: blocks, bindings: toQ8Bindings, body: () => toQ8Source };
+const toF16Program: ProgramDecl<typeof toF16Bindings, { units: 'u32' }> = { family: 'toF16', uniforms: { units: 'u32' }, bindings: toF16Bindings, body: () => toF16Source };
 
-export function toQ8KKernel(device: GPUDevice): ActivationProgram {
+export function toQ8KKernel(device: GPUDevice): ProgramOf<typeof toQ8KProgram> {
   return program(device, toQ8KProgram);
 }
 
 /** x [elements] f32 → the same values rounded to Q8_K (elements % 256 == 0), as f32 d·q. */
-export function encodeToQ8K(encoder: GPUCommandEncoder, kernel: ActivationProgram, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
+export function encodeToQ8K(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toQ8KProgram>, uniform: Binding, x: GPUBuffer, y: GPUBuffer, elements: number): void {
   kernel.encode(encoder, uniform, { x, y }, ...grid(kernel.device, elements / 256, wg));
 }
 
@@ -93,7 +95,7 @@ export function toQ8KUniform(arena: UniformArena, elements: number): Binding {
   return uniformSlot(arena, 'toQ8K', blocks, { blocks: elements / 256 });
 }
 
-export function toQ8Kernel(device: GPUDevice): ActivationProgram {
+export function toQ8Kernel(device: GPUDevice): ProgramOf<typeof toQ8Program> {
   return program(device, toQ8Program);
 }
 
@@ -107,12 +109,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   h[u] = vec4<u32>(pack2x16float(a.xy), pack2x16float(a.zw), pack2x16float(b.xy), pack2x16float(b.zw));
 }`;
 
-export function toF16Kernel(device: GPUDevice): ActivationProgram {
+export function toF16Kernel(device: GPUDevice): ProgramOf<typeof toF16Program> {
   return program(device, toF16Program);
 }
 
 /** x [elements] f32 → f16 pairs packed in u32 (elements % 8 == 0), rounded to nearest even. */
-export function encodeToF16(encoder: GPUCommandEncoder, kernel: ActivationProgram, uniform: Binding, x: GPUBuffer, h: GPUBuffer, elements: number): void {
+export function encodeToF16(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toF16Program>, uniform: Binding, x: GPUBuffer, h: GPUBuffer, elements: number): void {
   kernel.encode(encoder, uniform, { x, h }, ...grid(kernel.device, elements / 8, wg));
 }
 
@@ -140,7 +142,7 @@ export function pairStoreWgsl(y: string | undefined, i: string, v: string): stri
 }
 
 /** x [elements] f32 → Q8_0 blocks (elements % 32 == 0): quants q (8 u32 per block), scales d. */
-export function encodeToQ8(encoder: GPUCommandEncoder, kernel: ActivationProgram, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+export function encodeToQ8(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toQ8Program>, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
   kernel.encode(encoder, uniform, { x, q, d }, ...grid(kernel.device, elements / 32, wg));
 }
 

@@ -29,7 +29,7 @@
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
-import { program, read, storage, uniformSlot, type Binding, type Bindings, type ProgramDecl, type ProgramOf } from './program';
+import { program, read, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -269,8 +269,9 @@ ${reduce}
 // N: rows of this weight part; the output row stride is ldy, the part's first column nOffset; flags: 1 bias, 2 accumulate.
 const uniforms = { M: 'u32', N: 'u32', Ku: 'u32', flags: 'u32', ldy: 'u32', nOffset: 'u32' } as const;
 /** The bindings by weight type: X and W in their WGSL element types; xd, wd: Q8_0's block scales. */
-const bindingsOf = (x: string, w: string): Bindings => ({ x: read(x), xd: read('f32', { optional: true }), w: read(w), wd: read('f32', { optional: true }), bias: read('f32', { optional: true }), y: storage('f32') });
-const bindings: Record<WeightType, Bindings> = {
+type MatmulBindings = Record<'x' | 'xd' | 'w' | 'wd' | 'bias' | 'y', BindingDecl>;
+const bindingsOf = (x: string, w: string): MatmulBindings => ({ x: read(x), xd: read('f32', { optional: true }), w: read(w), wd: read('f32', { optional: true }), bias: read('f32', { optional: true }), y: storage('f32') });
+const bindings: Record<WeightType, MatmulBindings> = {
   f32: bindingsOf('vec4<f32>', 'vec4<f32>'),
   f16: bindingsOf('vec4<u32>', 'vec4<u32>'),
   q8_0: bindingsOf('vec4<u32>', 'vec4<u32>'),
@@ -279,7 +280,7 @@ const bindings: Record<WeightType, Bindings> = {
   q6_k: bindingsOf('vec4<f32>', 'u32'),
 };
 
-export function matmulProgram(v: MatmulVariant): ProgramDecl {
+export function matmulProgram(v: MatmulVariant): ProgramDecl<MatmulBindings, typeof uniforms> {
   const tile = v.broadcast ? `bcast${v.cols ?? ''}x${v.rowsPerLane ?? ''}` : `r${v.rows}`;
   return {
     family: 'matmul',
@@ -291,7 +292,7 @@ export function matmulProgram(v: MatmulVariant): ProgramDecl {
   };
 }
 
-export type MatmulProgram = ProgramOf<ProgramDecl>;
+export type MatmulProgram = ProgramOf<ReturnType<typeof matmulProgram>>;
 
 export function matmulKernel(device: GPUDevice, v: MatmulVariant): MatmulProgram {
   return program(device, matmulProgram(v));

@@ -4,14 +4,17 @@
 // both; writing the f16 pairs here spares a toF16 dispatch and a pass over the row.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { type OutputForms, pairStoreWgsl } from './activationQuant';
-import { program, read, spread, storage, uniformSlot, type Binding, type Bindings, type ProgramDecl, type ProgramOf, type UniformValues } from './program';
+import { program, read, spread, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf, type UniformValues } from './program';
 import type { UniformArena } from './buffers';
 
 const wg = 64;
 
 const uniforms = { rows: 'u32', dim: 'u32', eps: 'f32' } as const;
 
-export function rmsNormProgram(forms: OutputForms = 'f32'): ProgramDecl<Bindings, typeof uniforms> {
+/** `y`: the f32 rows, `h`: their f16 pairs, as the forms say. */
+type RmsNormBindings = { x: BindingDecl; weight: BindingDecl; y?: BindingDecl; h?: BindingDecl };
+
+export function rmsNormProgram(forms: OutputForms = 'f32'): ProgramDecl<RmsNormBindings, typeof uniforms> {
   const f32 = forms !== 'f16';
   const f16 = forms !== 'f32';
   return {

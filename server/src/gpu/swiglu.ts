@@ -3,13 +3,15 @@
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { pairStoreWgsl, type OutputForms } from './activationQuant';
 import type { UniformArena } from './buffers';
-import { grid, program, read, storage, uniformSlot, type Binding, type Bindings, type ProgramDecl, type ProgramOf } from './program';
+import { grid, program, read, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
 
 const wg = 64;
 const uniforms = { count: 'u32' } as const;
 
 /** `gate` is overwritten with the result when f32 is written. */
-export function swigluProgram(forms: OutputForms = 'f32'): ProgramDecl<Bindings, typeof uniforms> {
+type SwigluBindings = { gate: BindingDecl; up: BindingDecl; h?: BindingDecl };
+
+export function swigluProgram(forms: OutputForms = 'f32'): ProgramDecl<SwigluBindings, typeof uniforms> {
   const f32 = forms !== 'f16';
   return {
     family: 'swiglu',
