@@ -13,7 +13,7 @@ import { KV_STORE_WG, kvStoreProgram } from './kvStore';
 import type { AttentionPlan } from './plan';
 import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from './step';
 import { perSequenceAttentionProgram, SEGMENT_HEADER_WORDS } from './baselineAttention';
-import { maxQueriesPerLane, mergeByLseProgram, PREFIX_VARIANTS, prefixAttentionProgram, prefixQueryBlocks } from './hydragenAttention';
+import { LANES, maxQueriesPerLane, mergeByLseProgram, PREFIX_VARIANTS, prefixAttentionProgram, prefixQueryBlocks } from './hydragenAttention';
 
 const LIST_ALIGN_WORDS = 64;
 
@@ -31,8 +31,13 @@ export interface TreeAttentionKernels {
  * lazily, so a prefixAttention variant no plan uses costs nothing there).
  */
 export async function compileTreeAttention(device: GPUDevice, shape: AttentionShape, kvType: KvType = 'f32'): Promise<TreeAttentionKernels> {
-  if (!capabilitiesOf(device).subgroups) {
+  const caps = capabilitiesOf(device);
+  if (!caps.subgroups) {
     throw new HydrapatchError('no_adapter', 'Shared-prefix attention needs the WebGPU `subgroups` feature, which this device was created without.', 'Use an adapter with subgroup support (Dawn on Vulkan, Metal or D3D12), and do not disable subgroups for the sampling engine.');
+  }
+  // A workgroup of LANES invocations must sit in one subgroup: each lane broadcasts its slice of a row.
+  if (caps.subgroupSizes && caps.subgroupSizes.min < LANES) {
+    throw new HydrapatchError('no_adapter', `The attention kernels need subgroups of at least ${LANES} lanes; this adapter's can be as small as ${caps.subgroupSizes.min}.`, 'Use another adapter (Dawn on Vulkan, Metal or D3D12 on a desktop GPU, or lavapipe).');
   }
   const group = shape.numHeads / shape.numKvHeads;
   const variants = PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(shape.headDim));
