@@ -13,6 +13,9 @@ const coreLayer = [
   { group: ['vscode'], message: 'src/core must run without VS Code (docs/architecture.md).' },
   { group: ['**/extension/**', '**/cli/**', '**/server/**', '**/media/**'], message: 'src/core depends only on src/protocol (docs/architecture.md).' },
 ];
+const serverLayer = [
+  { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (docs/architecture.md).' },
+];
 const layer = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, notTests] }] },
@@ -59,8 +62,11 @@ export default tseslint.config(
     { group: ['vscode', '**/core/**', '**/extension/**', '**/cli/**', '**/server/**'], message: 'the webview talks by postMessage and imports src/protocol types only.' },
   ]),
   // server/: its own process; shares only src/protocol.
-  layer(['server/**/*.ts'], [
-    { group: ['vscode', '**/src/core/**', '**/src/extension/**', '**/src/cli/**', '**/media/**'], message: 'server/ shares only src/protocol with the rest (docs/architecture.md).' },
+  layer(['server/**/*.ts'], serverLayer),
+  // server/src/gpu: kernels, buffers and attention steps, below the model and the sampling engine that use them.
+  layer(['server/src/gpu/**/*.ts'], [
+    ...serverLayer,
+    { group: ['**/model/**', '**/sampling/**', '**/api/**', '**/commands/**'], message: 'server/src/gpu does not import the model, sampling, api or commands folders: they use it (docs/architecture.md).' },
   ]),
   // scripts/lib: the model-file writers the demo model is built with; they read the server's formats,
   // never tests or benchmarks.

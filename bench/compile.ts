@@ -8,7 +8,7 @@
 // test); it is 1 only when a kernel could not be measured (a WebGPU error). Wall time on a shared
 // machine grows with the load average (printed at the start and the end): compare runs at like loads.
 //
-// The set, from the sources (server/src/gpu, runner.ts, kvCacheAttention.ts, treeAttention.ts):
+// The set, from the sources (server/src/gpu and gpu/attention, runner.ts):
 // embedding per weight type; rmsNorm per output form; rope (llama's adjacent pairs and neox's halves are one
 // pipeline, the mode a uniform); swiglu per output form; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
 // Q8_0, Q4_K, Q5_K, Q6_K) the
@@ -18,9 +18,7 @@
 // perSequenceAttention's also on the GQA group): prefixAttention, perSequenceAttention per group,
 // mergeByLse, kvStore. There are no separate residual or elementwise-add kernels: the residual add
 // is fused into the matmul (its `accumulate` flag), which is the same pipeline.
-// kvStore's WGSL is private to treeAttention.ts, so it is measured through compileTreeAttention,
-// which also creates the prefix/perSequence(group 1)/merge pipelines again (same WGSL as measured just
-// before; never dispatched there, so not JIT-compiled again): its time is an upper bound.
+// Every kernel is created through the program layer (server/src/gpu/program.ts), as the engine creates it.
 //
 // Takes about 5 minutes here (4 min 48 s and 4 min 42 s in two runs on 2 cores, lavapipe, load
 // average 5-10; the three broadcast matmuls are most of it); see README.md's benchmarks.
@@ -28,21 +26,22 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getGpu } from '../server/src/gpu/device';
-import { createStorage, dispatch, type Binding, type Kernel, type BindingKind } from '../server/src/gpu/kernel';
-import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../server/src/gpu/embedding';
-import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../server/src/gpu/rmsNorm';
-import { createRopeKernel, encodeRope, ropeUniform } from '../server/src/gpu/rope';
-import { createSwigluKernel, encodeSwiglu } from '../server/src/gpu/swiglu';
-import { createToF16Kernel, createToQ8Kernel, encodeToF16, encodeToQ8, toF16Uniform, toQ8Uniform, type OutputForms } from '../server/src/gpu/activationQuant';
+import { createStorage, UniformArena } from '../server/src/gpu/buffers';
+import { compileProgram, type Binding } from '../server/src/gpu/program';
+import { embeddingKernel, embeddingUniform, encodeEmbedding } from '../server/src/gpu/embedding';
+import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../server/src/gpu/rmsNorm';
+import { encodeRope, ropeKernel, ropeUniform } from '../server/src/gpu/rope';
+import { encodeSwiglu, swigluKernel, swigluUniform } from '../server/src/gpu/swiglu';
+import { encodeToF16, encodeToQ8, toF16Kernel, toF16Uniform, toQ8Kernel, toQ8Uniform, type OutputForms } from '../server/src/gpu/activationQuant';
+import { encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulArgs, type MatmulVariant } from '../server/src/gpu/matmul';
+import { causalAttentionKernel, causalAttentionUniform, encodeCausalAttention } from '../server/src/gpu/attention/causalAttention';
+import { maxQueriesPerLane, mergeByLseProgram, PREFIX_VARIANTS, prefixAttentionProgram } from '../server/src/gpu/attention/hydragenAttention';
+import { perSequenceAttentionProgram } from '../server/src/gpu/attention/baselineAttention';
+import { kvStoreProgram } from '../server/src/gpu/attention/kvStore';
+import type { WeightType } from '../server/src/gpu/gpuWeight';
 
 /** The forms rmsNorm and swiglu write (f32, the f16 pairs of F16 matmuls, both): one pipeline each. */
 const FORMS: OutputForms[] = ['f32', 'f16', 'both'];
-import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulArgs, type MatmulVariant, hasBroadcastVariant } from '../server/src/gpu/matmul';
-import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../server/src/gpu/causalAttention';
-import { maxQueriesPerLane, mergeByLseWgsl, MERGE_PARAM_WORDS, PREFIX_PARAM_WORDS, PREFIX_VARIANTS, prefixAttentionWgsl } from '../server/src/gpu/hydragenAttention';
-import { perSequenceAttentionWgsl, PER_SEQUENCE_PARAM_WORDS } from '../server/src/gpu/baselineAttention';
-import { compileTreeAttention } from '../server/src/gpu/treeAttention';
-import type { WeightType } from '../server/src/model/types';
 
 const { values } = parseArgs({
   options: {
@@ -78,27 +77,12 @@ function buffer(device: GPUDevice, bytes: number): GPUBuffer {
   return createStorage(device, 'bench', bytes);
 }
 
-/** A uniform buffer holding `words` (u32, or `{ f32 }`). */
-function uniform(device: GPUDevice, words: (number | { f32: number })[]): GPUBuffer {
-  const u = device.createBuffer({ label: 'bench.uniform', size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const view = new DataView(new ArrayBuffer(256));
-  words.forEach((w, i) => (typeof w === 'number' ? view.setUint32(i * 4, w >>> 0, true) : view.setFloat32(i * 4, w.f32, true)));
-  device.queue.writeBuffer(u, 0, view.buffer);
-  return u;
-}
-
-/** As treeAttention.ts creates its pipelines (explicit layout, createComputePipelineAsync). */
-async function asyncKernel(device: GPUDevice, label: string, code: string, kinds: BindingKind[]): Promise<Kernel> {
-  const layout = device.createBindGroupLayout({
-    entries: kinds.map((kind, binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
-    })),
-  });
-  const module = device.createShaderModule({ label, code });
-  const pipeline = await device.createComputePipelineAsync({ label, layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } });
-  return { label, pipeline, layout };
+/** Each case's uniform lives in a slot of its own arena, written before its dispatch is encoded. */
+function uniform(device: GPUDevice, write: (arena: UniformArena) => Binding): Binding {
+  const arena = new UniformArena(device);
+  const slot = write(arena);
+  arena.flush();
+  return slot;
 }
 
 const WEIGHT_TYPES: WeightType[] = ['f32', 'f16', 'q8_0', 'q4_k', 'q5_k', 'q6_k'];
@@ -117,7 +101,7 @@ function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case
     subgroups: m.variant.subgroups,
     build(device) {
       const v: MatmulVariant = { type, ...m.variant };
-      const kernel = createMatmulKernel(device, v);
+      const kernel = matmulKernel(device, v);
       const M = m.rows;
       const N = 8;
       const kQuant = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
@@ -135,9 +119,8 @@ function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case
         wScales: q8 ? buffer(device, (N * K) / 8) : undefined,
         y: buffer(device, M * N * 4),
       };
-      const u = uniform(device, matmulUniform(type, args));
-      const dummy = buffer(device, 16);
-      return (enc) => encodeMatmul(enc, device, kernel, v, u, args, dummy);
+      const u = uniform(device, (arena) => matmulUniform(arena, type, args));
+      return (enc) => encodeMatmul(enc, kernel, v, u, args);
     },
   };
 }
@@ -150,11 +133,11 @@ function cases(): Case[] {
     list.push({
       name: `embedding ${type}`,
       build(device) {
-        const kernel = createEmbeddingKernel(device, type);
+        const kernel = embeddingKernel(device, type);
         const dim = 32;
-        const u = uniform(device, embeddingUniform(1, dim, { rowStart: 0, rows: 4 }));
+        const u = uniform(device, (arena) => embeddingUniform(arena, 1, dim, { rowStart: 0, rows: 4 }));
         const [tokens, w, scales, out] = [buffer(device, 4), buffer(device, 4 * dim * 4), buffer(device, 16), buffer(device, dim * 4)];
-        return (enc) => encodeEmbedding(enc, device, kernel, u, 1, dim, tokens, w, scales, out);
+        return (enc) => encodeEmbedding(enc, kernel, u, 1, dim, tokens, w, scales, out);
       },
     });
   }
@@ -162,47 +145,47 @@ function cases(): Case[] {
     ...FORMS.map((forms) => ({
       name: `rmsNorm (${forms})`,
       build(device: GPUDevice) {
-        const kernel = createRmsNormKernel(device, forms);
-        const u = uniform(device, rmsNormUniform(1, 64, 1e-5));
+        const kernel = rmsNormKernel(device, forms);
+        const u = uniform(device, (arena) => rmsNormUniform(arena, { rows: 1, dim: 64, eps: 1e-5 }));
         const [x, weight, y, h] = [buffer(device, 256), buffer(device, 256), buffer(device, 256), buffer(device, 128)];
         const out = { y: forms === 'f16' ? undefined : y, h: forms === 'f32' ? undefined : h };
-        return (enc: GPUCommandEncoder) => encodeRmsNorm(enc, device, kernel, u, 1, x, weight, out);
+        return (enc: GPUCommandEncoder) => encodeRmsNorm(enc, kernel, u, 1, x, weight, out);
       },
     })),
     {
       name: 'rope (norm and neox: one pipeline)',
       build(device) {
-        const kernel = createRopeKernel(device);
-        const u = uniform(device, ropeUniform(1, 1, hd, 'norm'));
+        const kernel = ropeKernel(device);
+        const u = uniform(device, (arena) => ropeUniform(arena, 1, 1, hd, 'norm'));
         const [positions, table, x] = [buffer(device, 4), buffer(device, hd * 4), buffer(device, hd * 4)];
-        return (enc) => encodeRope(enc, device, kernel, u, 1, 1, hd, positions, table, x);
+        return (enc) => encodeRope(enc, kernel, u, 1, 1, hd, positions, table, x);
       },
     },
     ...FORMS.map((forms) => ({
       name: `swiglu (${forms})`,
       build(device: GPUDevice) {
-        const kernel = createSwigluKernel(device, forms);
-        const u = uniform(device, [64]);
+        const kernel = swigluKernel(device, forms);
+        const u = uniform(device, (arena) => swigluUniform(arena, 64));
         const [gate, up, h] = [buffer(device, 256), buffer(device, 256), buffer(device, 128)];
-        return (enc: GPUCommandEncoder) => encodeSwiglu(enc, device, kernel, u, 64, gate, up, forms === 'f32' ? undefined : h);
+        return (enc: GPUCommandEncoder) => encodeSwiglu(enc, kernel, u, 64, gate, up, forms === 'f32' ? undefined : h);
       },
     })),
     {
       name: 'toQ8 (activations of Q8_0 matmuls)',
       build(device) {
-        const kernel = createToQ8Kernel(device);
-        const u = uniform(device, toQ8Uniform(64));
+        const kernel = toQ8Kernel(device);
+        const u = uniform(device, (arena) => toQ8Uniform(arena, 64));
         const [x, q, d] = [buffer(device, 256), buffer(device, 64), buffer(device, 8)];
-        return (enc) => encodeToQ8(enc, device, kernel, u, x, q, d, 64);
+        return (enc) => encodeToQ8(enc, kernel, u, x, q, d, 64);
       },
     },
     {
       name: 'toF16 (activations of F16 matmuls)',
       build(device) {
-        const kernel = createToF16Kernel(device);
-        const u = uniform(device, toF16Uniform(64));
+        const kernel = toF16Kernel(device);
+        const u = uniform(device, (arena) => toF16Uniform(arena, 64));
         const [x, h] = [buffer(device, 256), buffer(device, 128)];
-        return (enc) => encodeToF16(enc, device, kernel, u, x, h, 64);
+        return (enc) => encodeToF16(enc, kernel, u, x, h, 64);
       },
     },
   );
@@ -210,24 +193,22 @@ function cases(): Case[] {
   list.push({
     name: 'causalAttention (single-sequence KV cache)',
     build(device) {
-      const kernel = createCausalAttentionKernel(device);
-      const u = uniform(device, causalAttentionUniform(1, 1, 1, hd));
+      const kernel = causalAttentionKernel(device);
+      const u = uniform(device, (arena) => causalAttentionUniform(arena, 1, 1, 1, hd));
       const bufs = { positions: buffer(device, 4), q: buffer(device, hd * 4), kCache: buffer(device, hd * 4), vCache: buffer(device, hd * 4), out: buffer(device, hd * 4) };
-      return (enc) => encodeCausalAttention(enc, device, kernel, u, 1, 1, bufs);
+      return (enc) => encodeCausalAttention(enc, kernel, u, 1, 1, bufs);
     },
   });
-  const attnKinds: BindingKind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage'];
+  const scale = 1 / Math.sqrt(hd);
   for (const qpl of PREFIX_VARIANTS.filter((q) => q <= maxQueriesPerLane(hd))) list.push({
     name: `prefixAttention hd=${hd} queries/lane=${qpl}`,
     subgroups: true,
     async build(device) {
-      const kernel = await asyncKernel(device, 'prefixAttention', prefixAttentionWgsl(hd, qpl), attnKinds);
+      const kernel = await compileProgram(device, prefixAttentionProgram(hd, qpl));
       // One query (group 1) over a 4-key segment, one split, one slot.
-      const params: (number | { f32: number })[] = [1, 1, 1, 1, 0, 4, 4, 0, 1, 0, 0, { f32: 1 / Math.sqrt(hd) }];
-      while (params.length < PREFIX_PARAM_WORDS) params.push(0);
-      const u = uniform(device, params);
-      const b: Binding[] = [u, buffer(device, hd * 4), buffer(device, 4 * hd * 4), buffer(device, 4 * hd * 4), buffer(device, 4), buffer(device, hd * 4), buffer(device, 4)];
-      return (enc) => dispatch(enc, device, kernel, b, 1, 1, 1);
+      const u = uniform(device, (arena) => kernel.uniform(arena, { numQueries: 1, group: 1, numHeads: 1, numKvHeads: 1, segStart: 0, segLen: 4, splitLen: 4, slotBase: 0, maxSlots: 1, causal: 0, causalBase: 0, scale }));
+      const b = { q: buffer(device, hd * 4), kPool: buffer(device, 4 * hd * 4), vPool: buffer(device, 4 * hd * 4), rows: buffer(device, 4), partO: buffer(device, hd * 4), partLse: buffer(device, 4) };
+      return (enc) => kernel.encode(enc, u, b, 1, 1, 1);
     },
   });
   for (const g of GROUPS) {
@@ -235,15 +216,13 @@ function cases(): Case[] {
       name: `perSequenceAttention hd=${hd} group=${g}`,
       subgroups: true,
       async build(device) {
-        const kernel = await asyncKernel(device, 'perSequenceAttention', perSequenceAttentionWgsl(hd, g), attnKinds);
+        const kernel = await compileProgram(device, perSequenceAttentionProgram(hd, g));
         // g query heads on one kv head, one row with one segment of 4 keys, one split, one slot.
-        const params: (number | { f32: number })[] = [g, 1, 4, 4, 1, { f32: 1 / Math.sqrt(hd) }];
-        while (params.length < PER_SEQUENCE_PARAM_WORDS) params.push(0);
-        const u = uniform(device, params);
-        const segs = buffer(device, 16);
-        device.queue.writeBuffer(segs, 0, Uint32Array.of(0, 1, 0, 4));
-        const b: Binding[] = [u, buffer(device, g * hd * 4), buffer(device, 4 * hd * 4), buffer(device, 4 * hd * 4), segs, buffer(device, g * hd * 4), buffer(device, g * 4)];
-        return (enc) => dispatch(enc, device, kernel, b, 1, 1, 1);
+        const u = uniform(device, (arena) => kernel.uniform(arena, { numHeads: g, numKvHeads: 1, splitLen: 4, segStride: 4, maxSlots: 1, scale }));
+        const rowSegs = buffer(device, 16);
+        device.queue.writeBuffer(rowSegs, 0, Uint32Array.of(0, 1, 0, 4));
+        const b = { q: buffer(device, g * hd * 4), kPool: buffer(device, 4 * hd * 4), vPool: buffer(device, 4 * hd * 4), rowSegs, partO: buffer(device, g * hd * 4), partLse: buffer(device, g * 4) };
+        return (enc) => kernel.encode(enc, u, b, 1, 1, 1);
       },
     });
   }
@@ -251,23 +230,21 @@ function cases(): Case[] {
     {
       name: `mergeByLse hd=${hd}`,
       async build(device) {
-        const kernel = await asyncKernel(device, 'mergeByLse', mergeByLseWgsl(hd), ['uniform', 'read', 'read', 'read', 'storage']);
-        const u = uniform(device, [1, 1, 1, 0].slice(0, MERGE_PARAM_WORDS));
-        const counts = buffer(device, 4);
-        device.queue.writeBuffer(counts, 0, Uint32Array.of(1));
-        const b: Binding[] = [u, buffer(device, hd * 4), buffer(device, 4), counts, buffer(device, hd * 4)];
-        return (enc) => dispatch(enc, device, kernel, b, Math.ceil(dv / 64));
+        const kernel = await compileProgram(device, mergeByLseProgram(hd));
+        const u = uniform(device, (arena) => kernel.uniform(arena, { rows: 1, numHeads: 1, maxSlots: 1 }));
+        const slotCount = buffer(device, 4);
+        device.queue.writeBuffer(slotCount, 0, Uint32Array.of(1));
+        const b = { partO: buffer(device, hd * 4), partLse: buffer(device, 4), slotCount, out: buffer(device, hd * 4) };
+        return (enc) => kernel.encode(enc, u, b, Math.ceil(dv / 64));
       },
     },
     {
-      name: 'kvStore (via compileTreeAttention)',
-      subgroups: true,
+      name: 'kvStore',
       async build(device) {
-        const { store } = await compileTreeAttention(device, { numLayers: 1, numHeads: 1, numKvHeads: 1, headDim: hd });
-        const kernel: Kernel = { label: 'kvStore', ...store };
-        const u = uniform(device, [1, dv, 0, 0]);
-        const b: Binding[] = [u, buffer(device, hd * 4), buffer(device, hd * 4), buffer(device, 4), buffer(device, hd * 4), buffer(device, hd * 4)];
-        return (enc) => dispatch(enc, device, kernel, b, Math.ceil(dv / 64));
+        const kernel = await compileProgram(device, kvStoreProgram('f32'));
+        const u = uniform(device, (arena) => kernel.uniform(arena, { rows: 1, rowVec4: dv }));
+        const b = { k: buffer(device, hd * 4), v: buffer(device, hd * 4), dest: buffer(device, 4), kPool: buffer(device, hd * 4), vPool: buffer(device, hd * 4) };
+        return (enc) => kernel.encode(enc, u, b, Math.ceil(dv / 64));
       },
     },
   );
@@ -311,14 +288,14 @@ async function main(): Promise<void> {
   const shaderCache = values['shader-cache'];
   const loadStart = loadavg();
   process.stdout.write(
-    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}; shader cache: ${shaderCache ? 'on' : 'off'}\n` +
+    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.caps.subgroups}; shader cache: ${shaderCache ? 'on' : 'off'}\n` +
       `cold compile + first dispatch of each kernel, one at a time (head_dim ${HEAD_DIM}, GQA groups ${GROUPS.join(', ')}); load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}\n\n` +
       `${'kernel'.padEnd(56)} ${'seconds'.padStart(8)}  status\n`,
   );
   const results: Result[] = [];
   const t0 = performance.now();
   for (const c of cases()) {
-    const r: Result = c.subgroups && !gpu.subgroups ? { name: c.name, status: 'skipped (no subgroups)' } : await measure(device, c);
+    const r: Result = c.subgroups && !gpu.caps.subgroups ? { name: c.name, status: 'skipped (no subgroups)' } : await measure(device, c);
     results.push(r);
     process.stdout.write(`${r.name.padEnd(56)} ${(r.seconds === undefined ? '-' : r.seconds.toFixed(2)).padStart(8)}  ${r.status}${r.error ? `: ${r.error}` : ''}\n`);
   }
@@ -330,7 +307,7 @@ async function main(): Promise<void> {
     `\n${results.length} kernels in ${totalSeconds.toFixed(1)} s; ${over.length} over ${LIMIT_S} s${over.length ? ` (${over.map((r) => r.name).join('; ')})` : ''}` +
       `${errors.length ? `; ${errors.length} failed` : ''}; load average at the end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}\n`,
   );
-  const json = { device: gpu.adapterInfo, subgroups: gpu.subgroups, shaderCache, headDim: HEAD_DIM, groups: GROUPS, limitSeconds: LIMIT_S, loadavg: { start: loadStart, end: loadEnd }, totalSeconds, kernels: results };
+  const json = { device: gpu.adapterInfo, subgroups: gpu.caps.subgroups, shaderCache, headDim: HEAD_DIM, groups: GROUPS, limitSeconds: LIMIT_S, loadavg: { start: loadStart, end: loadEnd }, totalSeconds, kernels: results };
   if (values.json) writeFileSync(values.json, JSON.stringify(json, null, 2) + '\n');
   process.exitCode = errors.length ? 1 : 0;
 }

@@ -63,7 +63,7 @@ interface Engine {
 async function ours(path: string, noSubgroups: boolean): Promise<Engine> {
   const { loadModel } = await import('../server/src/model/load');
   const { ModelRunner } = await import('../server/src/model/runner');
-  const { ContiguousKvAttention } = await import('../server/src/model/kvCacheAttention');
+  const { ContiguousKvAttention } = await import('../server/src/gpu/attention/contiguousStep');
   const t0 = performance.now();
   const model = await loadModel(path);
   const runner = await ModelRunner.create(model, { noSubgroups });
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const { getGpu } = await import('../server/src/gpu/device');
   const gpu = await getGpu();
   const engines: Engine[] = [await ours(m.gguf, false)];
-  if (gpu.subgroups) engines.push(await ours(m.gguf, true));
+  if (gpu.caps.subgroups) engines.push(await ours(m.gguf, true));
   engines.push(await llamaCpp(m.gguf, m.spec.vocabSize));
   // Rounds interleave the engines so that a burst of load on this shared machine hits them alike;
   // medians over the rounds are reported.
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const ref = results[results.length - 1];
   const lines = [
     `model: ${m.spec.arch} ${m.spec.weightType}, d=${m.spec.hiddenSize}, ff=${m.spec.intermediateSize}, ${m.spec.numLayers} layers, ${m.spec.numHeads}/${m.spec.numKvHeads} heads × ${m.spec.headDim}, vocab ${m.spec.vocabSize}; prompt ${promptTokens}, decode ${decodeTokens}; median of ${repeats} interleaved rounds`,
-    `device: ${gpu.adapterInfo.description || gpu.adapterInfo.device} (subgroups: ${gpu.subgroups}); shader cache: ${values['shader-cache'] ? 'on' : 'off'}`,
+    `device: ${gpu.adapterInfo.description || gpu.adapterInfo.device} (subgroups: ${gpu.caps.subgroups}); shader cache: ${values['shader-cache'] ? 'on' : 'off'}`,
     '',
     `${'engine'.padEnd(32)} ${'prefill tok/s'.padStart(14)} ${'decode tok/s'.padStart(13)} ${'vs llama.cpp'.padStart(16)} ${'first token ms'.padStart(15)}`,
     ...results.map((r) =>

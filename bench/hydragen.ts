@@ -12,11 +12,12 @@ import { calibratePathCost, preferShared } from '../server/src/sampling/pathCost
 import { defaultSampleParams } from '../src/protocol/sampling';
 import { decodeStep, withPrefixSequences } from './llamaCppPrefix';
 import { getGpu } from '../server/src/gpu/device';
-import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../server/src/gpu/treeAttention';
-import { uploadStorage } from '../server/src/gpu/kernel';
+import type { AttentionPlan } from '../server/src/gpu/attention/plan';
+import { compileTreeAttention, TreeAttention } from '../server/src/gpu/attention/treeStep';
+import { uploadStorage } from '../server/src/gpu/buffers';
 import { runAttentionPlan, type PlanBuffers } from '../server/src/sampling/runAttentionPlan';
 import { planDecode, type DecodeRow, type KvNode } from '../server/src/sampling/attentionPlan';
-import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/hydragenAttention';
+import { maxQueriesPerLane, PREFIX_VARIANTS } from '../server/src/gpu/attention/hydragenAttention';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -211,7 +212,7 @@ async function endToEndBench(): Promise<EndToEndRow[]> {
 
 async function main(): Promise<void> {
   const gpu = await getGpu();
-  process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.subgroups}\n`);
+  process.stdout.write(`device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}; subgroups ${gpu.caps.subgroups}\n`);
   process.stdout.write('decode attention, one layer, 8 query heads, head_dim 64, suffix 16 (median ms per step)\n');
   const attention = only === 'e2e' ? { rows: [], compileMs: {} } : await attentionBench();
   for (const [k, v] of Object.entries(attention.compileMs)) process.stdout.write(`compile ${k}: ${(v / 1000).toFixed(1)} s\n`);

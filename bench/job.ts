@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const gpu = await getGpu();
   const header = [
     `model: ${m.spec.arch} ${m.spec.weightType}, d=${m.spec.hiddenSize}, ff=${m.spec.intermediateSize}, ${m.spec.numLayers} layers, ${m.spec.numHeads}/${m.spec.numKvHeads} heads × ${m.spec.headDim}, vocab ${m.spec.vocabSize}`,
-    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description} (subgroups ${gpu.subgroups}); llama.cpp: CPU, ${availableParallelism()} threads`,
+    `device: ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description} (subgroups ${gpu.caps.subgroups}); llama.cpp: CPU, ${availableParallelism()} threads`,
     `ratios are ours/llama.cpp in speed (llama.cpp's time over ours): above 1.00× ours is faster`,
     '',
     `${'P'.padStart(6)} ${'N×T'.padStart(7)} | ${'prefill ours'.padStart(12)} ${'llama.cpp'.padStart(10)} ${'ratio'.padStart(6)} | ${'decode ours'.padStart(11)} ${'llama.cpp'.padStart(10)} ${'(+copies)'.padStart(10)} ${'ratio'.padStart(6)} | ${'job ours'.padStart(9)} ${'llama.cpp'.padStart(10)} ${'ratio'.padStart(6)}`,

@@ -6,11 +6,11 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getGpu } from '../server/src/gpu/device';
-import { createStorage, UniformArena, uploadStorage, type Kernel } from '../server/src/gpu/kernel';
-import { uploadWeight } from '../server/src/gpu/gpuWeight';
-import { createToQ8KKernel, createToQ8Kernel, encodeToQ8, encodeToQ8K, toQ8KUniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
-import { createMatmulKernel, encodeMatmul, matmulUniform, type MatmulVariant } from '../server/src/gpu/matmul';
-import type { WeightType } from '../server/src/model/types';
+import { createStorage, UniformArena, uploadStorage } from '../server/src/gpu/buffers';
+import { uploadWeight } from '../server/src/model/weightUpload';
+import { encodeMatmul, matmulKernel, matmulUniform, type MatmulProgram, type MatmulVariant } from '../server/src/gpu/matmul';
+import type { WeightType } from '../server/src/gpu/gpuWeight';
+import { encodeToQ8, encodeToQ8K, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
 import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
 
 const { values } = parseArgs({
@@ -47,23 +47,22 @@ async function main(): Promise<void> {
   const xValues = randomF32(M * K, 2);
   const x = uploadStorage(device, 'x', type === 'f16' ? encodeTensor('x', 'f16', [M, K], xValues).data : xValues);
   const y = createStorage(device, 'y', M * N * 4);
-  const dummy = createStorage(device, 'dummy', 16);
   const arena = new UniformArena(device);
   const kQuant = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
   const xq = type === 'q8_0' || kQuant ? { x: createStorage(device, 'xq', M * K), xScales: createStorage(device, 'xd', (M * K) / 8) } : { x };
   if (xq.xScales) {
     const enc = device.createCommandEncoder();
-    if (kQuant) encodeToQ8K(enc, device, createToQ8KKernel(device), arena.alloc(toQ8KUniform(M * K)), x, xq.x, xq.xScales, M * K);
-    else encodeToQ8(enc, device, createToQ8Kernel(device), arena.alloc(toQ8Uniform(M * K)), x, xq.x, xq.xScales, M * K);
+    if (kQuant) encodeToQ8K(enc, toQ8KKernel(device), toQ8KUniform(arena, M * K), x, xq.x, xq.xScales, M * K);
+    else encodeToQ8(enc, toQ8Kernel(device), toQ8Uniform(arena, M * K), x, xq.x, xq.xScales, M * K);
     arena.flush();
     device.queue.submit([enc.finish()]);
   }
   const args = { M, N, K, ...xq, w: w.parts[0].data, wScales: w.parts[0].scales, y };
   const compiled = [];
   for (const name of values.variants.split(',')) {
-    const v = variantOf(name, type, gpu.subgroups);
+    const v = variantOf(name, type, gpu.caps.subgroups);
     const t0 = performance.now();
-    const kernel = createMatmulKernel(device, v);
+    const kernel = matmulKernel(device, v);
     await run(kernel, v, 1);
     compiled.push({ name, v, kernel, compileS: (performance.now() - t0) / 1000, best: Infinity });
   }
@@ -81,11 +80,11 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`load ${loadavg()[0].toFixed(1)} at the end\n`);
 
-  async function run(kernel: Kernel, v: MatmulVariant, count: number): Promise<void> {
+  async function run(kernel: MatmulProgram, v: MatmulVariant, count: number): Promise<void> {
     arena.reset();
     const enc = device.createCommandEncoder();
-    const u = arena.alloc(matmulUniform(type, args));
-    for (let i = 0; i < count; i++) encodeMatmul(enc, device, kernel, v, u, args, dummy);
+    const u = matmulUniform(arena, type, args);
+    for (let i = 0; i < count; i++) encodeMatmul(enc, kernel, v, u, args);
     arena.flush();
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();

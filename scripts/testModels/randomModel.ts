@@ -21,7 +21,8 @@ import { quantizeLegacy } from './legacyQuantize';
 import { type Llama3RopeScaling, llama3RopeFreqs } from '../../server/src/model/ropeFreqs';
 import { ggufToHfRopeRows } from '../../server/src/model/ropePermute';
 import { type SafetensorsWriteTensor, writeSafetensors } from '../lib/safetensorsWriter';
-import type { ModelConfig, WeightType } from '../../server/src/model/types';
+import type { ModelConfig } from '../../server/src/model/types';
+import type { WeightType } from '../../server/src/gpu/gpuWeight';
 import { Prng } from './prng';
 import { type GeneratedVocab, gpt2Vocab, spmVocab } from './vocab';
 

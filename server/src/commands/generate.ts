@@ -9,7 +9,7 @@ import { HydrapatchError } from '../../../src/protocol/errors';
 import { defaultSampleParams, type SampleParams } from '../../../src/protocol/sampling';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
-import { ContiguousKvAttention } from '../model/kvCacheAttention';
+import { ContiguousKvAttention } from '../gpu/attention/contiguousStep';
 import { pickToken, sampleUniform, validateSampleParams } from '../sampling/sampler';
 import type { AttentionMode } from '../sampling/decodeStep';
 import { SamplingEngine } from '../sampling/engine';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
-import { ContiguousKvAttention } from '../model/kvCacheAttention';
+import { ContiguousKvAttention } from '../gpu/attention/contiguousStep';
 
 const usage = 'usage: hydrapatch-server logits --model PATH --tokens 1,2,3 [--no-subgroups]';
 

@@ -15,8 +15,9 @@
 // either way). On lavapipe a matmul's cost is its load instructions, and X was most of them: half the
 // bytes let the prefill kernel hold twice the rows per lane, ~2× the GFLOP/s (bench/matmul.ts).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
-import type { WeightType } from '../model/types';
+import type { WeightType } from './gpuWeight';
+import type { UniformArena } from './buffers';
+import { grid, program, read, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from './program';
 
 const wg = 64;
 
@@ -27,11 +28,6 @@ const PACK4_WGSL = `fn pack4(v: vec4<f32>) -> u32 {
 }`;
 
 const toQ8Source = /* wgsl */ `
-struct P { blocks: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> q: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> d: array<f32>;
 // Rounds to the nearest f16 (ties to even) by bit arithmetic: the compiler folds an
 // unpack(pack(x)) round trip away. Normal f16 range only (scales below 2^-14 keep extra bits).
 fn roundF16(v: f32) -> f32 {
@@ -61,11 +57,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 
 const toQ8KSource = /* wgsl */ `
-struct P { blocks: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> q: array<u32>;
-@group(0) @binding(3) var<storage, read_write> d: array<f32>;
 ${PACK4_WGSL}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -88,28 +79,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-export function createToQ8KKernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'toQ8K', toQ8KSource, ['uniform', 'read', 'storage', 'storage']);
+const blocks = { blocks: 'u32' } as const;
+const toQ8KBindings = { x: read('vec4<f32>'), q: storage('u32'), d: storage('f32') };
+const toQ8Bindings = { x: read('vec4<f32>'), q: storage('vec4<u32>'), d: storage('f32') };
+const toF16Bindings = { x: read('vec4<f32>'), h: storage('vec4<u32>') };
+const toQ8KProgram: ProgramDecl<typeof toQ8KBindings, typeof blocks> = { family: 'toQ8K', uniforms: blocks, bindings: toQ8KBindings, body: () => toQ8KSource };
+const toQ8Program: ProgramDecl<typeof toQ8Bindings, typeof blocks> = { family: 'toQ8', uniforms: blocks, bindings: toQ8Bindings, body: () => toQ8Source };
+const toF16Program: ProgramDecl<typeof toF16Bindings, { units: 'u32' }> = { family: 'toF16', uniforms: { units: 'u32' }, bindings: toF16Bindings, body: () => toF16Source };
+
+export function toQ8KKernel(device: GPUDevice): ProgramOf<typeof toQ8KProgram> {
+  return program(device, toQ8KProgram);
 }
 
 /** x [elements] f32 → Q8_K (elements % 256 == 0): int8 quants q (4 a u32), one f32 scale d per 256. */
-export function encodeToQ8K(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, kernel, [uniform, x, q, d], ...grid(device, elements / 256, wg));
+export function encodeToQ8K(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toQ8KProgram>, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+  kernel.encode(encoder, uniform, { x, q, d }, ...grid(kernel.device, elements / 256, wg));
 }
 
-export function toQ8KUniform(elements: number): number[] {
-  return [elements / 256];
+export function toQ8KUniform(arena: UniformArena, elements: number): Binding {
+  return uniformSlot(arena, 'toQ8K', blocks, { blocks: elements / 256 });
 }
 
-export function createToQ8Kernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'toQ8', toQ8Source, ['uniform', 'read', 'storage', 'storage']);
+export function toQ8Kernel(device: GPUDevice): ProgramOf<typeof toQ8Program> {
+  return program(device, toQ8Program);
 }
 
 const toF16Source = /* wgsl */ `
-struct P { units: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> h: array<vec4<u32>>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let u = gid.x + gid.y * nw.x * ${wg}u;
@@ -119,17 +114,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   h[u] = vec4<u32>(pack2x16float(a.xy), pack2x16float(a.zw), pack2x16float(b.xy), pack2x16float(b.zw));
 }`;
 
-export function createToF16Kernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'toF16', toF16Source, ['uniform', 'read', 'storage']);
+export function toF16Kernel(device: GPUDevice): ProgramOf<typeof toF16Program> {
+  return program(device, toF16Program);
 }
 
 /** x [elements] f32 → f16 pairs packed in u32 (elements % 8 == 0), rounded to nearest even. */
-export function encodeToF16(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, h: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, kernel, [uniform, x, h], ...grid(device, elements / 8, wg));
+export function encodeToF16(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toF16Program>, uniform: Binding, x: GPUBuffer, h: GPUBuffer, elements: number): void {
+  kernel.encode(encoder, uniform, { x, h }, ...grid(kernel.device, elements / 8, wg));
 }
 
-export function toF16Uniform(elements: number): number[] {
-  return [elements / 8];
+export function toF16Uniform(arena: UniformArena, elements: number): Binding {
+  return uniformSlot(arena, 'toF16', { units: 'u32' }, { units: elements / 8 });
 }
 
 /**
@@ -151,21 +146,12 @@ export function pairStoreWgsl(y: string | undefined, i: string, v: string): stri
   return `${y ? `${y}[${i}] = ${v}.x; ${y}[${i} + 1u] = ${v}.y; ` : ''}h[${i} / 2u] = pack2x16float(${v});`;
 }
 
-/** A 1-D count of threads spread over x and y so that neither exceeds the per-dimension limit. */
-export function grid(device: GPUDevice, threads: number, perGroup: number): [number, number] {
-  const groups = Math.ceil(threads / perGroup);
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
-  if (groups <= limit) return [groups, 1];
-  const x = limit;
-  return [x, Math.ceil(groups / x)];
-}
-
 /** x [elements] f32 → Q8_0 blocks (elements % 32 == 0): quants q (8 u32 per block), scales d. */
-export function encodeToQ8(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
-  dispatch(encoder, device, kernel, [uniform, x, q, d], ...grid(device, elements / 32, wg));
+export function encodeToQ8(encoder: GPUCommandEncoder, kernel: ProgramOf<typeof toQ8Program>, uniform: Binding, x: GPUBuffer, q: GPUBuffer, d: GPUBuffer, elements: number): void {
+  kernel.encode(encoder, uniform, { x, q, d }, ...grid(kernel.device, elements / 32, wg));
 }
 
-export function toQ8Uniform(elements: number): number[] {
-  return [elements / 32];
+export function toQ8Uniform(arena: UniformArena, elements: number): Binding {
+  return uniformSlot(arena, 'toQ8', blocks, { blocks: elements / 32 });
 }
 

@@ -1,17 +1,13 @@
 // Device acquisition: one Dawn instance per process, kept referenced for the life of the process
 // (when it is garbage-collected Dawn crashes), and a clear error when there is no usable adapter.
 import { HydrapatchError } from '../../../src/protocol/errors';
+import { capabilitiesOf, type Capabilities } from './capabilities';
 
 export interface Gpu {
   device: GPUDevice;
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
-  /** The adapter supports `subgroups` and the device was created with it. */
-  subgroups: boolean;
-  /** The adapter supports `shader-f16` and the device was created with it. */
-  shaderF16: boolean;
-  /** Software rasteriser (lavapipe / llvmpipe / SwiftShader): the CPU fallback. */
-  isCpu: boolean;
-  limits: GPUSupportedLimits;
+  /** What the device can do (subgroups, f16, limits, CPU or GPU): every kernel family reads this. */
+  caps: Capabilities;
 }
 
 // Held at module level on purpose: see the comment at the top.
@@ -86,22 +82,25 @@ async function acquire(options: AcquireOptions): Promise<Gpu> {
     const e = (ev as GPUUncapturedErrorEvent).error;
     process.stderr.write(`WebGPU error: ${e.message}\n`);
   });
-  const isCpu = /llvmpipe|lavapipe|swiftshader|cpu/i.test(`${info.architecture} ${info.device} ${info.description} ${info.vendor}`);
   return {
     device,
     adapterInfo: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
-    subgroups,
-    shaderF16,
-    isCpu,
-    limits: device.limits,
+    caps: capabilitiesOf(device),
   };
 }
 
-/** The process's GPU, acquired once. Throws HydrapatchError('no_adapter') with a fix when there is none. */
+/** The process's GPU, acquired once (its options are those of the first call). Throws HydrapatchError('no_adapter') with a fix when there is none. */
 export function getGpu(options: AcquireOptions = {}): Promise<Gpu> {
   cached ??= acquire(options).catch((err) => {
     cached = undefined;
     throw err;
   });
-  return cached;
+  if (!options.noSubgroups) return cached;
+  // The device is acquired once per process: asking for the portable path later must not pass silently.
+  return cached.then((gpu) => {
+    if (gpu.caps.subgroups) {
+      throw new HydrapatchError('internal', 'getGpu({ noSubgroups: true }) after the device was acquired with subgroups', 'Ask for the portable path on the first getGpu call of the process, or per model (ModelRunner.create(model, { noSubgroups: true })).');
+    }
+    return gpu;
+  });
 }

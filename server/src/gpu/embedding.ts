@@ -1,8 +1,8 @@
 // Token embedding: rows of the embedding matrix (f32, f16, Q8_0 or a K-quant) gathered by token id, as f32.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import type { WeightType } from '../model/types';
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
-import { grid } from './activationQuant';
+import type { WeightType } from './gpuWeight';
+import type { UniformArena } from './buffers';
+import { grid, program, read, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from './program';
 import { kValueWgsl } from './kQuantWgsl';
 
 const wg = 64;
@@ -16,15 +16,17 @@ const element: Record<WeightType, string> = {
   q6_k: 'return kValue(i);',
 };
 
-export function embeddingSource(type: WeightType): string {
-  return /* wgsl */ `
 // This weight part holds table rows [rowStart, rowStart + partRows); tokens outside it are left alone.
-struct P { rows: u32, dim: u32, rowStart: u32, partRows: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> tokens: array<u32>;
-@group(0) @binding(2) var<storage, read> w: array<u32>;
-@group(0) @binding(3) var<storage, read> scales: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+const uniforms = { rows: 'u32', dim: 'u32', rowStart: 'u32', partRows: 'u32' } as const;
+const bindings = { tokens: read('u32'), w: read('u32'), scales: read('f32', { optional: true }), out: storage('f32') };
+
+/** `scales`: Q8_0's per-block scales (unused by the other types). */
+export function embeddingProgram(type: WeightType): ProgramDecl<typeof bindings, typeof uniforms> {
+  return { family: 'embedding', variant: type, uniforms, bindings, body: () => source(type) };
+}
+
+function source(type: WeightType): string {
+  return /* wgsl */ `
 fn load(i: u32) -> f32 { ${element[type]} }${type === 'q4_k' || type === 'q5_k' || type === 'q6_k' ? kValueWgsl(type) : ''}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -37,15 +39,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
-export function createEmbeddingKernel(device: GPUDevice, type: WeightType): Kernel {
-  return createKernel(device, `embedding_${type}`, embeddingSource(type), ['uniform', 'read', 'read', 'read', 'storage']);
+export type EmbeddingProgram = ProgramOf<ReturnType<typeof embeddingProgram>>;
+
+export function embeddingKernel(device: GPUDevice, type: WeightType): EmbeddingProgram {
+  return program(device, embeddingProgram(type));
 }
 
-export function embeddingUniform(rows: number, dim: number, part: { rowStart: number; rows: number }): number[] {
-  return [rows, dim, part.rowStart, part.rows];
+export function embeddingUniform(arena: UniformArena, rows: number, dim: number, part: { rowStart: number; rows: number }): Binding {
+  return uniformSlot(arena, 'embedding', uniforms, { rows, dim, rowStart: part.rowStart, partRows: part.rows });
 }
 
 /** One dispatch per weight part; a token outside every part (checked before) is never read. */
-export function encodeEmbedding(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, dim: number, tokens: GPUBuffer, w: GPUBuffer, scales: GPUBuffer, out: GPUBuffer): void {
-  dispatch(encoder, device, kernel, [uniform, tokens, w, scales, out], ...grid(device, rows * dim, wg));
+export function encodeEmbedding(encoder: GPUCommandEncoder, kernel: EmbeddingProgram, uniform: Binding, rows: number, dim: number, tokens: GPUBuffer, w: GPUBuffer, scales: GPUBuffer | undefined, out: GPUBuffer): void {
+  kernel.encode(encoder, uniform, { tokens, w, scales, out }, ...grid(kernel.device, rows * dim, wg));
 }

@@ -33,9 +33,9 @@
 // Q8_0 unit is half the load instructions of an F16 one: M=256, N=1408, K=512, Q8_0 ran 17 GFLOP/s
 // (2.3× the per-row kernel), Q4_K 7.8 (1.9×), Q6_K 8.7 (2.7×), F16 13-15, on lavapipe, 2 cores.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { unitOf } from './gpuWeight';
-import type { WeightType } from '../model/types';
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import { unitOf, type WeightType } from './gpuWeight';
+import type { UniformArena } from './buffers';
+import { program, read, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -83,10 +83,7 @@ fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok))
 ${BYTE_AT_WGSL}
 // The four bytes of v, each shifted right by sh and masked, as f32.
 fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
-fn sum8(a: X8) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }
-@group(0) @binding(1) var<storage, read> x: array<vec2<u32>>;
-@group(0) @binding(2) var<storage, read> xd: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<u32>;`;
+fn sum8(a: X8) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }`;
 
 // The broadcast kernel's K-quant unit: the 8 quants as f32 (small integers, exact), the unit's scale
 // and min, decoded once by the lane that loads it; every lane then computes dotU's arithmetic with it.
@@ -141,9 +138,7 @@ alias WU = vec4<f32>;
 fn loadX(i: u32) -> XU { return x[i]; }
 fn loadW(i: u32) -> WU { return w[i]; }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a, b); }
-fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<f32>>;`,
+fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }`,
   f16: `
 struct X8 { a: vec4<f32>, b: vec4<f32> }
 alias XU = X8;
@@ -153,9 +148,7 @@ fn halves(v: vec4<u32>) -> X8 { return X8(h4(v.x, v.y), h4(v.z, v.w)); }
 fn loadX(i: u32) -> XU { return halves(x[i]); }
 fn loadW(i: u32) -> WU { return w[i]; }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a.a, h4(b.x, b.y)) + dot(a.b, h4(b.z, b.w)); }
-fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;`,
+fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }`,
   q8_0: `
 struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
 alias XU = Q8;
@@ -167,11 +160,7 @@ fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
   return dot(i8x4(a.x), i8x4(b.x)) + dot(i8x4(a.y), i8x4(b.y)) + dot(i8x4(a.z), i8x4(b.z)) + dot(i8x4(a.w), i8x4(b.w));
 }
 // Integer products summed in f32 are exact here (|sum| ≤ 32·127² < 2^24), then scaled once per block.
-fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }
-@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> xd: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+fn dotU(a: XU, b: WU) -> f32 { return (dot4(a.lo, b.lo) + dot4(a.hi, b.hi)) * (a.d * b.d); }`,
   q4_k: kQuantCode('q4_k'),
   q5_k: kQuantCode('q5_k'),
   q6_k: kQuantCode('q6_k'),
@@ -185,12 +174,6 @@ const STORE_WGSL = `fn store(m: u32, n: u32, s: f32) {
   if ((p.flags & 2u) != 0u) { v += y[o]; }
   y[o] = v;
 }`;
-
-const HEADER_WGSL = `// N: rows of this weight part; the output row stride is ldy, the part's first column nOffset.
-struct P { M: u32, N: u32, Ku: u32, flags: u32, ldy: u32, nOffset: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;`;
 
 /**
  * Per weight type of the broadcast kernel. A broadcast unit is 4 (f32) or 8 values; each lane loads
@@ -245,11 +228,7 @@ const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
     rowsPerLane: 4,
     code: `${I8_WGSL}
 fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
-fn loadW(i: u32) -> X8 { return i8x8(w[i]); }
-@group(0) @binding(1) var<storage, read> x: array<vec2<u32>>;
-@group(0) @binding(2) var<storage, read> xd: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<vec2<u32>>;
-@group(0) @binding(4) var<storage, read> wd: array<f32>;`,
+fn loadW(i: u32) -> X8 { return i8x8(w[i]); }`,
     unitsPerKu: 4,
     load: (g) => `loadW(${g})`,
     unit: (i) => `X8(${bc('.a', i)}, ${bc('.b', i)})`,
@@ -285,9 +264,7 @@ function broadcastSource(v: MatmulVariant): string {
   const L: string[] = [];
   const e = (s: string) => L.push(s);
   const rows = Array.from({ length: R }, (_, r) => r);
-  e(`enable subgroups;
-${HEADER_WGSL}
-${t.code ?? typeCode[v.type]}
+  e(`${t.code ?? typeCode[v.type]}
 ${STORE_WGSL}
 
 @compute @workgroup_size(${U})
@@ -351,11 +328,10 @@ export function matmulSource(v: MatmulVariant): string {
   }`;
   const rows = Array.from({ length: v.rows }, (_, r) => r);
   const cols = Array.from({ length: C }, (_, c) => c);
-  return `${v.subgroups ? 'enable subgroups;' : ''}
+  return `
 const C = ${C}u;
 const RC = ${v.rows * C}u;
 const LANES = ${v.lanes}u;
-${HEADER_WGSL}
 ${typeCode[v.type]}
 ${v.subgroups ? '' : 'var<workgroup> red: array<f32, LANES * RC>;'}
 
@@ -376,8 +352,39 @@ ${reduce}
 }`;
 }
 
-export function createMatmulKernel(device: GPUDevice, v: MatmulVariant): Kernel {
-  return createKernel(device, `matmul_${v.type}_${v.broadcast ? 'bcast' : `r${v.rows}`}${v.subgroups ? '_sg' : ''}`, matmulSource(v), ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage']);
+// N: rows of this weight part; the output row stride is ldy, the part's first column nOffset; flags: 1 bias, 2 accumulate.
+const uniforms = { M: 'u32', N: 'u32', Ku: 'u32', flags: 'u32', ldy: 'u32', nOffset: 'u32' } as const;
+/** The bindings by weight type: X and W in their WGSL element types; xd, wd: the block scales of quantised X and of Q8_0 weights. */
+type MatmulBindings = Record<'x' | 'xd' | 'w' | 'wd' | 'bias' | 'y', BindingDecl>;
+const bindingsOf = (x: string, w: string): MatmulBindings => ({ x: read(x), xd: read('f32', { optional: true }), w: read(w), wd: read('f32', { optional: true }), bias: read('f32', { optional: true }), y: storage('f32') });
+// K-quant X: Q8_K quants, 8 a unit (xd: a scale per super-block). The broadcast kernel reads Q8_0 in
+// units of 8 values too.
+const bindings: Record<WeightType, MatmulBindings> = {
+  f32: bindingsOf('vec4<f32>', 'vec4<f32>'),
+  f16: bindingsOf('vec4<u32>', 'vec4<u32>'),
+  q8_0: bindingsOf('vec4<u32>', 'vec4<u32>'),
+  q4_k: bindingsOf('vec2<u32>', 'u32'),
+  q5_k: bindingsOf('vec2<u32>', 'u32'),
+  q6_k: bindingsOf('vec2<u32>', 'u32'),
+};
+const q8BroadcastBindings = bindingsOf('vec2<u32>', 'vec2<u32>');
+
+export function matmulProgram(v: MatmulVariant): ProgramDecl<MatmulBindings, typeof uniforms> {
+  const tile = v.broadcast ? `bcast${v.cols ?? ''}x${v.rowsPerLane ?? ''}` : `r${v.rows}`;
+  return {
+    family: 'matmul',
+    variant: `${v.type}_${tile}${v.subgroups ? '_sg' : ''}_l${v.lanes}`,
+    enable: v.subgroups || v.broadcast ? ['subgroups'] : [],
+    uniforms,
+    bindings: v.broadcast && v.type === 'q8_0' ? q8BroadcastBindings : bindings[v.type],
+    body: () => matmulSource(v),
+  };
+}
+
+export type MatmulProgram = ProgramOf<ReturnType<typeof matmulProgram>>;
+
+export function matmulKernel(device: GPUDevice, v: MatmulVariant): MatmulProgram {
+  return program(device, matmulProgram(v));
 }
 
 export interface MatmulArgs {
@@ -400,13 +407,12 @@ export interface MatmulArgs {
   nOffset?: number;
 }
 
-export function matmulUniform(type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate' | 'ldy' | 'nOffset'>): number[] {
-  return [a.M, a.N, a.K / unitOf[type], (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), a.ldy ?? a.N, a.nOffset ?? 0];
+export function matmulUniform(arena: UniformArena, type: WeightType, a: Pick<MatmulArgs, 'M' | 'N' | 'K' | 'bias' | 'accumulate' | 'ldy' | 'nOffset'>): Binding {
+  return uniformSlot(arena, 'matmul', uniforms, { M: a.M, N: a.N, Ku: a.K / unitOf[type], flags: (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), ldy: a.ldy ?? a.N, nOffset: a.nOffset ?? 0 });
 }
 
-/** `dummy` fills the bindings a variant does not read (bind groups need every slot). */
-export function encodeMatmul(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, v: MatmulVariant, uniform: Binding, a: MatmulArgs, dummy: GPUBuffer): void {
+export function encodeMatmul(encoder: GPUCommandEncoder, kernel: MatmulProgram, v: MatmulVariant, uniform: Binding, a: MatmulArgs): void {
   const tile = broadcastTile(v);
   const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
-  dispatch(encoder, device, kernel, [uniform, a.x, a.xScales ?? dummy, a.w, a.wScales ?? dummy, a.bias ?? dummy, a.y], Math.ceil(a.N / cols), Math.ceil(a.M / rows));
+  kernel.encode(encoder, uniform, { x: a.x, xd: a.xScales, w: a.w, wd: a.wScales, bias: a.bias, y: a.y }, Math.ceil(a.N / cols), Math.ceil(a.M / rows));
 }

@@ -3,14 +3,30 @@
 // forms its readers need (see activationQuant.ts): f32, f16 pairs for the F16 matmuls that follow, or
 // both; writing the f16 pairs here spares a toF16 dispatch and a pass over the row.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
 import { type OutputForms, pairStoreWgsl } from './activationQuant';
+import { program, read, spread, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf, type UniformValues } from './program';
+import type { UniformArena } from './buffers';
 
 const wg = 64;
 
-function source(forms: OutputForms): string {
+const uniforms = { rows: 'u32', dim: 'u32', eps: 'f32' } as const;
+
+/** `y`: the f32 rows, `h`: their f16 pairs, as the forms say. */
+type RmsNormBindings = { x: BindingDecl; weight: BindingDecl; y?: BindingDecl; h?: BindingDecl };
+
+export function rmsNormProgram(forms: OutputForms = 'f32'): ProgramDecl<RmsNormBindings, typeof uniforms> {
   const f32 = forms !== 'f16';
   const f16 = forms !== 'f32';
+  return {
+    family: 'rmsNorm',
+    variant: forms,
+    uniforms,
+    bindings: { x: read('f32'), weight: read('f32'), ...(f32 ? { y: storage('f32') } : {}), ...(f16 ? { h: storage('u32') } : {}) },
+    body: () => source(f32, f16),
+  };
+}
+
+function source(f32: boolean, f16: boolean): string {
   // Pairs when f16 is written (dim is then even: F16 matmuls read whole units of 8); single values otherwise.
   const store = f16
     ? `for (var j = lane; j < p.dim / 2u; j += ${wg}u) {
@@ -20,12 +36,6 @@ function source(forms: OutputForms): string {
   }`
     : `for (var i = lane; i < p.dim; i += ${wg}u) { y[base + i] = (x[base + i] * scale) * weight[i]; }`;
   return /* wgsl */ `
-struct P { rows: u32, dim: u32, eps: f32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
-${f32 ? `@group(0) @binding(3) var<storage, read_write> y: array<f32>;` : ''}
-${f16 ? `@group(0) @binding(${f32 ? 4 : 3}) var<storage, read_write> h: array<u32>;` : ''}
 var<workgroup> part: array<f32, ${wg}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -45,21 +55,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3
 }`;
 }
 
-export function createRmsNormKernel(device: GPUDevice, forms: OutputForms = 'f32'): Kernel {
-  const outputs = forms === 'both' ? 2 : 1;
-  return createKernel(device, `rmsNorm_${forms}`, source(forms), ['uniform', 'read', 'read', ...Array<'storage'>(outputs).fill('storage')]);
+/** The uniform every rmsNorm variant reads (one slot serves all the norms of a forward alike in shape). */
+export function rmsNormUniform(arena: UniformArena, values: UniformValues<typeof uniforms>): Binding {
+  return uniformSlot(arena, 'rmsNorm', uniforms, values);
 }
 
-export function rmsNormUniform(rows: number, dim: number, eps: number): (number | { f32: number })[] {
-  return [rows, dim, { f32: eps }];
+export type RmsNormProgram = ProgramOf<ReturnType<typeof rmsNormProgram>>;
+
+export function rmsNormKernel(device: GPUDevice, forms: OutputForms = 'f32'): RmsNormProgram {
+  return program(device, rmsNormProgram(forms));
 }
 
 /**
- * `out`: the f32 rows `y` and/or their f16 pairs `h`, as the kernel's forms (createRmsNormKernel) say.
+ * `out`: the f32 rows `y` and/or their f16 pairs `h`, as the kernel's forms (rmsNormKernel) say.
  * With `h`, dim must be even.
  */
-export function encodeRmsNorm(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, out: { y?: GPUBuffer; h?: GPUBuffer }): void {
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
-  const outputs = [out.y, out.h].filter((b): b is GPUBuffer => b !== undefined);
-  dispatch(encoder, device, kernel, [uniform, x, weight, ...outputs], Math.min(rows, limit), Math.ceil(rows / limit));
+export function encodeRmsNorm(encoder: GPUCommandEncoder, kernel: RmsNormProgram, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, out: { y?: GPUBuffer; h?: GPUBuffer }): void {
+  kernel.encode(encoder, uniform, { x, weight, ...out }, ...spread(kernel.device, rows));
 }

@@ -5,18 +5,20 @@
 // multiplication, divided by the pair's frequency factor where the model has them (Llama 3.1+), then
 // cosf/sinf): WGSL's cos/sin are only required to be accurate to ~2^-11.
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import type { RopeMode } from '../model/types';
-import { createKernel, createStorage, dispatch, type Binding, type Kernel } from './kernel';
-import { grid } from './activationQuant';
+import { createStorage, type UniformArena } from './buffers';
+import { grid, program, read, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from './program';
 
 const wg = 64;
 
+/** `norm`: adjacent pairs (llama); `neox`: halves (qwen2, qwen3). */
+export type RopeMode = 'norm' | 'neox';
+
+const uniforms = { rows: 'u32', heads: 'u32', headDim: 'u32', neox: 'u32' } as const;
+const bindings = { positions: read('u32'), table: read('vec2<f32>'), x: storage('f32') };
+
+export const ropeProgram: ProgramDecl<typeof bindings, typeof uniforms> = { family: 'rope', uniforms, bindings, body: () => source };
+
 const source = /* wgsl */ `
-struct P { rows: u32, heads: u32, headDim: u32, neox: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> positions: array<u32>;
-@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read_write> x: array<f32>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let half = p.headDim / 2u;
@@ -36,8 +38,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   x[b] = x0 * cs.y + x1 * cs.x;
 }`;
 
-export function createRopeKernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'rope', source, ['uniform', 'read', 'read', 'storage']);
+export type RopeProgram = ProgramOf<typeof ropeProgram>;
+
+export function ropeKernel(device: GPUDevice): RopeProgram {
+  return program(device, ropeProgram);
 }
 
 /** [positions, headDim/2] of (cos, sin), computed as llama.cpp's rope cache does. */
@@ -82,10 +86,10 @@ export class RopeTable {
   }
 }
 
-export function ropeUniform(rows: number, heads: number, headDim: number, mode: RopeMode): number[] {
-  return [rows, heads, headDim, mode === 'neox' ? 1 : 0];
+export function ropeUniform(arena: UniformArena, rows: number, heads: number, headDim: number, mode: RopeMode): Binding {
+  return uniformSlot(arena, 'rope', uniforms, { rows, heads, headDim, neox: mode === 'neox' ? 1 : 0 });
 }
 
-export function encodeRope(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, rows: number, heads: number, headDim: number, positions: GPUBuffer, table: GPUBuffer, x: GPUBuffer): void {
-  dispatch(encoder, device, kernel, [uniform, positions, table, x], ...grid(device, (rows * heads * headDim) / 2, wg));
+export function encodeRope(encoder: GPUCommandEncoder, kernel: RopeProgram, uniform: Binding, rows: number, heads: number, headDim: number, positions: GPUBuffer, table: GPUBuffer, x: GPUBuffer): void {
+  kernel.encode(encoder, uniform, { positions, table, x }, ...grid(kernel.device, (rows * heads * headDim) / 2, wg));
 }

@@ -1,20 +1,31 @@
 // SwiGLU: silu(gate) · up, elementwise (silu(x) = x / (1 + e^-x), as llama.cpp), written over gate
 // (f32) and/or as f16 pairs for an F16 down projection (see OutputForms in activationQuant.ts).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
-import { grid, pairStoreWgsl, type OutputForms } from './activationQuant';
+import { pairStoreWgsl, type OutputForms } from './activationQuant';
+import type { UniformArena } from './buffers';
+import { grid, program, read, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
 
 const wg = 64;
+const uniforms = { count: 'u32' } as const;
+
+/** `gate` is overwritten with the result when f32 is written. */
+type SwigluBindings = { gate: BindingDecl; up: BindingDecl; h?: BindingDecl };
+
+export function swigluProgram(forms: OutputForms = 'f32'): ProgramDecl<SwigluBindings, typeof uniforms> {
+  const f32 = forms !== 'f16';
+  return {
+    family: 'swiglu',
+    variant: forms,
+    uniforms,
+    bindings: { gate: f32 ? storage('f32') : read('f32'), up: read('f32'), ...(forms !== 'f32' ? { h: storage('u32') } : {}) },
+    body: () => source(forms),
+  };
+}
 
 function source(forms: OutputForms): string {
   const f32 = forms !== 'f16';
   const f16 = forms !== 'f32';
-  const head = `struct P { count: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, ${f32 ? 'read_write' : 'read'}> gate: array<f32>;
-@group(0) @binding(2) var<storage, read> up: array<f32>;
-${f16 ? '@group(0) @binding(3) var<storage, read_write> h: array<u32>;' : ''}
-fn swiglu(g: f32, u: f32) -> f32 { return g / (1.0 + exp(-g)) * u; }`;
+  const head = `fn swiglu(g: f32, u: f32) -> f32 { return g / (1.0 + exp(-g)) * u; }`;
   if (!f16) {
     return `${head}
 @compute @workgroup_size(${wg})
@@ -35,12 +46,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
-export function createSwigluKernel(device: GPUDevice, forms: OutputForms = 'f32'): Kernel {
-  return createKernel(device, `swiglu_${forms}`, source(forms), ['uniform', forms === 'f16' ? 'read' : 'storage', 'read', ...(forms === 'f32' ? [] : ['storage' as const])]);
+export type SwigluProgram = ProgramOf<ReturnType<typeof swigluProgram>>;
+
+export function swigluKernel(device: GPUDevice, forms: OutputForms = 'f32'): SwigluProgram {
+  return program(device, swigluProgram(forms));
+}
+
+export function swigluUniform(arena: UniformArena, count: number): Binding {
+  return uniformSlot(arena, 'swiglu', uniforms, { count });
 }
 
 /** `count` elements of gate and up; `h` (the f16 pairs) when the kernel writes them (count even then). */
-export function encodeSwiglu(encoder: GPUCommandEncoder, device: GPUDevice, kernel: Kernel, uniform: Binding, count: number, gate: GPUBuffer, up: GPUBuffer, h?: GPUBuffer): void {
+export function encodeSwiglu(encoder: GPUCommandEncoder, kernel: SwigluProgram, uniform: Binding, count: number, gate: GPUBuffer, up: GPUBuffer, h?: GPUBuffer): void {
   const threads = h ? count / 2 : count;
-  dispatch(encoder, device, kernel, [uniform, gate, up, ...(h ? [h] : [])], ...grid(device, threads, wg));
+  kernel.encode(encoder, uniform, { gate, up, h }, ...grid(kernel.device, threads, wg));
 }

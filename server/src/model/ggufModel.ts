@@ -8,7 +8,8 @@ import { type LegacyQuantType, legacyAsQ8_0 } from './legacyQuants';
 import { ggufTokenizer } from './ggufTokenizer';
 import { modelError } from './modelError';
 import { checkConfig, checkTensorShapes, checkTensors, expectedTensorShapes } from './modelTensors';
-import type { Arch, LoadedModel, ModelConfig, Tensor, Tokenizer, WeightType } from './types';
+import type { Arch, LoadedModel, ModelConfig, Tensor, Tokenizer } from './types';
+import type { WeightType } from '../gpu/gpuWeight';
 
 // Any mix of these per tensor loads (a Q4_K_M file holds Q4_K, Q6_K and F32 tensors).
 const weightTypes: Record<number, WeightType> = {

@@ -1,5 +1,5 @@
 // Q8_0: blocks of 32 values, each stored as an f16 scale followed by 32 int8 (34 bytes), as in ggml.
-// The server reads Q8_0 weights only on the GPU (gpu/gpuWeight.ts, gpu/matmul.ts); the dequantiser
+// The server reads Q8_0 weights only on the GPU (model/weightUpload.ts, gpu/matmul.ts); the dequantiser
 // here is their CPU reference. Test files are written by scripts/testModels/q8Quantize.ts.
 import { f16BitsToF32 } from './f16';
 

@@ -1,22 +1,24 @@
 // The GPU forward pass of a Llama-family model (llama, qwen2, qwen3). Weights are uploaded once; a forward
 // runs a batch of token rows — each row with its own position, rows of any sequences in any order —
 // through every layer in one command encoder, with attention delegated to an AttentionStep (see
-// attentionStep.ts), and returns the logits of the rows asked for.
+// gpu/attention/step.ts), and returns the logits of the rows asked for.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { getGpu, type Gpu } from '../gpu/device';
-import { cachedKernel, createStorage, ReadBuffer, UniformArena, type Binding, type Kernel } from '../gpu/kernel';
-import { uploadWeight, type GpuWeight } from '../gpu/gpuWeight';
-import { BROADCAST_MIN_ROWS, createMatmulKernel, hasBroadcastVariant, encodeMatmul, matmulUniform, type MatmulVariant } from '../gpu/matmul';
-import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Uniform, toQ8KUniform, toQ8Uniform, type OutputForms } from '../gpu/activationQuant';
-import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../gpu/embedding';
-import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../gpu/rmsNorm';
-import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../gpu/rope';
-import { createSwigluKernel, encodeSwiglu } from '../gpu/swiglu';
-import { dequantize } from '../gpu/gpuWeight';
-import type { AttentionShape, AttentionStep } from './attentionStep';
+import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
+import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
+import type { Binding } from '../gpu/program';
+import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
+import { BROADCAST_MIN_ROWS, encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
+import { embeddingKernel, embeddingUniform, encodeEmbedding, type EmbeddingProgram } from '../gpu/embedding';
+import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../gpu/rmsNorm';
+import { encodeRope, RopeTable, ropeKernel, ropeUniform, type RopeProgram } from '../gpu/rope';
+import { encodeSwiglu, swigluKernel, swigluUniform } from '../gpu/swiglu';
+import { dequantize, uploadWeight } from './weightUpload';
+import type { AttentionShape, AttentionStep } from '../gpu/attention/step';
 import { checkRunnable } from './modelTensors';
 import { isKQuant } from './kQuants';
-import type { LoadedModel, ModelConfig, Tensor, WeightType } from './types';
+import type { LoadedModel, ModelConfig, Tensor } from './types';
 
 export interface ForwardBatch {
   tokens: Int32Array;
@@ -69,12 +71,8 @@ interface Scratch {
 }
 
 interface Kernels {
-  embedding: Kernel;
-  rope: Kernel;
-  toQ8: Kernel;
-  toF16: Kernel;
-  toQ8K: Kernel;
-  matmul: Map<string, { kernel: Kernel; variant: MatmulVariant }>;
+  embedding: EmbeddingProgram;
+  rope: RopeProgram;
 }
 
 export class ModelRunner implements AttentionShape {
@@ -90,7 +88,6 @@ export class ModelRunner implements AttentionShape {
   private readonly arena: UniformArena;
   private readonly logitsReader: ReadBuffer;
   private readonly rope: RopeTable;
-  private readonly dummy: GPUBuffer;
 
   private constructor(
     readonly gpu: Gpu,
@@ -110,7 +107,6 @@ export class ModelRunner implements AttentionShape {
     this.arena = new UniformArena(gpu.device);
     this.logitsReader = new ReadBuffer(gpu.device, 'logits.read');
     this.rope = new RopeTable(gpu.device, config.headDim, config.ropeTheta, ropeFreqs);
-    this.dummy = createStorage(gpu.device, 'dummy', 16);
   }
 
   static async create(model: LoadedModel, options: RunnerOptions = {}): Promise<ModelRunner> {
@@ -152,18 +148,11 @@ export class ModelRunner implements AttentionShape {
     }
     const embedding = matrix('token_embd.weight');
     const output = c.tiedEmbeddings ? embedding : matrix('output.weight');
-    const kernels: Kernels = {
-      embedding: cachedKernel(device, `embedding_${embedding.type}`, () => createEmbeddingKernel(device, embedding.type)),
-      rope: cachedKernel(device, 'rope', () => createRopeKernel(device)),
-      toQ8: cachedKernel(device, 'toQ8', () => createToQ8Kernel(device)),
-      toF16: cachedKernel(device, 'toF16', () => createToF16Kernel(device)),
-      toQ8K: cachedKernel(device, 'toQ8K', () => createToQ8KKernel(device)),
-      matmul: new Map(),
-    };
-    // The subgroup reduction needs the workgroup to be exactly one subgroup.
-    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const fixedSubgroup = info?.subgroupMinSize !== undefined && info.subgroupMinSize === info.subgroupMaxSize;
-    const subgroups = gpu.subgroups && fixedSubgroup && !options.noSubgroups;
+    const kernels: Kernels = { embedding: embeddingKernel(device, embedding.type), rope: ropeKernel(device) };
+    // The subgroup kernels (reduction, broadcast) need their workgroup of 8 lanes inside one subgroup:
+    // a fixed subgroup size of at least 8.
+    const caps = options.noSubgroups ? withoutSubgroups(gpu.caps) : gpu.caps;
+    const subgroups = (fixedSubgroupSize(caps) ?? 0) >= 8;
     const ropeFreqs = c.ropeFreqs ? dequantize(tensor('rope_freqs.weight')) : undefined;
     return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups, ropeFreqs);
   }
@@ -206,14 +195,15 @@ export class ModelRunner implements AttentionShape {
     const d = c.hiddenSize;
     const qDim = c.numHeads * c.headDim;
     for (const part of this.embedding.parts) {
-      encodeEmbedding(enc, device, this.kernels.embedding, this.arena.alloc(embeddingUniform(n, d, part)), n, d, s.tokens, part.data, part.scales ?? this.dummy, s.x);
+      encodeEmbedding(enc, this.kernels.embedding, embeddingUniform(this.arena, n, d, part), n, d, s.tokens, part.data, part.scales, s.x);
     }
-    const normU = this.arena.alloc(rmsNormUniform(n, d, c.rmsNormEps));
-    const ropeQ = this.arena.alloc(ropeUniform(n, c.numHeads, c.headDim, c.ropeMode));
-    const ropeK = this.arena.alloc(ropeUniform(n, c.numKvHeads, c.headDim, c.ropeMode));
-    const qNormU = c.qkNorm ? this.arena.alloc(rmsNormUniform(n * c.numHeads, c.headDim, c.rmsNormEps)) : undefined;
-    const kNormU = c.qkNorm ? this.arena.alloc(rmsNormUniform(n * c.numKvHeads, c.headDim, c.rmsNormEps)) : undefined;
-    const swigluU = this.arena.alloc([n * c.intermediateSize]);
+    const eps = c.rmsNormEps;
+    const normU = rmsNormUniform(this.arena, { rows: n, dim: d, eps });
+    const ropeQ = ropeUniform(this.arena, n, c.numHeads, c.headDim, c.ropeMode);
+    const ropeK = ropeUniform(this.arena, n, c.numKvHeads, c.headDim, c.ropeMode);
+    const qNormU = c.qkNorm ? rmsNormUniform(this.arena, { rows: n * c.numHeads, dim: c.headDim, eps }) : undefined;
+    const kNormU = c.qkNorm ? rmsNormUniform(this.arena, { rows: n * c.numKvHeads, dim: c.headDim, eps }) : undefined;
+    const swigluU = swigluUniform(this.arena, n * c.intermediateSize);
     for (let i = 0; i < c.numLayers; i++) {
       const L = this.layers[i];
       const xnFor = this.rmsNorm(enc, s, normU, n, s.x, L.attnNorm, [L.q, L.k, L.v]);
@@ -222,21 +212,20 @@ export class ModelRunner implements AttentionShape {
       this.matmul(enc, L.v, xnFor(L.v.type), n, s.v, L.vBias);
       if (L.qNorm && L.kNorm && qNormU && kNormU) {
         // Per-head norms (qwen3), through s.attn: it is free until attention writes it.
-        encodeRmsNorm(enc, device, this.rmsNormKernel('f32'), qNormU, n * c.numHeads, s.q, L.qNorm, { y: s.attn });
+        encodeRmsNorm(enc, rmsNormKernel(device, 'f32'), qNormU, n * c.numHeads, s.q, L.qNorm, { y: s.attn });
         enc.copyBufferToBuffer(s.attn, 0, s.q, 0, n * qDim * 4);
-        encodeRmsNorm(enc, device, this.rmsNormKernel('f32'), kNormU, n * c.numKvHeads, s.k, L.kNorm, { y: s.attn });
+        encodeRmsNorm(enc, rmsNormKernel(device, 'f32'), kNormU, n * c.numKvHeads, s.k, L.kNorm, { y: s.attn });
         enc.copyBufferToBuffer(s.attn, 0, s.k, 0, n * c.numKvHeads * c.headDim * 4);
       }
-      encodeRope(enc, device, this.kernels.rope, ropeQ, n, c.numHeads, c.headDim, s.positions, ropeTable, s.q);
-      encodeRope(enc, device, this.kernels.rope, ropeK, n, c.numKvHeads, c.headDim, s.positions, ropeTable, s.k);
+      encodeRope(enc, this.kernels.rope, ropeQ, n, c.numHeads, c.headDim, s.positions, ropeTable, s.q);
+      encodeRope(enc, this.kernels.rope, ropeK, n, c.numKvHeads, c.headDim, s.positions, ropeTable, s.k);
       attention.encode(enc, i, s.q, s.k, s.v, s.attn, n);
       this.matmul(enc, L.o, this.rounder(enc, s, s.attn, n, qDim)(L.o.type), n, s.x, undefined, true);
       const ffnFor = this.rmsNorm(enc, s, normU, n, s.x, L.ffnNorm, [L.gate, L.up]);
       this.matmul(enc, L.gate, ffnFor(L.gate.type), n, s.gate);
       this.matmul(enc, L.up, ffnFor(L.up.type), n, s.up);
       const downForms = formsFor([L.down.type]);
-      const swiglu = cachedKernel(device, `swiglu_${downForms}`, () => createSwigluKernel(device, downForms));
-      encodeSwiglu(enc, device, swiglu, swigluU, n * c.intermediateSize, s.gate, s.up, downForms === 'f32' ? undefined : s.xh);
+      encodeSwiglu(enc, swigluKernel(device, downForms), swigluU, n * c.intermediateSize, s.gate, s.up, downForms === 'f32' ? undefined : s.xh);
       this.matmul(enc, L.down, this.rounder(enc, s, s.gate, n, c.intermediateSize, downForms !== 'f32')(L.down.type), n, s.x, undefined, true);
     }
     // Only the rows whose logits are wanted go through the final norm and the LM head, gathered into
@@ -245,7 +234,7 @@ export class ModelRunner implements AttentionShape {
     const leading = logitsRows.every((r, j) => r === j);
     const final = leading ? s.x : this.ensureFinal(m);
     if (!leading) for (let j = 0; j < m; j++) enc.copyBufferToBuffer(s.x, logitsRows[j] * d * 4, final, j * d * 4, d * 4);
-    const finalFor = this.rmsNorm(enc, s, this.arena.alloc(rmsNormUniform(m, d, c.rmsNormEps)), m, final, this.outputNorm, [this.output]);
+    const finalFor = this.rmsNorm(enc, s, rmsNormUniform(this.arena, { rows: m, dim: d, eps: c.rmsNormEps }), m, final, this.outputNorm, [this.output]);
     const logits = this.ensureLogits(m);
     this.matmul(enc, this.output, finalFor(this.output.type), m, logits);
     return logits;
@@ -284,13 +273,8 @@ export class ModelRunner implements AttentionShape {
   private rmsNorm(enc: GPUCommandEncoder, s: Scratch, uniform: Binding, rows: number, x: GPUBuffer, weight: GPUBuffer, readers: GpuWeight[]): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
     const forms = formsFor(readers.map((w) => w.type));
     const out = { y: forms === 'f16' ? undefined : s.xn, h: forms === 'f32' ? undefined : s.xh };
-    encodeRmsNorm(enc, this.gpu.device, this.rmsNormKernel(forms), uniform, rows, x, weight, out);
+    encodeRmsNorm(enc, rmsNormKernel(this.gpu.device, forms), uniform, rows, x, weight, out);
     return this.rounder(enc, s, s.xn, rows, this.config.hiddenSize, forms !== 'f32');
-  }
-
-  private rmsNormKernel(forms: OutputForms): Kernel {
-    const { device } = this.gpu;
-    return cachedKernel(device, `rmsNorm_${forms}`, () => createRmsNormKernel(device, forms));
   }
 
   /**
@@ -303,17 +287,17 @@ export class ModelRunner implements AttentionShape {
     const count = rows * k;
     return (type) => {
       if (isKQuant(type)) {
-        if (!kRounded) encodeToQ8K(enc, this.gpu.device, this.kernels.toQ8K, this.arena.alloc(toQ8KUniform(count)), x, s.xk, s.xkScales, count);
+        if (!kRounded) encodeToQ8K(enc, toQ8KKernel(this.gpu.device), toQ8KUniform(this.arena, count), x, s.xk, s.xkScales, count);
         kRounded = true;
         return { x: s.xk, scales: s.xkScales };
       }
       if (type === 'f16') {
-        if (!halved) encodeToF16(enc, this.gpu.device, this.kernels.toF16, this.arena.alloc(toF16Uniform(count)), x, s.xh, count);
+        if (!halved) encodeToF16(enc, toF16Kernel(this.gpu.device), toF16Uniform(this.arena, count), x, s.xh, count);
         halved = true;
         return { x: s.xh };
       }
       if (type !== 'q8_0') return { x };
-      if (!quantised) encodeToQ8(enc, this.gpu.device, this.kernels.toQ8, this.arena.alloc(toQ8Uniform(count)), x, s.xq, s.xqScales, count);
+      if (!quantised) encodeToQ8(enc, toQ8Kernel(this.gpu.device), toQ8Uniform(this.arena, count), x, s.xq, s.xqScales, count);
       quantised = true;
       return { x: s.xq, scales: s.xqScales };
     };
@@ -328,17 +312,11 @@ export class ModelRunner implements AttentionShape {
     // lavapipe, so that case reduces through workgroup memory.
     const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS && hasBroadcastVariant(w.type);
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
-    const key = `${w.type}/${broadcast ? 'bcast' : rowsPerGroup}/${subgroups}`;
-    let entry = this.kernels.matmul.get(key);
-    if (!entry) {
-      const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast };
-      const kernel = cachedKernel(this.gpu.device, `matmul_${key}`, () => createMatmulKernel(this.gpu.device, variant));
-      entry = { kernel, variant };
-      this.kernels.matmul.set(key, entry);
-    }
+    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast };
+    const kernel = matmulKernel(this.gpu.device, variant);
     for (const part of w.parts) {
       const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
-      encodeMatmul(enc, this.gpu.device, entry.kernel, entry.variant, this.arena.alloc(matmulUniform(w.type, args)), args, this.dummy);
+      encodeMatmul(enc, kernel, variant, matmulUniform(this.arena, w.type, args), args);
     }
   }
 

@@ -3,9 +3,10 @@
 // for adjacent-pair RoPE exactly as llama.cpp's converter does; `qwen2` and `qwen3` use NEOX RoPE,
 // unpermuted).
 
+import type { WeightType } from '../gpu/gpuWeight';
+import type { RopeMode } from '../gpu/rope';
+
 export type Arch = 'llama' | 'qwen2' | 'qwen3';
-export type WeightType = 'f32' | 'f16' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
-export type RopeMode = 'norm' | 'neox';
 
 export interface ModelConfig {
   arch: Arch;

@@ -1,8 +1,8 @@
-// From the prompt tree's KV layout to the dispatches of one forward (server/src/gpu/treeAttention.ts):
+// From the prompt tree's KV layout to the dispatches of one forward (server/src/gpu/attention/treeStep.ts):
 // which nodes are attended with prefixAttention (shared, batched across the rows below them), which
 // per sequence, where each row's partials go, and how key ranges are split for parallelism.
-import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/treeAttention';
-import { prefixQueriesPerLane, prefixQueryBlocks } from '../gpu/hydragenAttention';
+import type { AttentionPlan, PrefixDispatch, RowSegments } from '../gpu/attention/plan';
+import { prefixQueriesPerLane, prefixQueryBlocks } from '../gpu/attention/hydragenAttention';
 
 /** A prompt-tree node's KV: a contiguous run of pool slots. parent -1 = root. */
 export interface KvNode {

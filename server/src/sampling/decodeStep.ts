@@ -5,7 +5,7 @@
 import type { FinishReason } from '../../../src/protocol/sampling';
 import type { ModelRunner } from '../model/runner';
 import type { Tokenizer } from '../model/types';
-import type { TreeAttention } from '../gpu/treeAttention';
+import type { TreeAttention } from '../gpu/attention/treeStep';
 import { ancestors, planDecode, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 import type { Job, Sequence } from './job';
 import type { KvPages } from './kvPages';

@@ -7,12 +7,12 @@
 import type { PromptTree } from '../../../src/protocol/promptTree';
 import type { FinishReason, JobTotals, SampleParams } from '../../../src/protocol/sampling';
 import { HydrapatchError } from '../../../src/protocol/errors';
-import type { AttentionShape } from '../model/attentionStep';
+import type { AttentionShape } from '../gpu/attention/step';
 import type { ModelConfig, Tokenizer } from '../model/types';
 import { loadModel } from '../model/load';
 import { ModelRunner } from '../model/runner';
-import { compileTreeAttention, TreeAttention } from '../gpu/treeAttention';
-import { kvBytesPerValue, type KvType } from '../gpu/kvFormat';
+import { compileTreeAttention, TreeAttention } from '../gpu/attention/treeStep';
+import { kvBytesPerValue, type KvType } from '../gpu/attention/kvFormat';
 import type { SplitPolicy } from './attentionPlan';
 import { DecodeStep, nextToken, type AttentionMode } from './decodeStep';
 import { jobTotals, newJob, type Job, type SampleHandlers, type Sequence } from './job';
@@ -98,7 +98,7 @@ export class SamplingEngine {
     const c = model.config;
     const shape: AttentionShape = { numLayers: c.numLayers, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim };
     const device = runner.gpu.device;
-    const kvType = options.kvType ?? (runner.gpu.shaderF16 ? 'f16' : 'f32');
+    const kvType = options.kvType ?? (runner.gpu.caps.shaderF16 ? 'f16' : 'f32');
     const kernels = await compileTreeAttention(device, shape, kvType);
     const rowBytes = c.numKvHeads * c.headDim * kvBytesPerValue(kvType);
     const capacity = kvCapacity({
@@ -107,11 +107,11 @@ export class SamplingEngine {
       contextLength: c.contextLength,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       suffixPage: SUFFIX_PAGE,
-      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxStorageBufferBindingSize: runner.gpu.caps.limits.maxStorageBufferBindingSize,
     }, options.kvBudgetBytes);
     const attention = new TreeAttention(device, shape, kernels, capacity);
     const mode = options.attention ?? 'auto';
-    const policy: SplitPolicy = { targetWorkgroups: runner.gpu.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads, headDim: c.headDim };
+    const policy: SplitPolicy = { targetWorkgroups: runner.gpu.caps.isCpu ? 16 : 512, numKvHeads: c.numKvHeads, group: c.numHeads / c.numKvHeads, headDim: c.headDim };
     const pathCost = mode === 'auto' ? await calibratePathCost(device, shape, kernels, policy) : undefined;
     const pages = new KvPages(new KvSlots(capacity));
     return new SamplingEngine({ path, config: c }, model.tokenizer, runner, attention, pages, policy, pathCost, mode, options);

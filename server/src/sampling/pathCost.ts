@@ -2,12 +2,13 @@
 // node's keys for all rows below it) and folding the node into each row's per-sequence attention.
 // The choice comes from kernel times measured on this device at load, not from fixed thresholds:
 // the cascade loses on short nodes (one more dispatch) and on tiny batches (half-empty query blocks).
-import type { AttentionShape } from '../model/attentionStep';
+import type { AttentionShape } from '../gpu/attention/step';
 import { f32ToF16Bits } from '../model/f16';
-import { TreeAttention, type AttentionPlan, type TreeAttentionKernels } from '../gpu/treeAttention';
-import { uploadStorage } from '../gpu/kernel';
+import type { AttentionPlan } from '../gpu/attention/plan';
+import { TreeAttention, type TreeAttentionKernels } from '../gpu/attention/treeStep';
+import { uploadStorage } from '../gpu/buffers';
 import { runAttentionPlan, type PlanBuffers } from './runAttentionPlan';
-import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/hydragenAttention';
+import { maxQueriesPerLane, PREFIX_VARIANTS } from '../gpu/attention/hydragenAttention';
 import { planDecode, prefixBlocking, type DecodeRow, type KvNode, type SplitPolicy } from './attentionPlan';
 
 export interface PathCost {

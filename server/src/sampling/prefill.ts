@@ -2,7 +2,7 @@
 // attending to its ancestors' KV, whatever the number of samples below it. Keeps the logits after each
 // node's last token: its leaves' samples draw their first token from them.
 import type { ModelRunner } from '../model/runner';
-import type { TreeAttention } from '../gpu/treeAttention';
+import type { TreeAttention } from '../gpu/attention/treeStep';
 import { planPrefill, type SplitPolicy } from './attentionPlan';
 import type { Job } from './job';
 import type { KvPages } from './kvPages';

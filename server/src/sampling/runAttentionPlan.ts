@@ -1,6 +1,7 @@
 // Running one attention plan outside a model forward: the path-cost calibration at load
 // (pathCost.ts), and the kernel tests and the microbenchmark (bench/hydragen.ts).
-import type { AttentionPlan, TreeAttention } from '../gpu/treeAttention';
+import type { AttentionPlan } from '../gpu/attention/plan';
+import type { TreeAttention } from '../gpu/attention/treeStep';
 import { gpuWaiter } from '../gpu/gpuWait';
 
 export interface PlanBuffers {

@@ -1,4 +1,4 @@
-// Plain-TypeScript attention, the reference the tree-attention kernels (server/src/gpu/treeAttention.ts,
+// Plain-TypeScript attention, the reference the tree-attention kernels (server/src/gpu/attention/treeStep.ts,
 // hydragenAttention.ts) are tested against (test/unit/hydragen/treeAttention.test.ts): for each query row
 // and head, softmax(q . k / sqrt(d)) . v over an explicit list of KV-pool token slots, in f64.
 

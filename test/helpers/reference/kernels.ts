@@ -1,8 +1,9 @@
 // CPU references of the GPU kernels in server/src/gpu (each kernel's header names this file): plain
 // loops, f64 where the sum allows, against which test/unit/gpu checks every kernel.
 import { roundToF16 } from '../../../server/src/model/f16';
-import { dequantize } from '../../../server/src/gpu/gpuWeight';
-import type { RopeMode, Tensor } from '../../../server/src/model/types';
+import { dequantize } from '../../../server/src/model/weightUpload';
+import type { Tensor } from '../../../server/src/model/types';
+import type { RopeMode } from '../../../server/src/gpu/rope';
 
 function roundHalfEven(v: number): number {
   const r = Math.round(v);

@@ -2,7 +2,7 @@
 // compare log-softmax rows with another engine's.
 import { loadModel } from '../../../server/src/model/load';
 import { ModelRunner, type RunnerOptions } from '../../../server/src/model/runner';
-import { ContiguousKvAttention } from '../../../server/src/model/kvCacheAttention';
+import { ContiguousKvAttention } from '../../../server/src/gpu/attention/contiguousStep';
 import { Prng } from '../../../scripts/testModels/prng';
 
 export function randomTokens(n: number, vocab: number, seed: number): number[] {

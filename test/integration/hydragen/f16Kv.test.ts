@@ -8,8 +8,8 @@ import { testModel } from '../../helpers/models';
 import { loadModel } from '../../../server/src/model/load';
 import { ModelRunner } from '../../../server/src/model/runner';
 import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
-import { compileTreeAttention, TreeAttention } from '../../../server/src/gpu/treeAttention';
-import type { KvType } from '../../../server/src/gpu/kvFormat';
+import { compileTreeAttention, TreeAttention } from '../../../server/src/gpu/attention/treeStep';
+import type { KvType } from '../../../server/src/gpu/attention/kvFormat';
 import { planPrefill, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';
 import { maxAbsDiff, randomTokens } from '../engine/engineHelpers';
 

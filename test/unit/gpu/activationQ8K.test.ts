@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
-import { createToQ8KKernel, encodeToQ8K, toQ8KUniform } from '../../../server/src/gpu/activationQuant';
+import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
+import { encodeToQ8K, toQ8KKernel, toQ8KUniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { randomF32 } from './randomTensors';
 
 test('activation rounding to Q8_K equals ggml\'s reference bit for bit', async () => {
   const { device } = await getGpu();
-  const kernel = createToQ8KKernel(device);
+  const kernel = toQ8KKernel(device);
   const arena = new UniformArena(device);
   const x = randomF32(QK_K * 9, 21, 2);
   x.fill(0, QK_K, 2 * QK_K); // an all-zero block: d = 0
@@ -28,7 +28,7 @@ test('activation rounding to Q8_K equals ggml\'s reference bit for bit', async (
   const qb = createStorage(device, 'q', x.length);
   const db = createStorage(device, 'd', (x.length / QK_K) * 4);
   const enc = device.createCommandEncoder();
-  encodeToQ8K(enc, device, kernel, arena.alloc(toQ8KUniform(x.length)), xb, qb, db, x.length);
+  encodeToQ8K(enc, kernel, toQ8KUniform(arena, x.length), xb, qb, db, x.length);
   arena.flush();
   device.queue.submit([enc.finish()]);
   const got = new Int8Array(await readBack(device, qb, 0, x.length));

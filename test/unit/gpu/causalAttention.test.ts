@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
-import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../../../server/src/gpu/causalAttention';
+import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
+import { causalAttentionKernel, causalAttentionUniform, encodeCausalAttention } from '../../../server/src/gpu/attention/causalAttention';
 import { maxRelDiff, randomF32 } from './randomTensors';
 import { causalAttentionRef } from '../../helpers/reference/kernels';
 
@@ -26,7 +26,7 @@ test('causal attention over a KV cache equals the CPU reference', async () => {
     const v = randomF32(ctx * c.kvHeads * c.headDim, ctx + 2, 1);
     const out = createStorage(device, 'out', q.byteLength);
     const enc = device.createCommandEncoder();
-    encodeCausalAttention(enc, device, createCausalAttentionKernel(device), arena.alloc(causalAttentionUniform(rows, c.heads, c.kvHeads, c.headDim)), rows, c.heads, {
+    encodeCausalAttention(enc, causalAttentionKernel(device), causalAttentionUniform(arena, rows, c.heads, c.kvHeads, c.headDim), rows, c.heads, {
       positions: uploadStorage(device, 'pos', Uint32Array.from(c.positions)),
       q: uploadStorage(device, 'q', q),
       kCache: uploadStorage(device, 'k', k),

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
+import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
 import type { OutputForms } from '../../../server/src/gpu/activationQuant';
 import { f32ToF16Bits } from '../../../server/src/model/f16';
-import { createRmsNormKernel, encodeRmsNorm, rmsNormUniform } from '../../../server/src/gpu/rmsNorm';
-import { createSwigluKernel, encodeSwiglu } from '../../../server/src/gpu/swiglu';
-import { createRopeKernel, encodeRope, RopeTable, ropeUniform } from '../../../server/src/gpu/rope';
+import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../../../server/src/gpu/rmsNorm';
+import { encodeSwiglu, swigluKernel, swigluUniform } from '../../../server/src/gpu/swiglu';
+import { encodeRope, RopeTable, ropeKernel, ropeUniform } from '../../../server/src/gpu/rope';
 import { maxRelDiff, randomF32 } from './randomTensors';
 import { rmsNormRef, ropeRef, swigluRef } from '../../helpers/reference/kernels';
 
@@ -36,7 +36,7 @@ for (const forms of ['f32', 'f16', 'both'] as OutputForms[]) {
   test(`rmsNorm equals the CPU reference (writing ${forms})`, async () => {
     const { device } = await getGpu();
     const arena = new UniformArena(device);
-    const kernel = createRmsNormKernel(device, forms);
+    const kernel = rmsNormKernel(device, forms);
     // Odd dims only where no f16 pairs are written (they feed F16 matmuls, whose K is whole units of 8).
     for (const [rows, dim] of forms === 'f32' ? [[1, 32], [5, 200], [9, 1024], [3, 13]] : [[1, 32], [5, 200], [9, 1024]]) {
       const x = randomF32(rows * dim, rows + dim, 4);
@@ -44,7 +44,7 @@ for (const forms of ['f32', 'f16', 'both'] as OutputForms[]) {
       const y = createStorage(device, 'y', x.byteLength);
       const h = createStorage(device, 'h', x.length * 2);
       const out = { y: forms === 'f16' ? undefined : y, h: forms === 'f32' ? undefined : h };
-      await run(device, arena, (enc) => encodeRmsNorm(enc, device, kernel, arena.alloc(rmsNormUniform(rows, dim, 1e-5)), rows, uploadStorage(device, 'x', x), uploadStorage(device, 'w', w), out));
+      await run(device, arena, (enc) => encodeRmsNorm(enc, kernel, rmsNormUniform(arena, { rows, dim, eps: 1e-5 }), rows, uploadStorage(device, 'x', x), uploadStorage(device, 'w', w), out));
       const ref = rmsNormRef(x, rows, w, 1e-5);
       if (out.y) {
         const got = await readF32(device, y, x.length);
@@ -62,13 +62,13 @@ for (const forms of ['f32', 'f16', 'both'] as OutputForms[]) {
   test(`swiglu equals the CPU reference (writing ${forms})`, async () => {
     const { device } = await getGpu();
     const arena = new UniformArena(device);
-    const kernel = createSwigluKernel(device, forms);
+    const kernel = swigluKernel(device, forms);
     for (const n of forms === 'f32' ? [1, 77, 4096] : [8, 88, 4096]) {
       const g = randomF32(n, n, 8);
       const u = randomF32(n, n + 1, 2);
       const gb = uploadStorage(device, 'g', g);
       const h = createStorage(device, 'h', n * 2);
-      await run(device, arena, (enc) => encodeSwiglu(enc, device, kernel, arena.alloc([n]), n, gb, uploadStorage(device, 'u', u), forms === 'f32' ? undefined : h));
+      await run(device, arena, (enc) => encodeSwiglu(enc, kernel, swigluUniform(arena, n), n, gb, uploadStorage(device, 'u', u), forms === 'f32' ? undefined : h));
       const ref = swigluRef(g, u);
       const got = await readF32(device, gb, n);
       if (forms === 'f16') {
@@ -86,7 +86,7 @@ for (const forms of ['f32', 'f16', 'both'] as OutputForms[]) {
 test('rope (norm and neox) equals the CPU reference at scattered positions', async () => {
   const { device } = await getGpu();
   const arena = new UniformArena(device);
-  const kernel = createRopeKernel(device);
+  const kernel = ropeKernel(device);
   for (const mode of ['norm', 'neox'] as const) {
     for (const [heads, headDim, base] of [[2, 16, 10000], [3, 64, 1000000], [1, 256, 10000]]) {
       const positions = Uint32Array.from([0, 1, 2, 63, 700, 5]);
@@ -94,7 +94,7 @@ test('rope (norm and neox) equals the CPU reference at scattered positions', asy
       const x = randomF32(rows * heads * headDim, heads * headDim, 1);
       const table = new RopeTable(device, headDim, base);
       const xb = uploadStorage(device, 'x', x);
-      await run(device, arena, (enc) => encodeRope(enc, device, kernel, arena.alloc(ropeUniform(rows, heads, headDim, mode)), rows, heads, headDim, uploadStorage(device, 'pos', positions), table.ensure(700), xb));
+      await run(device, arena, (enc) => encodeRope(enc, kernel, ropeUniform(arena, rows, heads, headDim, mode), rows, heads, headDim, uploadStorage(device, 'pos', positions), table.ensure(700), xb));
       const err = maxRelDiff(await readF32(device, xb, x.length), ropeRef(x, positions, heads, headDim, base, mode));
       // f32 angles at position 700 carry ~700·2^-24 of absolute error, as llama.cpp's do.
       assert.ok(err < 1e-4, `${mode} heads=${heads} hd=${headDim}: ${err}`);

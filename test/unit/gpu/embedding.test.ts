@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
-import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
-import { createEmbeddingKernel, embeddingUniform, encodeEmbedding } from '../../../server/src/gpu/embedding';
-import type { WeightType } from '../../../server/src/model/types';
+import { createStorage, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
+import { uploadWeight } from '../../../server/src/model/weightUpload';
+import { embeddingKernel, embeddingUniform, encodeEmbedding } from '../../../server/src/gpu/embedding';
+import type { WeightType } from '../../../server/src/gpu/gpuWeight';
 import { encodeTensor, randomF32 } from './randomTensors';
 import { embeddingRef } from '../../helpers/reference/kernels';
 
 test('embedding gathers f32/f16/q8_0/K-quant rows exactly as the CPU dequantiser does', async () => {
   const { device } = await getGpu();
   const arena = new UniformArena(device);
-  const dummy = createStorage(device, 'dummy', 16);
   for (const type of ['f32', 'f16', 'q8_0', 'q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
     const k = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
     for (const [vocab, dim] of k ? [[37, 256], [61, 512]] : [[37, 32], [301, 96]]) {
@@ -23,10 +22,10 @@ test('embedding gathers f32/f16/q8_0/K-quant rows exactly as the CPU dequantiser
       const out = createStorage(device, 'out', tokens.length * dim * 4);
       arena.reset();
       const enc = device.createCommandEncoder();
-      const kernel = createEmbeddingKernel(device, type);
+      const kernel = embeddingKernel(device, type);
       const tokenBuffer = uploadStorage(device, 'tokens', tokens);
       for (const part of w.parts) {
-        encodeEmbedding(enc, device, kernel, arena.alloc(embeddingUniform(tokens.length, dim, part)), tokens.length, dim, tokenBuffer, part.data, part.scales ?? dummy, out);
+        encodeEmbedding(enc, kernel, embeddingUniform(arena, tokens.length, dim, part), tokens.length, dim, tokenBuffer, part.data, part.scales, out);
       }
       arena.flush();
       device.queue.submit([enc.finish()]);

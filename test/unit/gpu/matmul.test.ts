@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/kernel';
-import { uploadWeight } from '../../../server/src/gpu/gpuWeight';
-import { createMatmulKernel, encodeMatmul, hasBroadcastVariant, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
-import { createToF16Kernel, createToQ8KKernel, createToQ8Kernel, encodeToF16, encodeToQ8, encodeToQ8K, toF16Uniform, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
+import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
+import { uploadWeight } from '../../../server/src/model/weightUpload';
+import { encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
+import { encodeToF16, encodeToQ8, encodeToQ8K, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { f32ToF16Bits, roundToF16 } from '../../../server/src/model/f16';
-import type { WeightType } from '../../../server/src/model/types';
+import type { WeightType } from '../../../server/src/gpu/gpuWeight';
 import { encodeTensor, maxRelDiff, randomF32 } from './randomTensors';
 import { matmulRef, quantizeQ8Ref } from '../../helpers/reference/kernels';
 
@@ -30,7 +30,7 @@ const broadcastShapes: [number, number, number][] = [
 
 test('activation quantisation to Q8_0 matches the CPU reference bit for bit', async () => {
   const { device } = await getGpu();
-  const k = createToQ8Kernel(device);
+  const k = toQ8Kernel(device);
   const arena = new UniformArena(device);
   const x = randomF32(32 * 40, 11, 3);
   x[5] = 0;
@@ -43,7 +43,7 @@ test('activation quantisation to Q8_0 matches the CPU reference bit for bit', as
   const q = createStorage(device, 'q', x.length);
   const d = createStorage(device, 'd', (x.length / 32) * 4);
   const enc = device.createCommandEncoder();
-  encodeToQ8(enc, device, k, arena.alloc(toQ8Uniform(x.length)), xb, q, d, x.length);
+  encodeToQ8(enc, k, toQ8Uniform(arena, x.length), xb, q, d, x.length);
   arena.flush();
   device.queue.submit([enc.finish()]);
   const ref = quantizeQ8Ref(x);
@@ -53,7 +53,7 @@ test('activation quantisation to Q8_0 matches the CPU reference bit for bit', as
 
 test('activation rounding to f16 matches round-to-nearest-even bit for bit', async () => {
   const { device } = await getGpu();
-  const k = createToF16Kernel(device);
+  const k = toF16Kernel(device);
   const arena = new UniformArena(device);
   const x = randomF32(8 * 50, 12, 4);
   // Ties (to even, both ways), the largest half, subnormal halves, zeros of both signs. (Past ±65504
@@ -62,7 +62,7 @@ test('activation rounding to f16 matches round-to-nearest-even bit for bit', asy
   const xb = uploadStorage(device, 'x', x);
   const h = createStorage(device, 'h', x.length * 2);
   const enc = device.createCommandEncoder();
-  encodeToF16(enc, device, k, arena.alloc(toF16Uniform(x.length)), xb, h, x.length);
+  encodeToF16(enc, k, toF16Uniform(arena, x.length), xb, h, x.length);
   arena.flush();
   device.queue.submit([enc.finish()]);
   assert.deepEqual(Array.from(new Uint16Array(await readBack(device, h, 0, x.length * 2))), Array.from(x, f32ToF16Bits));
@@ -72,16 +72,15 @@ for (const subgroups of [true, false]) {
   test(`matmul f32/f16/q8_0 equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
     const gpu = await getGpu();
     const { device } = gpu;
-    if (subgroups && !gpu.subgroups) return;
-    const aq = createToQ8Kernel(device);
-    const ah = createToF16Kernel(device);
+    if (subgroups && !gpu.caps.subgroups) return;
+    const aq = toQ8Kernel(device);
+    const ah = toF16Kernel(device);
     const arena = new UniformArena(device);
-    const dummy = createStorage(device, 'dummy', 16);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
       // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
       for (const rows of subgroups ? (hasBroadcastVariant(type) ? [1, 'broadcast' as const] : [1]) : [1, 4]) {
         const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
-        const kernel = createMatmulKernel(device, v);
+        const kernel = matmulKernel(device, v);
         // Q8_0 rows are whole 32-value blocks (K = 96 and 224 end the broadcast kernel's K loop on half a chunk).
         for (const [M, N, K] of (rows === 'broadcast' ? [...shapes, ...broadcastShapes] : shapes).filter(([, , K]) => type !== 'q8_0' || K % 32 === 0)) {
           const seed = M * 1000 + N * 10 + K;
@@ -101,19 +100,19 @@ for (const subgroups of [true, false]) {
           if (type === 'q8_0') {
             xin = createStorage(device, 'xq', M * K);
             xScales = createStorage(device, 'xd', (M * K) / 32 * 4);
-            encodeToQ8(enc, device, aq, arena.alloc(toQ8Uniform(M * K)), xb, xin, xScales, M * K);
+            encodeToQ8(enc, aq, toQ8Uniform(arena, M * K), xb, xin, xScales, M * K);
             const { q, d } = quantizeQ8Ref(x);
             xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / 32)]);
           } else if (type === 'f16') {
             xin = createStorage(device, 'xh', M * K * 2);
-            encodeToF16(enc, device, ah, arena.alloc(toF16Uniform(M * K)), xb, xin, M * K);
+            encodeToF16(enc, ah, toF16Uniform(arena, M * K), xb, xin, M * K);
             xRef = x.map(roundToF16);
           }
           const biasBuf = uploadStorage(device, 'bias', bias);
           assert.ok(N < 3 || w.parts.length > 1);
           for (const part of w.parts) {
             const args = { M, N: part.rows, K, x: xin, xScales, w: part.data, wScales: part.scales, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
-            encodeMatmul(enc, device, kernel, v, arena.alloc(matmulUniform(type, args)), args, dummy);
+            encodeMatmul(enc, kernel, v, matmulUniform(arena, type, args), args);
           }
           arena.flush();
           device.queue.submit([enc.finish()]);
@@ -145,16 +144,15 @@ for (const subgroups of [true, false]) {
   test(`matmul q4_k/q5_k/q6_k equals the CPU reference (${subgroups ? 'subgroups' : 'portable'})`, async () => {
     const gpu = await getGpu();
     const { device } = gpu;
-    if (subgroups && !gpu.subgroups) return;
+    if (subgroups && !gpu.caps.subgroups) return;
     const arena = new UniformArena(device);
-    const dummy = createStorage(device, 'dummy', 16);
-    const toQ8K = createToQ8KKernel(device);
+    const toQ8K = toQ8KKernel(device);
     for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
       // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
       // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
       for (const rows of subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]) {
         const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
-        const kernel = createMatmulKernel(device, v);
+        const kernel = matmulKernel(device, v);
         for (const [M, N, K] of rows === 'broadcast' ? [...kShapes, ...kBroadcastShapes] : kShapes) {
           const seed = M * 1000 + N * 10 + K;
           const x = randomF32(M * K, seed, 2);
@@ -170,10 +168,10 @@ for (const subgroups of [true, false]) {
           const biasBuf = uploadStorage(device, 'bias', bias);
           arena.reset();
           const enc = device.createCommandEncoder();
-          encodeToQ8K(enc, device, toQ8K, arena.alloc(toQ8KUniform(M * K)), xb, xq, xd, M * K);
+          encodeToQ8K(enc, toQ8K, toQ8KUniform(arena, M * K), xb, xq, xd, M * K);
           for (const part of w.parts) {
             const args = { M, N: part.rows, K, x: xq, xScales: xd, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
-            encodeMatmul(enc, device, kernel, v, arena.alloc(matmulUniform(type, args)), args, dummy);
+            encodeMatmul(enc, kernel, v, matmulUniform(arena, type, args), args);
           }
           arena.flush();
           device.queue.submit([enc.finish()]);

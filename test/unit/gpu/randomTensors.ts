@@ -1,6 +1,7 @@
 // Random inputs for the kernel tests: seeded numbers and weights encoded in GGUF's byte layouts
 // (written here independently of the engine's upload code, which the tests then exercise).
-import type { Tensor, WeightType } from '../../../server/src/model/types';
+import type { Tensor } from '../../../server/src/model/types';
+import type { WeightType } from '../../../server/src/gpu/gpuWeight';
 import { f32ToF16Bits } from '../../../server/src/model/f16';
 import { quantizeK } from '../../../scripts/testModels/kQuantize';
 

@@ -4,24 +4,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { createKernel, createStorage, dispatch, readBack, UniformArena } from '../../../server/src/gpu/kernel';
+import { createStorage, readBack, UniformArena } from '../../../server/src/gpu/buffers';
+import { program, storage } from '../../../server/src/gpu/program';
 
-const code = `
-struct P { value: u32, index: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read_write> out: array<u32>;
+const probe = {
+  family: 'arenaProbe',
+  uniforms: { value: 'u32', index: 'u32' },
+  bindings: { out: storage('u32') },
+  body: () => `
 @compute @workgroup_size(1)
-fn main() { out[p.index] = p.value; }`;
+fn main() { out[p.index] = p.value; }`,
+} as const;
 
 test('every dispatch of a command buffer reads its own uniform slot, past the first block of slots too', async () => {
   const { device } = await getGpu();
-  const kernel = createKernel(device, 'arenaProbe', code, ['uniform', 'storage']);
+  const kernel = program(device, probe);
   const arena = new UniformArena(device);
   const out = createStorage(device, 'out', 600 * 4);
   for (const count of [600, 300]) {
     arena.reset();
     const enc = device.createCommandEncoder();
-    for (let i = 0; i < count; i++) dispatch(enc, device, kernel, [arena.alloc([1000 * count + i, i]), out], 1);
+    for (let i = 0; i < count; i++) kernel.encode(enc, kernel.uniform(arena, { value: 1000 * count + i, index: i }), { out }, 1);
     arena.flush();
     device.queue.submit([enc.finish()]);
     const got = new Uint32Array(await readBack(device, out, 0, count * 4));

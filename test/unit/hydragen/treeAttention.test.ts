@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
-import { compileTreeAttention, TreeAttention, type AttentionPlan } from '../../../server/src/gpu/treeAttention';
-import { readF32, uploadStorage } from '../../../server/src/gpu/kernel';
+import type { AttentionPlan } from '../../../server/src/gpu/attention/plan';
+import { compileTreeAttention, TreeAttention } from '../../../server/src/gpu/attention/treeStep';
+import { readF32, uploadStorage } from '../../../server/src/gpu/buffers';
 import { runAttentionPlan } from '../../../server/src/sampling/runAttentionPlan';
-import { PREFIX_VARIANTS } from '../../../server/src/gpu/hydragenAttention';
+import { PREFIX_VARIANTS } from '../../../server/src/gpu/attention/hydragenAttention';
 import { referenceAttention } from '../../helpers/reference/attention';
 import { ancestors, planDecode, planPrefill, type DecodeRow, type KvNode, type SplitPolicy } from '../../../server/src/sampling/attentionPlan';
 

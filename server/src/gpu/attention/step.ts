@@ -15,7 +15,7 @@
 //   step.encode(encoder, layer, q, k, v, out, rows)  once per layer, in order, into one encoder
 //   (the command buffer is submitted)
 //   step.end()                                  once, after the submit
-// The single-sequence step is kvCacheAttention.ts (ContiguousKvAttention).
+// The single-sequence step is contiguousStep.ts (ContiguousKvAttention).
 
 /** Shape facts a step needs to size its cache and kernels; taken from the model's config. */
 export interface AttentionShape {

@@ -11,6 +11,7 @@
 // more queries in the same list. The key range is split across workgroups for parallelism.
 
 import { kvRead, type KvType } from './kvFormat';
+import { read, storage, type ProgramDecl } from '../program';
 
 /** Lanes per workgroup: one subgroup on lavapipe's 256-bit vectors. */
 export const LANES = 8;
@@ -53,9 +54,6 @@ export function prefixQueryBlocks(queriesPerKvHead: number, queriesPerLane: numb
 export const MASKED_SCORE = -3.0e38;
 export const EMPTY_MAX = -1.0e38;
 
-/** Uniform layout of prefixAttention (u32 words unless noted). */
-export const PREFIX_PARAM_WORDS = 16;
-
 export function checkHeadDim(headDim: number): void {
   if (headDim % 16 !== 0 || headDim < 16 || headDim > 256) {
     throw new Error(`attention kernels need headDim to be a multiple of 16 up to 256, got ${headDim}`);
@@ -72,11 +70,34 @@ export function vec4PerLane(headDim: number): number {
  * (row = rows[qi / group], head = kvHead * group + qi % group). Causal mode (prefill of a node over
  * itself) lets list entry i see keys [0, causalBase + i] of the segment.
  */
-export function prefixAttentionWgsl(headDim: number, queriesPerLane: number, kvType: KvType = 'f32'): string {
+const prefixUniforms = {
+  numQueries: 'u32', group: 'u32', numHeads: 'u32', numKvHeads: 'u32',
+  segStart: 'u32', segLen: 'u32', splitLen: 'u32', slotBase: 'u32',
+  maxSlots: 'u32', causal: 'u32', causalBase: 'u32', scale: 'f32',
+} as const;
+
+/** The q, kPool, vPool, partial outputs of the attention kernels, and `list` (what the variant reads per row). */
+export function attentionBindings(kvType: KvType, list: string) {
+  const kv = kvRead(kvType);
+  return { q: read('vec4<f32>'), kPool: read(kv.elem), vPool: read(kv.elem), [list]: read('u32'), partO: storage('vec4<f32>'), partLse: storage('f32') };
+}
+
+export function prefixAttentionProgram(headDim: number, queriesPerLane: number, kvType: KvType = 'f32'): ProgramDecl<ReturnType<typeof attentionBindings>, typeof prefixUniforms> {
   checkHeadDim(headDim);
   if (!(PREFIX_VARIANTS as readonly number[]).includes(queriesPerLane) || queriesPerLane > maxQueriesPerLane(headDim)) {
     throw new Error(`prefixAttention has no variant with ${queriesPerLane} queries per lane at head_dim ${headDim}`);
   }
+  return {
+    family: 'prefixAttention',
+    variant: `${headDim}_${queriesPerLane}_${kvType}`,
+    enable: ['subgroups'],
+    uniforms: prefixUniforms,
+    bindings: attentionBindings(kvType, 'rows'),
+    body: () => prefixAttentionWgsl(headDim, queriesPerLane, kvType),
+  };
+}
+
+function prefixAttentionWgsl(headDim: number, queriesPerLane: number, kvType: KvType): string {
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
   const Q = queriesPerLane;
@@ -84,21 +105,7 @@ export function prefixAttentionWgsl(headDim: number, queriesPerLane: number, kvT
   const kv = kvRead(kvType);
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
-  emit(`enable subgroups;
-${kv.helpers}struct Params {
-  numQueries: u32, group: u32, numHeads: u32, numKvHeads: u32,
-  segStart: u32, segLen: u32, splitLen: u32, slotBase: u32,
-  maxSlots: u32, causal: u32, causalBase: u32, scale: f32,
-  _p0: u32, _p1: u32, _p2: u32, _p3: u32,
-}
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> kPool: array<${kv.elem}>;
-@group(0) @binding(3) var<storage, read> vPool: array<${kv.elem}>;
-@group(0) @binding(4) var<storage, read> rows: array<u32>;
-@group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> partLse: array<f32>;
-
+  emit(`${kv.helpers}
 @compute @workgroup_size(${LANES})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
   let split = wg.x;
@@ -110,28 +117,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     emit(`  var m${j} = ${EMPTY_MAX};
   var l${j} = 0.0;
   let qi${j} = qBase + ${j}u;
-  let ok${j} = qi${j} < P.numQueries;
+  let ok${j} = qi${j} < p.numQueries;
   var lim${j} = 0xffffffffu;
   var dst${j} = 0u;
   if (ok${j}) {
-    let li = qi${j} / P.group;
-    let h = kvh * P.group + qi${j} % P.group;
+    let li = qi${j} / p.group;
+    let h = kvh * p.group + qi${j} % p.group;
     let r = rows[li];
-    if (P.causal != 0u) { lim${j} = P.causalBase + li; }
-    dst${j} = (r * P.numHeads + h) * P.maxSlots + P.slotBase + split;
-    let qo = (r * P.numHeads + h) * ${dv}u;`);
+    if (p.causal != 0u) { lim${j} = p.causalBase + li; }
+    dst${j} = (r * p.numHeads + h) * p.maxSlots + p.slotBase + split;
+    let qo = (r * p.numHeads + h) * ${dv}u;`);
     // Scores in log2 units (exp2 is the cheaper instruction); the log-sum-exp goes out in natural units.
-    for (let c = 0; c < dv; c++) emit(`    q${j}_${c} = q[qo + ${c}u] * (P.scale * ${Math.LOG2E});`);
+    for (let c = 0; c < dv; c++) emit(`    q${j}_${c} = q[qo + ${c}u] * (p.scale * ${Math.LOG2E});`);
     emit(`  }`);
   }
-  emit(`  let t0 = split * P.splitLen;
-  var t1 = min(P.segLen, t0 + P.splitLen);
-  if (P.causal != 0u) {
-    let lastList = min(P.numQueries, wg.z * ${QPW}u + ${QPW}u) - 1u;
-    t1 = min(t1, P.causalBase + lastList / P.group + 1u);
+  emit(`  let t0 = split * p.splitLen;
+  var t1 = min(p.segLen, t0 + p.splitLen);
+  if (p.causal != 0u) {
+    let lastList = min(p.numQueries, wg.z * ${QPW}u + ${QPW}u) - 1u;
+    t1 = min(t1, p.causalBase + lastList / p.group + 1u);
   }
   for (var t = t0; t < t1; t++) {
-    let base = ((P.segStart + t) * P.numKvHeads + kvh) * ${dv}u;`);
+    let base = ((p.segStart + t) * p.numKvHeads + kvh) * ${dv}u;`);
   for (let i = 0; i < lv; i++) emit(`    let k${i} = ${kv.load(`kPool[base + min(lane * ${lv}u + ${i}u, ${dv - 1}u)]`)};`);
   // Each query's score is kept as a vec4 of partial sums (4 independent add chains) and summed once.
   for (let j = 0; j < Q; j++) emit(`    var sv${j} = vec4<f32>(0.0);`);
@@ -166,31 +173,29 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   return lines.join('\n');
 }
 
-/** Uniform layout of mergeByLse. */
-export const MERGE_PARAM_WORDS = 4;
-
 /**
  * mergeByLse: one invocation per (row, head, vec4 of the head). out = sum_s exp(lse_s - L) o_s with
  * L = log sum_s exp(lse_s); row r uses slots [0, slotCount[r]).
  */
-export function mergeByLseWgsl(headDim: number): string {
-  checkHeadDim(headDim);
-  const dv = headDim / 4;
-  return `struct Params { rows: u32, numHeads: u32, maxSlots: u32, _p0: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> partO: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> partLse: array<f32>;
-@group(0) @binding(3) var<storage, read> slotCount: array<u32>;
-@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+const mergeUniforms = { rows: 'u32', numHeads: 'u32', maxSlots: 'u32' } as const;
+const mergeBindings = { partO: read('vec4<f32>'), partLse: read('f32'), slotCount: read('u32'), out: storage('vec4<f32>') };
 
+export function mergeByLseProgram(headDim: number): ProgramDecl<typeof mergeBindings, typeof mergeUniforms> {
+  checkHeadDim(headDim);
+  return { family: 'mergeByLse', variant: `${headDim}`, uniforms: mergeUniforms, bindings: mergeBindings, body: () => mergeByLseWgsl(headDim) };
+}
+
+function mergeByLseWgsl(headDim: number): string {
+  const dv = headDim / 4;
+  return `
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
-  if (i >= P.rows * P.numHeads * ${dv}u) { return; }
+  if (i >= p.rows * p.numHeads * ${dv}u) { return; }
   let c = i % ${dv}u;
   let rh = i / ${dv}u;
-  let n = slotCount[rh / P.numHeads];
-  let base = rh * P.maxSlots;
+  let n = slotCount[rh / p.numHeads];
+  let base = rh * p.maxSlots;
   var mx = ${EMPTY_MAX};
   for (var s = 0u; s < n; s++) { mx = max(mx, partLse[base + s]); }
   var acc = vec4<f32>(0.0);

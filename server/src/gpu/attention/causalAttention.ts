@@ -8,21 +8,21 @@
 // runtime bounds: an earlier version with head_dim baked into private arrays took minutes to compile
 // on lavapipe (LLVM unrolled everything), once per head_dim. GQA: head h reads kv head h / (heads / kvHeads).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
-import { createKernel, dispatch, type Binding, type Kernel } from './kernel';
+import type { UniformArena } from '../buffers';
+import { program, read, spread, storage, uniformSlot, type Binding, type ProgramDecl, type ProgramOf } from '../program';
 
 const threads = 16;
 const block = 16;
 // A thread holds up to 4 vec4 slices of the head (d, d+16, d+32, d+48): head_dim ≤ 256.
 const slices = [0, 1, 2, 3];
 
+const uniforms = { rows: 'u32', heads: 'u32', kvHeads: 'u32', scale: 'f32', hd4: 'u32' } as const;
+const bindings = { positions: read('u32'), q: read('vec4<f32>'), k: read('vec4<f32>'), v: read('vec4<f32>'), out: storage('vec4<f32>') };
+
+/** One pipeline serves every head_dim (a multiple of 4 up to 256). */
+export const causalAttentionProgram: ProgramDecl<typeof bindings, typeof uniforms> = { family: 'causalAttention', uniforms, bindings, body: () => source };
+
 const source = /* wgsl */ `
-struct P { rows: u32, heads: u32, kvHeads: u32, scale: f32, hd4: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> positions: array<u32>;
-@group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
 var<workgroup> partial: array<f32, ${block * threads}>;
 var<workgroup> scores: array<f32, ${block}>;
 @compute @workgroup_size(${threads})
@@ -72,26 +72,23 @@ ${slices.map((i) => `      if (has${i}) { acc${i} += w * v[vb + ${i * threads}u]
 ${slices.map((i) => `  if (has${i}) { out[t * p.hd4 + d + ${i * threads}u] = acc${i} / l; }`).join('\n')}
 }`;
 
-/** One pipeline serves every head_dim (a multiple of 4 up to 256). */
-export function createCausalAttentionKernel(device: GPUDevice): Kernel {
-  return createKernel(device, 'causalAttention', source, ['uniform', 'read', 'read', 'read', 'read', 'storage']);
+export type CausalAttentionProgram = ProgramOf<typeof causalAttentionProgram>;
+
+export function causalAttentionKernel(device: GPUDevice): CausalAttentionProgram {
+  return program(device, causalAttentionProgram);
 }
 
-/** The uniform: rows, heads, kvHeads (u32), scale (f32), headDim/4 (u32). */
-export function causalAttentionUniform(rows: number, heads: number, kvHeads: number, headDim: number): (number | { f32: number })[] {
-  return [rows, heads, kvHeads, { f32: 1 / Math.sqrt(headDim) }, headDim / 4];
+export function causalAttentionUniform(arena: UniformArena, rows: number, heads: number, kvHeads: number, headDim: number): Binding {
+  return uniformSlot(arena, 'causalAttention', uniforms, { rows, heads, kvHeads, scale: 1 / Math.sqrt(headDim), hd4: headDim / 4 });
 }
 
 export function encodeCausalAttention(
   encoder: GPUCommandEncoder,
-  device: GPUDevice,
-  kernel: Kernel,
+  kernel: CausalAttentionProgram,
   uniform: Binding,
   rows: number,
   heads: number,
   bufs: { positions: GPUBuffer; q: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer; out: GPUBuffer },
 ): void {
-  const groups = rows * heads;
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
-  dispatch(encoder, device, kernel, [uniform, bufs.positions, bufs.q, bufs.kCache, bufs.vCache, bufs.out], Math.min(groups, limit), Math.ceil(groups / limit));
+  kernel.encode(encoder, uniform, { positions: bufs.positions, q: bufs.q, k: bufs.kCache, v: bufs.vCache, out: bufs.out }, ...spread(kernel.device, rows * heads));
 }

@@ -7,11 +7,11 @@
 // context is split across workgroups (flash-decoding) so that one long sequence still fills the CPU.
 // K/V are read as stored (f32 or packed f16, see kvFormat.ts) and accumulated in f32.
 // Output: per (row, head, split) an f32 partial (normalised output + log-sum-exp) for mergeByLse.
-import { checkHeadDim, EMPTY_MAX, LANES, MASKED_SCORE, vec4PerLane } from './hydragenAttention';
+import { attentionBindings, checkHeadDim, EMPTY_MAX, LANES, MASKED_SCORE, vec4PerLane } from './hydragenAttention';
 import { kvRead, type KvType } from './kvFormat';
+import type { ProgramDecl } from '../program';
 
-/** Uniform layout of perSequenceAttention. */
-export const PER_SEQUENCE_PARAM_WORDS = 8;
+const uniforms = { numHeads: 'u32', numKvHeads: 'u32', splitLen: 'u32', segStride: 'u32', maxSlots: 'u32', scale: 'f32' } as const;
 
 /** Header words before the (start, length) pairs of a row's segment table: slotBase, segmentCount. */
 export const SEGMENT_HEADER_WORDS = 2;
@@ -21,8 +21,19 @@ export const SEGMENT_HEADER_WORDS = 2;
  * rowSegs[row * segStride ..] = slotBase, n, (start, length) * n in KV-pool token slots; split s
  * covers positions [s * splitLen, (s + 1) * splitLen) of the concatenated segments.
  */
-export function perSequenceAttentionWgsl(headDim: number, group: number, kvType: KvType = 'f32'): string {
+export function perSequenceAttentionProgram(headDim: number, group: number, kvType: KvType = 'f32'): ProgramDecl<ReturnType<typeof attentionBindings>, typeof uniforms> {
   checkHeadDim(headDim);
+  return {
+    family: 'perSequenceAttention',
+    variant: `${headDim}_${group}_${kvType}`,
+    enable: ['subgroups'],
+    uniforms,
+    bindings: attentionBindings(kvType, 'rowSegs'),
+    body: () => perSequenceAttentionWgsl(headDim, group, kvType),
+  };
+}
+
+function perSequenceAttentionWgsl(headDim: number, group: number, kvType: KvType): string {
   const dv = headDim / 4;
   const lv = vec4PerLane(headDim);
   const G = group;
@@ -32,31 +43,22 @@ export function perSequenceAttentionWgsl(headDim: number, group: number, kvType:
   const kv = kvRead(kvType);
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
-  emit(`enable subgroups;
-${kv.helpers}struct Params { numHeads: u32, numKvHeads: u32, splitLen: u32, segStride: u32, maxSlots: u32, scale: f32, _p0: u32, _p1: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> kPool: array<${kv.elem}>;
-@group(0) @binding(3) var<storage, read> vPool: array<${kv.elem}>;
-@group(0) @binding(4) var<storage, read> rowSegs: array<u32>;
-@group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> partLse: array<f32>;
-
+  emit(`${kv.helpers}
 @compute @workgroup_size(${LANES})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
   let split = wg.x;
   let kvh = wg.y;
   let row = wg.z;
-  let so = row * P.segStride;
+  let so = row * p.segStride;
   let slotBase = rowSegs[so];
   let nSeg = rowSegs[so + 1u];
-  let vs = split * P.splitLen;
-  let ve = vs + P.splitLen;`);
+  let vs = split * p.splitLen;
+  let ve = vs + p.splitLen;`);
   for (let g = 0; g < G; g++) {
-    emit(`  let qo${g} = (row * P.numHeads + kvh * ${G}u + ${g}u) * ${dv}u;
+    emit(`  let qo${g} = (row * p.numHeads + kvh * ${G}u + ${g}u) * ${dv}u;
   var m${g} = ${EMPTY_MAX};
   var l${g} = 0.0;`);
-    for (let i = 0; i < lv; i++) emit(`  let q${g}_${i} = select(vec4<f32>(0.0), q[qo${g} + ${at(i)}] * P.scale, ${live(i)});\n  var a${g}_${i} = vec4<f32>(0.0);`);
+    for (let i = 0; i < lv; i++) emit(`  let q${g}_${i} = select(vec4<f32>(0.0), q[qo${g} + ${at(i)}] * p.scale, ${live(i)});\n  var a${g}_${i} = vec4<f32>(0.0);`);
   }
   emit(`  var vpos = 0u;
   for (var sg = 0u; sg < nSeg; sg++) {
@@ -66,7 +68,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
     let b = min(vpos + ln, ve);
     for (var t = a; t < b; t += 4u) {`);
   for (let k = 0; k < 4; k++) {
-    emit(`      let kb${k} = ((st + min(t + ${k}u, b - 1u) - vpos) * P.numKvHeads + kvh) * ${dv}u;`);
+    emit(`      let kb${k} = ((st + min(t + ${k}u, b - 1u) - vpos) * p.numKvHeads + kvh) * ${dv}u;`);
   }
   emit(`      let live = vec4<bool>(true, t + 1u < b, t + 2u < b, t + 3u < b);`);
   for (let k = 0; k < 4; k++) for (let i = 0; i < lv; i++) emit(`      let k${k}_${i} = ${kv.load(`kPool[kb${k} + ${at(i)}]`)};`);
@@ -91,7 +93,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) l
   }`);
   for (let g = 0; g < G; g++) {
     emit(`  {
-    let dst = (row * P.numHeads + kvh * ${G}u + ${g}u) * P.maxSlots + slotBase + split;
+    let dst = (row * p.numHeads + kvh * ${G}u + ${g}u) * p.maxSlots + slotBase + split;
     let inv = select(0.0, 1.0 / l${g}, l${g} > 0.0);`);
     for (let i = 0; i < lv; i++) emit(`    if (${live(i)}) { partO[dst * ${dv}u + lane * ${lv}u + ${i}u] = a${g}_${i} * inv; }`);
     emit(`    if (lane == 0u) { partLse[dst] = select(${MASKED_SCORE}, m${g} + log(l${g}), l${g} > 0.0); }

@@ -2,10 +2,11 @@
 // f32), filled in order. A batch must continue the sequence: its rows sit at positions
 // length, length+1, ... (a prefill of many rows, or one decode row). Used by `logits` and
 // `generate -n 1`; shared-prefix sampling uses the Hydragen step instead.
-import { HydrapatchError } from '../../../src/protocol/errors';
-import { causalAttentionUniform, createCausalAttentionKernel, encodeCausalAttention } from '../gpu/causalAttention';
-import { cachedKernel, createStorage, type Kernel } from '../gpu/kernel';
-import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from './attentionStep';
+import { HydrapatchError } from '../../../../src/protocol/errors';
+import { createStorage, UniformArena } from '../buffers';
+import type { Binding } from '../program';
+import { causalAttentionKernel, causalAttentionUniform, encodeCausalAttention, type CausalAttentionProgram } from './causalAttention';
+import { workBucket, type AttentionBatch, type AttentionShape, type AttentionStep } from './step';
 
 export class ContiguousKvAttention implements AttentionStep {
   private keys: GPUBuffer[] = [];
@@ -13,8 +14,9 @@ export class ContiguousKvAttention implements AttentionStep {
   private capacity = 0;
   private cached = 0;
   private pending = 0;
-  private readonly kernel: Kernel;
-  private readonly uniform: GPUBuffer;
+  private readonly kernel: CausalAttentionProgram;
+  private readonly arena: UniformArena;
+  private uniform: Binding | undefined;
   private positions: GPUBuffer | undefined;
   private readonly rowBytes: number;
 
@@ -24,8 +26,8 @@ export class ContiguousKvAttention implements AttentionStep {
     /** Most positions the cache may ever hold (the model's context length). */
     private readonly maxLength: number,
   ) {
-    this.kernel = cachedKernel(device, 'causalAttention', () => createCausalAttentionKernel(device));
-    this.uniform = device.createBuffer({ label: 'kvAttention.uniform', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.kernel = causalAttentionKernel(device);
+    this.arena = new UniformArena(device);
     this.rowBytes = shape.numKvHeads * shape.headDim * 4;
   }
 
@@ -51,11 +53,9 @@ export class ContiguousKvAttention implements AttentionStep {
       throw new HydrapatchError('context_full', `the sequence needs ${needed} positions, more than the context length ${this.maxLength}`, 'Use a shorter prompt or fewer new tokens.');
     }
     this.grow(needed);
-    const u = new DataView(new ArrayBuffer(32));
-    causalAttentionUniform(rows, this.shape.numHeads, this.shape.numKvHeads, this.shape.headDim).forEach((value, i) =>
-      typeof value === 'number' ? u.setUint32(i * 4, value, true) : u.setFloat32(i * 4, value.f32, true),
-    );
-    this.device.queue.writeBuffer(this.uniform, 0, u.buffer);
+    this.arena.reset();
+    this.uniform = causalAttentionUniform(this.arena, rows, this.shape.numHeads, this.shape.numKvHeads, this.shape.headDim);
+    this.arena.flush();
     if (!this.positions || this.positions.size < rows * 4) {
       this.positions?.destroy();
       this.positions = createStorage(this.device, 'kvAttention.positions', rows * 4);
@@ -68,7 +68,7 @@ export class ContiguousKvAttention implements AttentionStep {
     const at = this.cached * this.rowBytes;
     encoder.copyBufferToBuffer(k, 0, this.keys[layer], at, rows * this.rowBytes);
     encoder.copyBufferToBuffer(v, 0, this.values[layer], at, rows * this.rowBytes);
-    encodeCausalAttention(encoder, this.device, this.kernel, this.uniform, rows, this.shape.numHeads, {
+    encodeCausalAttention(encoder, this.kernel, this.uniform!, rows, this.shape.numHeads, {
       positions: this.positions!,
       q,
       kCache: this.keys[layer],
@@ -90,7 +90,7 @@ export class ContiguousKvAttention implements AttentionStep {
   destroy(): void {
     for (const b of [...this.keys, ...this.values]) b.destroy();
     this.positions?.destroy();
-    this.uniform.destroy();
+    this.arena.destroy();
   }
 
   /** Doubles the per-layer buffers (copying what they hold) until `length` positions fit. */
