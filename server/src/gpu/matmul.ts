@@ -29,9 +29,10 @@
 // A "uniform-X" tile (every lane reads the same X rows, whose loads are then the cheap uniform kind, and
 // its own weight rows) was tried too: F16 at best equal to this one (8 X rows × 4 weight rows per lane,
 // 14 vs 13-15 GFLOP/s), K-quants slower (each lane decodes its units once per X row).
-// Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and a
-// Q8_0 unit is half the load instructions of an F16 one: M=256, N=1408, K=512, Q8_0 ran 17 GFLOP/s
-// (2.3× the per-row kernel), Q4_K 7.8 (1.9×), Q6_K 8.7 (2.7×), F16 13-15, on lavapipe, 2 cores.
+// Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and
+// their int8 activations (Q8_0, Q8_K) are half the load instructions of F16's: M=256, N=1408, K=512,
+// Q8_0 ran 17 GFLOP/s (2.3× the per-row kernel), Q4_K 14.5 (3.6×), Q6_K 11.5 (5×), F16 13-15, on
+// lavapipe, 2 cores (with Q8_K read as f32 values, Q4_K ran 8.9 and Q6_K 5.3).
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
@@ -291,12 +292,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     const wScale = t.block?.wScale;
     if (wScale) e(`      let wdl = ${wScale(`wr${c} + wu`)};`);
     const dots = (i: number) => `      { let wb = ${t.unit(i)};${rows.map((r) => ` ${t.block ? `t${r}` : `a${r}_${c}`} += ${t.dot(`x${r}_${i}`, 'wb', `s${r}_${i}`)};`).join('')} }`;
-    if (!t.block) for (let i = 0; i < U; i++) e(dots(i));
-    for (let b = 0; t.block && b < U / B; b++) {
-      e(`      {${rows.map((r) => ` var t${r} = 0.0;`).join('')}`);
-      for (let i = b * B; i < (b + 1) * B; i++) e(dots(i));
-      if (wScale) e(`      let wdb = subgroupBroadcast(wdl, ${b * B}u);${rows.map((r) => ` a${r}_${c} += t${r} * (xd${r}_${b} * wdb);`).join('')} }`);
-      else e(`     ${rows.map((r) => ` a${r}_${c} += t${r} * xd${r}_${b};`).join('')} }`);
+    if (!t.block) {
+      for (let i = 0; i < U; i++) e(dots(i));
+    } else {
+      for (let b = 0; b < U / B; b++) {
+        e(`      {${rows.map((r) => ` var t${r} = 0.0;`).join('')}`);
+        for (let i = b * B; i < (b + 1) * B; i++) e(dots(i));
+        const scale = (r: number) => (wScale ? `(xd${r}_${b} * wdb)` : `xd${r}_${b}`);
+        e(`     ${wScale ? ` let wdb = subgroupBroadcast(wdl, ${b * B}u);` : ''}${rows.map((r) => ` a${r}_${c} += t${r} * ${scale(r)};`).join('')} }`);
+      }
     }
     e(`    }`);
   }
