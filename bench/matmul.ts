@@ -11,6 +11,7 @@ import { uploadWeight } from '../server/src/model/weightUpload';
 import { encodeMatmul, matmulKernel, matmulUniform, type MatmulProgram, type MatmulVariant } from '../server/src/gpu/matmul';
 import type { WeightType } from '../server/src/gpu/gpuWeight';
 import { encodeToQ8, encodeToQ8K, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
+import { isKQuant } from '../server/src/model/kQuants';
 import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
 
 const { values } = parseArgs({
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const x = uploadStorage(device, 'x', type === 'f16' ? encodeTensor('x', 'f16', [M, K], xValues).data : xValues);
   const y = createStorage(device, 'y', M * N * 4);
   const arena = new UniformArena(device);
-  const kQuant = type === 'q4_k' || type === 'q5_k' || type === 'q6_k';
+  const kQuant = isKQuant(type);
   const xq = type === 'q8_0' || kQuant ? { x: createStorage(device, 'xq', M * K), xScales: createStorage(device, 'xd', (M * K) / 8) } : { x };
   if (xq.xScales) {
     const enc = device.createCommandEncoder();
