@@ -33,7 +33,7 @@ import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../server/src/gpu/
 import { encodeRope, ropeKernel, ropeUniform } from '../server/src/gpu/rope';
 import { encodeSwiglu, swigluKernel, swigluUniform } from '../server/src/gpu/swiglu';
 import { encodeToF16, encodeToQ8, toF16Kernel, toF16Uniform, toQ8Kernel, toQ8Uniform, type OutputForms } from '../server/src/gpu/activationQuant';
-import { encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulArgs, type MatmulVariant } from '../server/src/gpu/matmul';
+import { encodeMatmul, matmulKernel, matmulUniform, type MatmulArgs, type MatmulVariant } from '../server/src/gpu/matmul';
 import { causalAttentionKernel, causalAttentionUniform, encodeCausalAttention } from '../server/src/gpu/attention/causalAttention';
 import { maxQueriesPerLane, mergeByLseProgram, PREFIX_VARIANTS, prefixAttentionProgram } from '../server/src/gpu/attention/hydragenAttention';
 import { perSequenceAttentionProgram } from '../server/src/gpu/attention/baselineAttention';
@@ -189,7 +189,7 @@ function cases(): Case[] {
       },
     },
   );
-  for (const type of WEIGHT_TYPES) for (const m of MATMUL_VARIANTS) if (!m.variant.broadcast || hasBroadcastVariant(type)) list.push(matmulCase(type, m));
+  for (const type of WEIGHT_TYPES) for (const m of MATMUL_VARIANTS) list.push(matmulCase(type, m));
   list.push({
     name: 'causalAttention (single-sequence KV cache)',
     build(device) {

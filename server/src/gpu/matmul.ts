@@ -215,7 +215,7 @@ const kQuantBroadcast = (withMin: boolean): BroadcastType => ({
   xSum: withMin ? (x) => `sum8(${x})` : undefined,
   block: { units: BROADCAST_CHUNK, xScale: (u) => `xd[(${u}) / 32u]` },
 });
-const broadcastTypes: Partial<Record<WeightType, BroadcastType>> = {
+const broadcastTypes: Record<WeightType, BroadcastType> = {
   f32: { rowsPerLane: 4, load: (g) => `loadW(${g})`, unit: (i) => bc('', i), dot: (x, w) => `dot(${x}, ${w})` },
   f16: {
     rowsPerLane: 4,
@@ -241,13 +241,9 @@ fn loadW(i: u32) -> X8 { return i8x8(w[i]); }`,
   q6_k: kQuantBroadcast(false),
 };
 
-export function hasBroadcastVariant(type: WeightType): boolean {
-  return broadcastTypes[type] !== undefined;
-}
-
 /** Weight rows and X rows one workgroup of the broadcast kernel covers. */
 function broadcastTile(v: MatmulVariant): { cols: number; rowsPerLane: number } {
-  return { cols: v.cols ?? BROADCAST_COLS, rowsPerLane: v.rowsPerLane ?? broadcastTypes[v.type]?.rowsPerLane ?? 1 };
+  return { cols: v.cols ?? BROADCAST_COLS, rowsPerLane: v.rowsPerLane ?? broadcastTypes[v.type].rowsPerLane };
 }
 
 /**
@@ -257,7 +253,6 @@ function broadcastTile(v: MatmulVariant): { cols: number; rowsPerLane: number } 
  */
 function broadcastSource(v: MatmulVariant): string {
   const t = broadcastTypes[v.type];
-  if (!t) throw new Error(`no broadcast matmul for ${v.type} weights`);
   const { cols: C, rowsPerLane: R } = broadcastTile(v);
   const U = BROADCAST_CHUNK;
   const B = t.block?.units ?? U;

@@ -8,7 +8,7 @@ import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
 import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
 import type { Binding } from '../gpu/program';
 import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
-import { BROADCAST_MIN_ROWS, encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { BROADCAST_MIN_ROWS, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
 import { embeddingKernel, embeddingUniform, encodeEmbedding, type EmbeddingProgram } from '../gpu/embedding';
 import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../gpu/rmsNorm';
@@ -310,7 +310,7 @@ export class ModelRunner implements AttentionShape {
     // matrix-vector products (decode), where it is a large part of the work; with a few rows the K loop
     // dominates, and the R=4 subgroup variant measured slower to run and took minutes to compile on
     // lavapipe, so that case reduces through workgroup memory.
-    const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS && hasBroadcastVariant(w.type);
+    const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
     const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast };
     const kernel = matmulKernel(this.gpu.device, variant);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
 import { uploadWeight } from '../../../server/src/model/weightUpload';
-import { encodeMatmul, hasBroadcastVariant, matmulKernel, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
+import { encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
 import { f32ToF16Bits, roundToF16 } from '../../../server/src/model/f16';
@@ -78,7 +78,7 @@ for (const subgroups of [true, false]) {
     const arena = new UniformArena(device);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
       // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
-      for (const rows of subgroups ? (hasBroadcastVariant(type) ? [1, 'broadcast' as const] : [1]) : [1, 4]) {
+      for (const rows of subgroups ? [1, 'broadcast' as const] : [1, 4]) {
         const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
         const kernel = matmulKernel(device, v);
         // Q8_0 rows are whole 32-value blocks (K = 96 and 224 end the broadcast kernel's K loop on half a chunk).
