@@ -1,4 +1,4 @@
-// `npm run bench:matmul [-- --type f16] [--shape 256,1408,512] [--variants bcast,gemm4x16] [--reps 4] [--rounds 3]`:
+// `npm run bench:matmul [-- --type f16] [--shape 256,1408,512] [--variants bcast,bcast.tx,r4] [--reps 4] [--rounds 3]`:
 // one matmul variant at a time on a prefill-sized shape (M X rows, N weight rows, K): its cold compile
 // (pipeline creation to the end of its first dispatch, Mesa's shader cache off) and its speed in GFLOP/s
 // over `reps` dispatches in one command buffer, the best of `rounds` rounds that take turns over the variants. For choosing kernel shapes on this machine; compare runs
@@ -12,6 +12,7 @@ import { encodeMatmul, matmulKernel, matmulUniform, type MatmulProgram, type Mat
 import type { WeightType } from '../server/src/gpu/gpuWeight';
 import { encodeToQ8, encodeToQ8K, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../server/src/gpu/activationQuant';
 import { isKQuant } from '../server/src/model/kQuants';
+import { createTexels, texelsFor, texelsReadable } from '../server/src/gpu/texels';
 import { encodeTensor, randomF32 } from '../test/unit/gpu/randomTensors';
 
 const { values } = parseArgs({
@@ -26,11 +27,18 @@ const { values } = parseArgs({
 process.env.MESA_SHADER_CACHE_DISABLE = 'true';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
-/** A variant by name: r1/r4 (per-row kernels, lanes split K), bcast (broadcast, its default tile), bcastCxR (C weight rows, R X rows per lane). */
-function variantOf(name: string, type: WeightType, subgroups: boolean): MatmulVariant {
-  if (name === 'r1' || name === 'r4') return { type, rows: Number(name[1]), subgroups: subgroups && name === 'r1', lanes: 8 };
-  const b = /^bcast(?:(\d+)x(\d+))?$/.exec(name);
-  if (b) return { type, rows: 1, subgroups: true, lanes: 8, broadcast: true, cols: b[1] ? Number(b[1]) : undefined, rowsPerLane: b[2] ? Number(b[2]) : undefined };
+/**
+ * A variant by name: r1/r4 (per-row kernels, lanes split K), bcast (broadcast, its default tile),
+ * bcastCxR (C weight rows, R X rows per lane); a `.tx` suffix reads X and W as texels (texels.ts), a
+ * `.buf` suffix from storage buffers, none as the runner would on this device.
+ */
+function variantOf(name: string, type: WeightType, subgroups: boolean, defaultTexels: boolean): MatmulVariant {
+  const [base, form] = name.split('.');
+  if (form !== undefined && form !== 'tx' && form !== 'buf') throw new Error(`unknown variant ${name}`);
+  const texels = form === undefined ? defaultTexels : form === 'tx';
+  if (base === 'r1' || base === 'r4') return { type, rows: Number(base[1]), subgroups: subgroups && base === 'r1', lanes: 8, texels };
+  const b = /^bcast(?:(\d+)x(\d+))?$/.exec(base);
+  if (b) return { type, rows: 1, subgroups: true, lanes: 8, broadcast: true, cols: b[1] ? Number(b[1]) : undefined, rowsPerLane: b[2] ? Number(b[2]) : undefined, texels };
   throw new Error(`unknown variant ${name}`);
 }
 
@@ -42,7 +50,11 @@ async function main(): Promise<void> {
   const reps = Number(values.reps);
   const rounds = Number(values.rounds);
   process.stdout.write(`${type} M=${M} N=${N} K=${K}, ${reps} reps; load ${loadavg()[0].toFixed(1)}\n`);
-  const w = uploadWeight(device, encodeTensor('w', type, [N, K], randomF32(N * K, 1, 0.5)));
+  const wTensor = encodeTensor('w', type, [N, K], randomF32(N * K, 1, 0.5));
+  const w = uploadWeight(device, wTensor, { texels: false });
+  const canTexels = texelsReadable(type);
+  const wt = canTexels ? uploadWeight(device, wTensor, { texels: true }) : undefined;
+  const xTexels = canTexels ? createTexels(device, 'xTexels', M * K * 4) : undefined;
   // X as the matmul of this weight type reads it: f16 pairs for F16 weights, Q8_0 or Q8_K blocks (made
   // by the runner's own kernels) for Q8_0 or K-quant weights, f32 for F32 weights.
   const xValues = randomF32(M * K, 2);
@@ -58,10 +70,14 @@ async function main(): Promise<void> {
     arena.flush();
     device.queue.submit([enc.finish()]);
   }
-  const args = { M, N, K, ...xq, w: w.parts[0].data, wScales: w.parts[0].scales, y };
+  const argsOf = (v: MatmulVariant) => {
+    const part = (v.texels ? wt : w)?.parts[0];
+    if (!part) throw new Error(`${type} weights are not read as texels`);
+    return { M, N, K, ...xq, xTexels, w: part.data, wScales: part.scales, y };
+  };
   const compiled = [];
   for (const name of values.variants.split(',')) {
-    const v = variantOf(name, type, gpu.caps.subgroups);
+    const v = variantOf(name, type, gpu.caps.subgroups, texelsFor(gpu.caps, type));
     const t0 = performance.now();
     const kernel = matmulKernel(device, v);
     await run(kernel, v, 1);
@@ -84,6 +100,7 @@ async function main(): Promise<void> {
   async function run(kernel: MatmulProgram, v: MatmulVariant, count: number): Promise<void> {
     arena.reset();
     const enc = device.createCommandEncoder();
+    const args = argsOf(v);
     const u = matmulUniform(arena, type, args);
     for (let i = 0; i < count; i++) encodeMatmul(enc, kernel, v, u, args);
     arena.flush();

@@ -16,6 +16,7 @@ export interface Capabilities {
     maxStorageBufferBindingSize: number;
     maxComputeWorkgroupStorageSize: number;
     maxComputeInvocationsPerWorkgroup: number;
+    maxTextureDimension2D: number;
   };
 }
 
@@ -47,6 +48,7 @@ function readCapabilities(device: GPUDevice): Capabilities {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxTextureDimension2D: l.maxTextureDimension2D,
     },
   };
 }

@@ -76,6 +76,7 @@ async function acquire(options: AcquireOptions): Promise<Gpu> {
       maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
       maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
       maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
+      maxTextureDimension2D: a.maxTextureDimension2D,
     },
   });
   device.addEventListener('uncapturederror', (ev) => {

@@ -1,16 +1,18 @@
-// A weight matrix as the kernels read it: its storage type, and its rows as GPU buffers (how they get
-// there: server/src/model/weightUpload.ts). A matrix larger than one storage binding (lavapipe: 128
+// A weight matrix as the kernels read it: its storage type, and its rows as GPU buffers, or as texels
+// where the device reads those faster (texels.ts; how they get there: server/src/model/weightUpload.ts). A matrix larger than one storage binding (lavapipe: 128
 // MiB; a 150k-vocabulary embedding is more) is split by rows into parts, each its own buffer; kernels
 // run once per part.
 
 /** The storage types the kernels read (dequantised in the kernels). */
 export type WeightType = 'f32' | 'f16' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
 
-/** Rows [rowStart, rowStart + rows) of a weight, in one buffer. */
+import type { Texels } from './texels';
+
+/** Rows [rowStart, rowStart + rows) of a weight, in one buffer (or texture). */
 export interface GpuWeightPart {
   rowStart: number;
   rows: number;
-  data: GPUBuffer;
+  data: GPUBuffer | Texels;
   /** Q8_0 only: one f32 scale per block of 32. */
   scales?: GPUBuffer;
 }

@@ -29,6 +29,12 @@
 // A "uniform-X" tile (every lane reads the same X rows, whose loads are then the cheap uniform kind, and
 // its own weight rows) was tried too: F16 at best equal to this one (8 X rows × 4 weight rows per lane,
 // 14 vs 13-15 GFLOP/s), K-quants slower (each lane decodes its units once per X row).
+// Texels (texels.ts) sidestep that per-lane loop: a textureLoad is one straight gather of 16 bytes a
+// lane, so with X and W bound as texels (`texels` variants, F32/F16/Q8_0: the runner's choice on CPU
+// devices) the same tile ran, at M=256, N=1408, K=512: F16 13.6 → 17.8 GFLOP/s, F32 8.6 → 16.7, Q8_0
+// 17.2 → 18.4; at M=32 F16 12.9 → 18.8; the per-row kernel F16 r1 4.0 → 4.2, Q8_0 3.5 → 5.0; and
+// every texel variant compiled in about half the time. The tile stays best with texels (R=4, C=8:
+// 18.7; 8×8 18.6, 6×8 18.5, 8×4 16.4, 4×16 15.1).
 // Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and
 // their int8 activations (Q8_0, Q8_K) are half the load instructions of F16's: M=256, N=1408, K=512,
 // Q8_0 ran 17 GFLOP/s (2.3× the per-row kernel), Q4_K 14.5 (3.6×), Q6_K 11.5 (5×), F16 13-15, on
@@ -36,7 +42,8 @@
 // CPU reference: test/helpers/reference/kernels.ts (unit tests in test/unit/gpu).
 import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
-import { program, read, storage, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
+import { program, read, storage, texels, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
+import { encodeCopyToTexels, texelsReadable, type Texels } from './texels';
 import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -52,6 +59,8 @@ export interface MatmulVariant {
   lanes: number;
   /** The broadcast kernel (needs subgroups of 8 lanes; `rows` is then ignored). */
   broadcast?: boolean;
+  /** X and W bound as texels (texels.ts; f32, f16 and Q8_0 only): the weight's parts are Texels, X is copied into `xTexels`. */
+  texels?: boolean;
   /** Broadcast kernel only, for trying tiles (bench/matmul.ts): weight rows per workgroup and X rows per lane (defaults: BROADCAST_COLS, the type's). */
   cols?: number;
   rowsPerLane?: number;
@@ -136,26 +145,26 @@ const typeCode: Record<WeightType, string> = {
   f32: `
 alias XU = vec4<f32>;
 alias WU = vec4<f32>;
-fn loadX(i: u32) -> XU { return x[i]; }
-fn loadW(i: u32) -> WU { return w[i]; }
+fn loadX(i: u32) -> XU { return x_at(i); }
+fn loadW(i: u32) -> WU { return w_at(i); }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a, b); }
-fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x[i], ok); }`,
+fn loadXz(i: u32, ok: bool) -> XU { return select(vec4<f32>(0.0), x_at(i), ok); }`,
   f16: `
 struct X8 { a: vec4<f32>, b: vec4<f32> }
 alias XU = X8;
 alias WU = vec4<u32>;
 fn h4(a: u32, b: u32) -> vec4<f32> { return vec4<f32>(unpack2x16float(a), unpack2x16float(b)); }
 fn halves(v: vec4<u32>) -> X8 { return X8(h4(v.x, v.y), h4(v.z, v.w)); }
-fn loadX(i: u32) -> XU { return halves(x[i]); }
-fn loadW(i: u32) -> WU { return w[i]; }
+fn loadX(i: u32) -> XU { return halves(x_at(i)); }
+fn loadW(i: u32) -> WU { return w_at(i); }
 fn dotU(a: XU, b: WU) -> f32 { return dot(a.a, h4(b.x, b.y)) + dot(a.b, h4(b.z, b.w)); }
-fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x[i], ok)); }`,
+fn loadXz(i: u32, ok: bool) -> XU { return halves(select(vec4<u32>(0u), x_at(i), ok)); }`,
   q8_0: `
 struct Q8 { lo: vec4<u32>, hi: vec4<u32>, d: f32 }
 alias XU = Q8;
 alias WU = Q8;
-fn loadX(i: u32) -> XU { return Q8(x[2u * i], x[2u * i + 1u], xd[i]); }
-fn loadW(i: u32) -> WU { return Q8(w[2u * i], w[2u * i + 1u], wd[i]); }
+fn loadX(i: u32) -> XU { return Q8(x_at(2u * i), x_at(2u * i + 1u), xd[i]); }
+fn loadW(i: u32) -> WU { return Q8(w_at(2u * i), w_at(2u * i + 1u), wd[i]); }
 ${I8_WGSL}
 fn dot4(a: vec4<u32>, b: vec4<u32>) -> f32 {
   return dot(i8x4(a.x), i8x4(b.x)) + dot(i8x4(a.y), i8x4(b.y)) + dot(i8x4(a.z), i8x4(b.z)) + dot(i8x4(a.w), i8x4(b.w));
@@ -228,8 +237,8 @@ const broadcastTypes: Record<WeightType, BroadcastType> = {
   q8_0: {
     rowsPerLane: 4,
     code: `${I8_WGSL}
-fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
-fn loadW(i: u32) -> X8 { return i8x8(w[i]); }`,
+fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x_at(i), ok)); }
+fn loadW(i: u32) -> X8 { return i8x8(w_at(i)); }`,
     unitsPerKu: 4,
     load: (g) => `loadW(${g})`,
     unit: (i) => `X8(${bc('.a', i)}, ${bc('.b', i)})`,
@@ -368,14 +377,21 @@ const bindings: Record<WeightType, MatmulBindings> = {
 };
 const q8BroadcastBindings = bindingsOf('vec2<u32>', 'vec2<u32>');
 
+function bindingsFor(v: MatmulVariant): MatmulBindings {
+  const b = v.broadcast && v.type === 'q8_0' ? q8BroadcastBindings : bindings[v.type];
+  if (!v.texels) return b;
+  if (!texelsReadable(v.type)) throw new Error(`the ${v.type} matmul reads its weights from buffers only`);
+  return { ...b, x: texels(b.x.type), w: texels(b.w.type) };
+}
+
 export function matmulProgram(v: MatmulVariant): ProgramDecl<MatmulBindings, typeof uniforms> {
   const tile = v.broadcast ? `bcast${v.cols ?? ''}x${v.rowsPerLane ?? ''}` : `r${v.rows}`;
   return {
     family: 'matmul',
-    variant: `${v.type}_${tile}${v.subgroups ? '_sg' : ''}_l${v.lanes}`,
+    variant: `${v.type}_${tile}${v.subgroups ? '_sg' : ''}_l${v.lanes}${v.texels ? '_tx' : ''}`,
     enable: v.subgroups || v.broadcast ? ['subgroups'] : [],
     uniforms,
-    bindings: v.broadcast && v.type === 'q8_0' ? q8BroadcastBindings : bindings[v.type],
+    bindings: bindingsFor(v),
     body: () => matmulSource(v),
   };
 }
@@ -394,7 +410,10 @@ export interface MatmulArgs {
   /** [M,K] f32; for Q8_0 weights, the Q8_0 blocks of X (with xScales). */
   x: GPUBuffer;
   xScales?: GPUBuffer;
-  w: GPUBuffer;
+  /** A texels variant: where X is copied to be read (at least X's bytes). */
+  xTexels?: Texels;
+  /** The weight part: texels for a texels variant, else a buffer. */
+  w: GPUBuffer | Texels;
   wScales?: GPUBuffer;
   /** Bias of the whole weight (indexed from column 0). */
   bias?: GPUBuffer;
@@ -410,8 +429,20 @@ export function matmulUniform(arena: UniformArena, type: WeightType, a: Pick<Mat
   return uniformSlot(arena, 'matmul', uniforms, { M: a.M, N: a.N, Ku: a.K / unitOf[type], flags: (a.bias ? 1 : 0) | (a.accumulate ? 2 : 0), ldy: a.ldy ?? a.N, nOffset: a.nOffset ?? 0 });
 }
 
+/** Bytes of X a matmul with weights of `type` reads: f32 values, f16 pairs, or Q8_0 quants (their scales apart). */
+export function xBytes(type: WeightType, M: number, K: number): number {
+  return M * K * (type === 'f32' ? 4 : type === 'f16' ? 2 : 1);
+}
+
+/** A texels variant first copies X into `a.xTexels` (cheap on CPU devices, where texels are used: a memcpy). */
 export function encodeMatmul(encoder: GPUCommandEncoder, kernel: MatmulProgram, v: MatmulVariant, uniform: Binding, a: MatmulArgs): void {
   const tile = broadcastTile(v);
   const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
-  kernel.encode(encoder, uniform, { x: a.x, xd: a.xScales, w: a.w, wd: a.wScales, bias: a.bias, y: a.y }, Math.ceil(a.N / cols), Math.ceil(a.M / rows));
+  let x: GPUBuffer | Texels = a.x;
+  if (v.texels) {
+    if (!a.xTexels) throw new Error('a texels matmul needs xTexels');
+    encodeCopyToTexels(encoder, a.x, a.xTexels, xBytes(v.type, a.M, a.K));
+    x = a.xTexels;
+  }
+  kernel.encode(encoder, uniform, { x, xd: a.xScales, w: a.w, wd: a.wScales, bias: a.bias, y: a.y }, Math.ceil(a.N / cols), Math.ceil(a.M / rows));
 }

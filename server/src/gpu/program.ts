@@ -4,17 +4,20 @@
 // hand), the bind-group layout (explicit: `layout: 'auto'` drops unused bindings and then fails
 // validation), the pipeline cache key, the uniform packing (named fields into an arena slot) and the
 // encode (buffers passed by name; an optional binding left out is bound to a dummy buffer).
+// Every `read` binding and every `texels` binding (data in a texture, see texels.ts) is read through
+// its accessor `name_at(i)`, so a family can take either kind for the same code.
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { capabilitiesOf } from './capabilities';
 import type { UniformArena } from './buffers';
+import { isTexels, texelAccessorWgsl, type Texels } from './texels';
 
 export type UniformType = 'u32' | 'i32' | 'f32';
 export type Uniforms = Record<string, UniformType>;
 
 export interface BindingDecl {
-  /** `read`: var<storage, read>; `storage`: var<storage, read_write>. */
-  kind: 'read' | 'storage';
-  /** WGSL element type: the binding is `array<type>`. */
+  /** `read`: var<storage, read>; `storage`: var<storage, read_write>; `texels`: a texture_2d<u32> holding Texels. */
+  kind: 'read' | 'storage' | 'texels';
+  /** WGSL element type: the binding is `array<type>` (texels: what `name_at(i)` returns). */
   type: string;
   /** May be left out at encode (bound to a dummy buffer then): for data a variant does not read. */
   optional?: boolean;
@@ -23,6 +26,7 @@ export type Bindings = Record<string, BindingDecl>;
 
 export const read = (type: string, opts: { optional?: boolean } = {}): BindingDecl => ({ kind: 'read', type, ...opts });
 export const storage = (type: string): BindingDecl => ({ kind: 'storage', type });
+export const texels = (type: string): BindingDecl => ({ kind: 'texels', type });
 
 export interface ProgramDecl<B extends Bindings = Bindings, U extends Uniforms = Uniforms> {
   /** The kernel family, e.g. `rmsNorm`. */
@@ -39,8 +43,8 @@ export interface ProgramDecl<B extends Bindings = Bindings, U extends Uniforms =
   body: () => string;
 }
 
-/** A buffer bound whole, or a window of one (uniform slots live in a shared arena buffer). */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+/** A buffer bound whole, or a window of one (uniform slots live in a shared arena buffer), or texels (for a `texels` binding). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } | Texels;
 export type UniformValues<U extends Uniforms> = { [K in keyof U]: number };
 export type BindingValues<B extends Bindings> = { [K in keyof B]?: Binding };
 /** The program type of a family's declaration function's result. */
@@ -50,16 +54,23 @@ export function programKey(decl: ProgramDecl): string {
   return decl.variant ? `${decl.family}_${decl.variant}` : decl.family;
 }
 
-/** The declarations the layer prepends to a family's body: enables, `struct P`, `p` and the storage bindings, numbered. */
+/** The declarations the layer prepends to a family's body: enables, `struct P`, `p` and the bindings, numbered, and the read accessors. */
 export function declarationsWgsl(decl: ProgramDecl): string {
   const lines: string[] = [];
   if (decl.enable?.length) lines.push(`enable ${decl.enable.join(', ')};`);
   lines.push(`struct P { ${Object.entries(decl.uniforms).map(([name, type]) => `${name}: ${type}`).join(', ')} }`);
   lines.push('@group(0) @binding(0) var<uniform> p: P;');
+  const accessors: string[] = [];
   Object.entries(decl.bindings).forEach(([name, b], i) => {
+    if (b.kind === 'texels') {
+      lines.push(`@group(0) @binding(${i + 1}) var ${name}: texture_2d<u32>;`);
+      accessors.push(texelAccessorWgsl(name, b.type));
+      return;
+    }
     lines.push(`@group(0) @binding(${i + 1}) var<storage, ${b.kind === 'read' ? 'read' : 'read_write'}> ${name}: array<${b.type}>;`);
+    if (b.kind === 'read') accessors.push(`fn ${name}_at(i: u32) -> ${b.type} { return ${name}[i]; }`);
   });
-  return lines.join('\n');
+  return [...lines, ...accessors].join('\n');
 }
 
 function programWgsl(decl: ProgramDecl): string {
@@ -68,8 +79,11 @@ function programWgsl(decl: ProgramDecl): string {
 
 /** The bind-group layout entries: the uniform at 0, then each storage binding as declared. */
 export function layoutEntries(decl: ProgramDecl): GPUBindGroupLayoutEntry[] {
-  const kinds: GPUBufferBindingType[] = ['uniform', ...Object.values(decl.bindings).map((b): GPUBufferBindingType => (b.kind === 'read' ? 'read-only-storage' : 'storage'))];
-  return kinds.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } }));
+  const entry = (binding: number, b: BindingDecl): GPUBindGroupLayoutEntry =>
+    b.kind === 'texels'
+      ? { binding, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'uint' } }
+      : { binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind === 'read' ? 'read-only-storage' : 'storage' } };
+  return [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } }, ...Object.values(decl.bindings).map((b, i) => entry(i + 1, b))];
 }
 
 /** Bytes of a uniform slot holding `fields`: 4 a field, rounded up to 16. */
@@ -154,11 +168,13 @@ export class Program<B extends Bindings = Bindings, U extends Uniforms = Uniform
     let given = 0;
     const out = this.names.map((name) => {
       const b = buffers[name];
+      const decl = this.decl.bindings[name];
       if (b) {
         given++;
+        if (isTexels(b) !== (decl.kind === 'texels')) throw new HydrapatchError('internal', `${this.label}: binding ${name} takes ${decl.kind === 'texels' ? 'texels' : 'a buffer'}, given ${isTexels(b) ? 'texels' : 'a buffer'}`);
         return b;
       }
-      if (!this.decl.bindings[name].optional) throw new HydrapatchError('internal', `${this.label}: binding ${name} is missing`);
+      if (!decl.optional || decl.kind === 'texels') throw new HydrapatchError('internal', `${this.label}: binding ${name} is missing`);
       return dummyBuffer(this.device);
     });
     const unknown = Object.keys(buffers).filter((name) => buffers[name] !== undefined);
@@ -230,7 +246,7 @@ function dummyBuffer(device: GPUDevice): GPUBuffer {
   return b;
 }
 
-const bufferIds = new WeakMap<GPUBuffer, number>();
+const bufferIds = new WeakMap<GPUBuffer | GPUTexture, number>();
 let nextBufferId = 0;
 const bindGroups = new WeakMap<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
 /** Bind groups kept per layout; past this the layout's are dropped (a model uses a few dozen). */
@@ -239,17 +255,17 @@ const BIND_GROUPS_PER_LAYOUT = 512;
 /**
  * The bind group of `layout` over `bindings`, made once and kept: createBindGroup costs ~50-90 µs in
  * Dawn's node binding, ~3 ms for the 40-odd dispatches of a forward, and a decode step binds the same
- * buffers at the same offsets every time. Keyed by buffer identity, so a buffer that was replaced
+ * buffers at the same offsets every time. Keyed by buffer (and texture) identity, so a buffer that was replaced
  * (grown, destroyed) is never bound again through an old group.
  */
 function bindGroupFor(device: GPUDevice, layout: GPUBindGroupLayout, bindings: Binding[]): GPUBindGroup {
-  const windows = bindings.map((b) => ('buffer' in b ? b : { buffer: b, offset: 0, size: undefined }));
-  const id = (b: GPUBuffer) => {
+  const windows = bindings.map((b) => (isTexels(b) ? b : 'buffer' in b ? b : { buffer: b, offset: 0, size: undefined }));
+  const id = (b: GPUBuffer | GPUTexture) => {
     let i = bufferIds.get(b);
     if (i === undefined) bufferIds.set(b, (i = nextBufferId++));
     return i;
   };
-  const key = windows.map((w) => `${id(w.buffer)}@${w.offset}+${w.size ?? '*'}`).join(',');
+  const key = windows.map((w) => (isTexels(w) ? `t${id(w.texture)}` : `${id(w.buffer)}@${w.offset}+${w.size ?? '*'}`)).join(',');
   let byKey = bindGroups.get(layout);
   if (!byKey) bindGroups.set(layout, (byKey = new Map()));
   let group = byKey.get(key);
@@ -257,7 +273,10 @@ function bindGroupFor(device: GPUDevice, layout: GPUBindGroupLayout, bindings: B
     if (byKey.size >= BIND_GROUPS_PER_LAYOUT) byKey.clear();
     group = device.createBindGroup({
       layout,
-      entries: windows.map((w, binding) => ({ binding, resource: w.size === undefined ? { buffer: w.buffer, offset: w.offset } : { buffer: w.buffer, offset: w.offset, size: w.size } })),
+      entries: windows.map((w, binding) => ({
+        binding,
+        resource: isTexels(w) ? w.view : w.size === undefined ? { buffer: w.buffer, offset: w.offset } : { buffer: w.buffer, offset: w.offset, size: w.size },
+      })),
     });
     byKey.set(key, group);
   }

@@ -7,6 +7,7 @@ import { getGpu, type Gpu } from '../gpu/device';
 import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
 import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
 import type { Binding } from '../gpu/program';
+import { createTexels, isTexels, texelsReadable, type Texels } from '../gpu/texels';
 import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
@@ -28,6 +29,8 @@ export interface ForwardBatch {
 export interface RunnerOptions {
   /** Use the portable matmul path even when the device has subgroups (tests, comparisons). */
   noSubgroups?: boolean;
+  /** Read F32, F16 and Q8_0 weights (and their activations) as texels, or not (default: where the device reads them faster, gpu/texels.ts). */
+  texels?: boolean;
 }
 
 interface LayerWeights {
@@ -68,6 +71,8 @@ interface Scratch {
   /** Activations quantised to Q8_K for K-quant weights: int8 quants and a scale per 256 (sized for the widest input; one value a row without K-quants). */
   xk: GPUBuffer;
   xkScales: GPUBuffer;
+  /** Where matmuls whose weights are texels read their input from (as f32 for the widest input; one value a row without such weights). */
+  xTexels: Texels;
 }
 
 interface Kernels {
@@ -125,7 +130,10 @@ export class ModelRunner implements AttentionShape {
       device.queue.writeBuffer(buffer, 0, data);
       return buffer;
     };
-    const matrix = (name: string): GpuWeight => uploadWeight(device, tensor(name));
+    const matrix = (name: string): GpuWeight => {
+      const t = tensor(name);
+      return uploadWeight(device, t, { texels: options.texels === undefined ? undefined : options.texels && texelsReadable(t.type) });
+    };
     const layers: LayerWeights[] = [];
     for (let i = 0; i < c.numLayers; i++) {
       const p = `blk.${i}.`;
@@ -148,7 +156,7 @@ export class ModelRunner implements AttentionShape {
     }
     const embedding = matrix('token_embd.weight');
     const output = c.tiedEmbeddings ? embedding : matrix('output.weight');
-    const kernels: Kernels = { embedding: embeddingKernel(device, embedding.type), rope: ropeKernel(device) };
+    const kernels: Kernels = { embedding: embeddingKernel(device, embedding.type, isTexels(embedding.parts[0].data)), rope: ropeKernel(device) };
     // The subgroup kernels (reduction, broadcast) need their workgroup of 8 lanes inside one subgroup:
     // a fixed subgroup size of at least 8.
     const caps = options.noSubgroups ? withoutSubgroups(gpu.caps) : gpu.caps;
@@ -242,7 +250,7 @@ export class ModelRunner implements AttentionShape {
 
   /** Releases the GPU memory of the weights and scratch. */
   destroy(): void {
-    const all = new Set<GPUBuffer>();
+    const all = new Set<GPUBuffer | Texels>();
     const w = (g: GpuWeight) => {
       for (const part of g.parts) {
         all.add(part.data);
@@ -261,10 +269,11 @@ export class ModelRunner implements AttentionShape {
     for (const b of all) b.destroy();
   }
 
-  /** The storage types of the matmul weights. */
-  private weightTypes(): WeightType[] {
-    return [this.output, ...this.layers.flatMap((L) => [L.q, L.k, L.v, L.o, L.gate, L.up, L.down])].map((w) => w.type);
+  /** The matmul weights. */
+  private matrices(): GpuWeight[] {
+    return [this.output, ...this.layers.flatMap((L) => [L.q, L.k, L.v, L.o, L.gate, L.up, L.down])];
   }
+
 
   /**
    * RMSNorm of `x` [rows, hidden] into s.xn and/or s.xh, in the forms the matmuls of `readers` read;
@@ -312,10 +321,10 @@ export class ModelRunner implements AttentionShape {
     // lavapipe, so that case reduces through workgroup memory.
     const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
-    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast };
+    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: isTexels(w.parts[0].data) };
     const kernel = matmulKernel(this.gpu.device, variant);
     for (const part of w.parts) {
-      const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
+      const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, xTexels: this.scratch?.xTexels, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
       encodeMatmul(enc, kernel, variant, matmulUniform(this.arena, w.type, args), args);
     }
   }
@@ -348,7 +357,8 @@ export class ModelRunner implements AttentionShape {
     const cap = Math.max(rows, 1);
     const f = (label: string, width: number) => createStorage(device, label, cap * width * 4);
     const widest = Math.max(c.hiddenSize, c.intermediateSize, c.numHeads * c.headDim);
-    const kQuants = this.weightTypes().some(isKQuant);
+    const kQuants = this.matrices().some((w) => isKQuant(w.type));
+    const texelWeights = this.matrices().some((w) => isTexels(w.parts[0].data));
     this.scratch = {
       rows: cap,
       tokens: f('tokens', 1),
@@ -366,6 +376,7 @@ export class ModelRunner implements AttentionShape {
       xh: f('xh', widest / 2),
       xk: f('xk', kQuants ? widest / 4 : 1),
       xkScales: f('xkScales', kQuants ? Math.ceil(widest / 256) : 1),
+      xTexels: createTexels(device, 'xTexels', cap * (texelWeights ? widest : 1) * 4),
     };
     return this.scratch;
   }

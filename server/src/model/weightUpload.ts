@@ -7,6 +7,7 @@
 import { HydrapatchError } from '../../../src/protocol/errors';
 import { capabilitiesOf } from '../gpu/capabilities';
 import { uploadStorage } from '../gpu/buffers';
+import { texelsCapacity, texelsFor, texelsReadable, uploadTexels, type Texels } from '../gpu/texels';
 import { unitOf, type GpuWeight, type GpuWeightPart, type WeightType } from '../gpu/gpuWeight';
 import { kBlockWords } from '../gpu/kQuantWgsl';
 import type { Tensor } from './types';
@@ -37,8 +38,19 @@ function rowBytes(type: WeightType, cols: number): number {
   return type === 'f32' ? cols * 4 : type === 'f16' ? cols * 2 : cols;
 }
 
-/** Uploads `tensor`, split into parts of at most `maxPartBytes` (default: the device's binding limit). */
-export function uploadWeight(device: GPUDevice, tensor: Tensor, maxPartBytes = capabilitiesOf(device).limits.maxStorageBufferBindingSize): GpuWeight {
+export interface UploadOptions {
+  /** Split into parts of at most this many bytes (default: the device's binding limit). */
+  maxPartBytes?: number;
+  /** Upload as texels (default: where the device's kernels read this type as texels, `texelsFor`). */
+  texels?: boolean;
+}
+
+/** Uploads `tensor` as the kernels read it, split by rows where it exceeds one binding. */
+export function uploadWeight(device: GPUDevice, tensor: Tensor, options: UploadOptions = {}): GpuWeight {
+  const caps = capabilitiesOf(device);
+  const asTexels = options.texels ?? texelsFor(caps, tensor.type);
+  if (asTexels && !texelsReadable(tensor.type)) throw new Error(`${tensor.name}: ${tensor.type} weights are read from buffers only`);
+  const maxPartBytes = options.maxPartBytes ?? Math.min(caps.limits.maxStorageBufferBindingSize, asTexels ? texelsCapacity(caps) : Infinity);
   const [rows, cols] = tensor.shape.length === 2 ? tensor.shape : [1, tensor.shape[0]];
   const unit = unitOf[tensor.type];
   if (cols % unit !== 0) {
@@ -58,13 +70,14 @@ export function uploadWeight(device: GPUDevice, tensor: Tensor, maxPartBytes = c
     const n = Math.min(perPart, rows - rowStart);
     const bytes = tensor.data.subarray(rowStart * stored, (rowStart + n) * stored);
     const label = `${tensor.name}[${rowStart}..${rowStart + n})`;
+    const upload = (label: string, data: Uint8Array): GPUBuffer | Texels => (asTexels ? uploadTexels(device, label, data) : uploadStorage(device, label, data));
     if (tensor.type === 'q6_k') {
-      parts.push({ rowStart, rows: n, data: uploadStorage(device, label, padQ6_K(bytes, (n * cols) / QK_K)) });
+      parts.push({ rowStart, rows: n, data: upload(label, padQ6_K(bytes, (n * cols) / QK_K)) });
     } else if (tensor.type !== 'q8_0') {
-      parts.push({ rowStart, rows: n, data: uploadStorage(device, label, bytes) });
+      parts.push({ rowStart, rows: n, data: upload(label, bytes) });
     } else {
       const { quants, scales } = splitQ8_0(bytes, (n * cols) / 32);
-      parts.push({ rowStart, rows: n, data: uploadStorage(device, label, quants), scales: uploadStorage(device, `${label}.scales`, scales) });
+      parts.push({ rowStart, rows: n, data: upload(label, quants), scales: uploadStorage(device, `${label}.scales`, scales) });
     }
   }
   return { name: tensor.name, type: tensor.type, rows, cols, parts };

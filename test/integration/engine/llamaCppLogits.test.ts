@@ -8,6 +8,8 @@ import type { TestModelSpec } from '../../../scripts/testModels/randomModel';
 import { gpuLogits, maxAbsDiff, randomTokens } from './engineHelpers';
 import { cpuForward, logSoftmax } from '../../helpers/reference/cpuForward';
 import { loadModel } from '../../../server/src/model/load';
+import { getGpu } from '../../../server/src/gpu/device';
+import { texelsFor } from '../../../server/src/gpu/texels';
 
 const n = 64;
 
@@ -88,6 +90,24 @@ test('prefill in chunks and one-token decode steps give llama.cpp\'s logits too 
   const chunks = [40, 1, 1, 5, ...Array.from({ length: 17 }, () => 1)];
   const ours = (await gpuLogits(m.gguf, tokens, { chunks, noSubgroups: true })).map(logSoftmax);
   check(ours, await reference(m.gguf, tokens, m.spec.vocabSize), f32);
+});
+
+// Texels (server/src/gpu/texels.ts): F32, F16 and Q8_0 weights and their activations read through
+// textures give the very logits of the storage-buffer path, in a prefill (broadcast matmuls) and in
+// decode steps (per-row matmuls), tied embeddings included.
+test('weights read as texels give the storage-buffer path\'s logits bit for bit', async () => {
+  const { caps } = await getGpu();
+  for (const spec of [{ arch: 'llama', weightType: 'f16' }, { arch: 'qwen2', weightType: 'q8_0', tied: true, vocabSize: 777 }, { arch: 'llama', numHeads: 4, numKvHeads: 4, headDim: 32, hiddenSize: 96, tied: true, vocabSize: 300 }] as const) {
+    const m = testModel(spec);
+    const tokens = randomTokens(40, m.spec.vocabSize, 5);
+    const chunks = [32, 1, 1, 6];
+    const texelsOn = await gpuLogits(m.gguf, tokens, { chunks, texels: true });
+    const buffers = await gpuLogits(m.gguf, tokens, { chunks, texels: false });
+    assert.equal(maxAbsDiff(texelsOn, buffers), 0, `${JSON.stringify(spec)}: texel logits differ from the buffer path's`);
+    // The default on this device is one of the two.
+    const texelsDefault = texelsFor(caps, ('weightType' in spec && spec.weightType) || 'f32');
+    assert.equal(maxAbsDiff(await gpuLogits(m.gguf, tokens, { chunks }), texelsDefault ? texelsOn : buffers), 0);
+  }
 });
 
 test('a safetensors folder gives the same logits as its GGUF (llama Q/K permutation undone)', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
 import { uploadWeight } from '../../../server/src/model/weightUpload';
+import { createTexels, isTexels } from '../../../server/src/gpu/texels';
 import { encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
@@ -78,8 +79,9 @@ for (const subgroups of [true, false]) {
     const arena = new UniformArena(device);
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
       // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
-      for (const rows of subgroups ? [1, 'broadcast' as const] : [1, 4]) {
-        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
+      // Each reading X and W from storage buffers and as texels (texels.ts).
+      for (const [rows, asTexels] of (subgroups ? [1, 'broadcast' as const] : [1, 4]).flatMap((r) => [[r, false], [r, true]] as const)) {
+        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels } : { type, rows, subgroups, lanes: 8, texels: asTexels };
         const kernel = matmulKernel(device, v);
         // Q8_0 rows are whole 32-value blocks (K = 96 and 224 end the broadcast kernel's K loop on half a chunk).
         for (const [M, N, K] of (rows === 'broadcast' ? [...shapes, ...broadcastShapes] : shapes).filter(([, , K]) => type !== 'q8_0' || K % 32 === 0)) {
@@ -89,7 +91,7 @@ for (const subgroups of [true, false]) {
           const bias = randomF32(N, seed + 2);
           const prior = randomF32(M * N, seed + 3);
           // Split into parts of ~N/3 rows, as a matrix larger than one storage binding is.
-          const w = uploadWeight(device, wt, Math.ceil(N / 3) * (wt.data.byteLength / N));
+          const w = uploadWeight(device, wt, { maxPartBytes: Math.ceil(N / 3) * (wt.data.byteLength / N), texels: asTexels });
           const xb = uploadStorage(device, 'x', x);
           const y = uploadStorage(device, 'y', prior);
           arena.reset();
@@ -110,8 +112,11 @@ for (const subgroups of [true, false]) {
           }
           const biasBuf = uploadStorage(device, 'bias', bias);
           assert.ok(N < 3 || w.parts.length > 1);
+          assert.equal(isTexels(w.parts[0].data), asTexels);
+          // Larger than X: the matmul copies only X's bytes in.
+          const xTexels = asTexels ? createTexels(device, 'xTexels', M * K * 4 + 4096) : undefined;
           for (const part of w.parts) {
-            const args = { M, N: part.rows, K, x: xin, xScales, w: part.data, wScales: part.scales, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
+            const args = { M, N: part.rows, K, x: xin, xScales, xTexels, w: part.data, wScales: part.scales, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
             encodeMatmul(enc, kernel, v, matmulUniform(arena, type, args), args);
           }
           arena.flush();
@@ -119,7 +124,7 @@ for (const subgroups of [true, false]) {
           const got = await readF32(device, y, M * N);
           const want = matmulRef(xRef, M, wt, bias, prior);
           const err = maxRelDiff(got, want);
-          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
     }
@@ -159,7 +164,7 @@ for (const subgroups of [true, false]) {
           const wt = encodeTensor('w', type, [N, K], randomF32(N * K, seed + 1, 0.5));
           const bias = randomF32(N, seed + 2);
           const prior = randomF32(M * N, seed + 3);
-          const w = uploadWeight(device, wt, Math.ceil(N / 3) * (wt.data.byteLength / N + (type === 'q6_k' ? (2 * K) / 256 : 0)));
+          const w = uploadWeight(device, wt, { maxPartBytes: Math.ceil(N / 3) * (wt.data.byteLength / N + (type === 'q6_k' ? (2 * K) / 256 : 0)), texels: false });
           assert.ok(w.parts.length > 1);
           const y = uploadStorage(device, 'y', prior);
           const xb = uploadStorage(device, 'x', x);
