@@ -30,7 +30,7 @@ process.env.XDG_RUNTIME_DIR ??= '/tmp';
 /**
  * A variant by name: r1/r4 (per-row kernels, lanes split K), bcast (broadcast, its default tile),
  * bcastCxR (C weight rows, R X rows per lane); a `.tx` suffix reads X and W as texels (texels.ts), a
- * `.buf` suffix from storage buffers, none as the runner would on this device.
+ * `.buf` suffix from storage buffers, none as the runner would on this device (K-quants: X alone as texels).
  */
 function variantOf(name: string, type: WeightType, subgroups: boolean, defaultTexels: boolean): MatmulVariant {
   const [base, form] = name.split('.');
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const w = uploadWeight(device, wTensor, { texels: false });
   const canTexels = texelsReadable(type);
   const wt = canTexels ? uploadWeight(device, wTensor, { texels: true }) : undefined;
-  const xTexels = canTexels ? createTexels(device, 'xTexels', M * K * 4) : undefined;
+  const xTexels = createTexels(device, 'xTexels', M * K * 4);
   // X as the matmul of this weight type reads it: f16 pairs for F16 weights, Q8_0 or Q8_K blocks (made
   // by the runner's own kernels) for Q8_0 or K-quant weights, f32 for F32 weights.
   const xValues = randomF32(M * K, 2);
@@ -71,13 +71,13 @@ async function main(): Promise<void> {
     device.queue.submit([enc.finish()]);
   }
   const argsOf = (v: MatmulVariant) => {
-    const part = (v.texels ? wt : w)?.parts[0];
+    const part = (v.texels && canTexels ? wt : w)?.parts[0];
     if (!part) throw new Error(`${type} weights are not read as texels`);
     return { M, N, K, ...xq, xTexels, w: part.data, wScales: part.scales, y };
   };
   const compiled = [];
   for (const name of values.variants.split(',')) {
-    const v = variantOf(name, type, gpu.caps.subgroups, texelsFor(gpu.caps, type));
+    const v = variantOf(name, type, gpu.caps.subgroups, texelsFor(gpu.caps));
     const t0 = performance.now();
     const kernel = matmulKernel(device, v);
     await run(kernel, v, 1);

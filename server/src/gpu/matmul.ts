@@ -59,7 +59,7 @@ export interface MatmulVariant {
   lanes: number;
   /** The broadcast kernel (needs subgroups of 8 lanes; `rows` is then ignored). */
   broadcast?: boolean;
-  /** X and W bound as texels (texels.ts; f32, f16 and Q8_0 only): the weight's parts are Texels, X is copied into `xTexels`. */
+  /** X bound as texels (texels.ts), copied into `xTexels`; F32, F16 and Q8_0 weights too (their parts are then Texels; K-quant weights stay in buffers). */
   texels?: boolean;
   /** Broadcast kernel only, for trying tiles (bench/matmul.ts): weight rows per workgroup and X rows per lane (defaults: BROADCAST_COLS, the type's). */
   cols?: number;
@@ -87,9 +87,9 @@ fn i8x8(v: vec2<u32>) -> X8 { return X8(i8x4(v.x), i8x4(v.y)); }`;
 // the integer scales first, as ggml's dequantisation does.
 const K_COMMON = `${I8_WGSL}
 struct XU { q: X8, d: f32 }
-fn loadX(i: u32) -> XU { return XU(i8x8(x[i]), xd[i / 32u]); }
+fn loadX(i: u32) -> XU { return XU(i8x8(x_at(i)), xd[i / 32u]); }
 // The broadcast kernel's X: the quants alone (its chunks of 8 units share one super-block's d).
-fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x[i], ok)); }
+fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x_at(i), ok)); }
 ${BYTE_AT_WGSL}
 // The four bytes of v, each shifted right by sh and masked, as f32.
 fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
@@ -380,8 +380,8 @@ const q8BroadcastBindings = bindingsOf('vec2<u32>', 'vec2<u32>');
 function bindingsFor(v: MatmulVariant): MatmulBindings {
   const b = v.broadcast && v.type === 'q8_0' ? q8BroadcastBindings : bindings[v.type];
   if (!v.texels) return b;
-  if (!texelsReadable(v.type)) throw new Error(`the ${v.type} matmul reads its weights from buffers only`);
-  return { ...b, x: texels(b.x.type), w: texels(b.w.type) };
+  // K-quant weights are read word by word at scattered offsets: they stay in a buffer, X alone is texels.
+  return { ...b, x: texels(b.x.type), w: texelsReadable(v.type) ? texels(b.w.type) : b.w };
 }
 
 export function matmulProgram(v: MatmulVariant): ProgramDecl<MatmulBindings, typeof uniforms> {

@@ -8,10 +8,10 @@
 // lavapipe a loop over the lanes with a branch and a bounds check per lane and 32-bit component when it
 // reads a storage buffer, but one straight gather of 16 bytes a lane when it reads a texture. A lane's
 // 16-byte texel load is ~3× cheaper than the same vec4<u32> from a storage buffer, the broadcast F16
-// GEMM ran 1.5-1.65× faster with its X and W as texels, and its cold compile took half the time. So on
-// CPU devices the matmuls read weights whose units are 16 (or 8) aligned bytes, and their activations,
-// as texels (`texelsFor`); K-quant weights, read word by word at scattered offsets, stay in buffers.
-// On GPUs everything stays in storage buffers (not measured there).
+// GEMM ran 1.3-2× faster with its X and W as texels, and its cold compile took half the time. So on
+// CPU devices the matmuls read their activations as texels, and weights whose units are 16 (or 8)
+// aligned bytes (`texelsFor`, `texelsReadable`); K-quant weights, read word by word at scattered
+// offsets, stay in buffers. On GPUs everything stays in storage buffers (not measured there).
 import type { Capabilities } from './capabilities';
 import type { WeightType } from './gpuWeight';
 
@@ -39,14 +39,14 @@ export function texelsCapacity(caps: Capabilities): number {
   return ROW_BYTES * caps.limits.maxTextureDimension2D;
 }
 
-/** The weight types whose kernels can read them as texels: units of 16 or 8 aligned bytes. */
+/** The weight types whose kernels can read them as texels: units of 16 or 8 aligned bytes (K-quants are read word by word at scattered offsets: no gain measured, and slower per row). */
 export function texelsReadable(type: WeightType): boolean {
   return type === 'f32' || type === 'f16' || type === 'q8_0';
 }
 
-/** Whether matmuls (and the embedding) read weights of `type`, and their activations, as texels on this device. */
-export function texelsFor(caps: Capabilities, type: WeightType): boolean {
-  return caps.isCpu && texelsReadable(type);
+/** Whether matmuls on this device read their activations as texels, and weights where `texelsReadable`, as the embedding does its table. */
+export function texelsFor(caps: Capabilities): boolean {
+  return caps.isCpu;
 }
 
 export function createTexels(device: GPUDevice, label: string, bytes: number): Texels {

@@ -7,7 +7,7 @@ import { getGpu, type Gpu } from '../gpu/device';
 import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
 import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
 import type { Binding } from '../gpu/program';
-import { createTexels, isTexels, texelsReadable, type Texels } from '../gpu/texels';
+import { createTexels, isTexels, texelsFor, texelsReadable, type Texels } from '../gpu/texels';
 import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
 import { BROADCAST_MIN_ROWS, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
@@ -71,7 +71,7 @@ interface Scratch {
   /** Activations quantised to Q8_K for K-quant weights: int8 quants and a scale per 256 (sized for the widest input; one value a row without K-quants). */
   xk: GPUBuffer;
   xkScales: GPUBuffer;
-  /** Where matmuls whose weights are texels read their input from (as f32 for the widest input; one value a row without such weights). */
+  /** Where texel matmuls read their input from (as f32 for the widest input; one value a row when matmuls read buffers). */
   xTexels: Texels;
 }
 
@@ -103,6 +103,8 @@ export class ModelRunner implements AttentionShape {
     private readonly output: GpuWeight,
     private readonly kernels: Kernels,
     private readonly subgroups: boolean,
+    /** Matmuls read X as texels (and W, for the types whose weights were uploaded as texels). */
+    private readonly texels: boolean,
     ropeFreqs: Float32Array | undefined,
   ) {
     this.numLayers = config.numLayers;
@@ -130,9 +132,11 @@ export class ModelRunner implements AttentionShape {
       device.queue.writeBuffer(buffer, 0, data);
       return buffer;
     };
+    // Matmuls read X as texels, and the weights of the types that allow it (gpu/texels.ts).
+    const asTexels = options.texels ?? texelsFor(gpu.caps);
     const matrix = (name: string): GpuWeight => {
       const t = tensor(name);
-      return uploadWeight(device, t, { texels: options.texels === undefined ? undefined : options.texels && texelsReadable(t.type) });
+      return uploadWeight(device, t, { texels: asTexels && texelsReadable(t.type) });
     };
     const layers: LayerWeights[] = [];
     for (let i = 0; i < c.numLayers; i++) {
@@ -162,7 +166,7 @@ export class ModelRunner implements AttentionShape {
     const caps = options.noSubgroups ? withoutSubgroups(gpu.caps) : gpu.caps;
     const subgroups = (fixedSubgroupSize(caps) ?? 0) >= 8;
     const ropeFreqs = c.ropeFreqs ? dequantize(tensor('rope_freqs.weight')) : undefined;
-    return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups, ropeFreqs);
+    return new ModelRunner(gpu, c, embedding, layers, vector('output_norm.weight'), output, kernels, subgroups, asTexels, ropeFreqs);
   }
 
   /**
@@ -321,7 +325,7 @@ export class ModelRunner implements AttentionShape {
     // lavapipe, so that case reduces through workgroup memory.
     const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
-    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: isTexels(w.parts[0].data) };
+    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: this.texels };
     const kernel = matmulKernel(this.gpu.device, variant);
     for (const part of w.parts) {
       const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, xTexels: this.scratch?.xTexels, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
@@ -358,7 +362,6 @@ export class ModelRunner implements AttentionShape {
     const f = (label: string, width: number) => createStorage(device, label, cap * width * 4);
     const widest = Math.max(c.hiddenSize, c.intermediateSize, c.numHeads * c.headDim);
     const kQuants = this.matrices().some((w) => isKQuant(w.type));
-    const texelWeights = this.matrices().some((w) => isTexels(w.parts[0].data));
     this.scratch = {
       rows: cap,
       tokens: f('tokens', 1),
@@ -376,7 +379,7 @@ export class ModelRunner implements AttentionShape {
       xh: f('xh', widest / 2),
       xk: f('xk', kQuants ? widest / 4 : 1),
       xkScales: f('xkScales', kQuants ? Math.ceil(widest / 256) : 1),
-      xTexels: createTexels(device, 'xTexels', cap * (texelWeights ? widest : 1) * 4),
+      xTexels: createTexels(device, 'xTexels', cap * (this.texels ? widest : 1) * 4),
     };
     return this.scratch;
   }

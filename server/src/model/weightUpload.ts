@@ -41,14 +41,14 @@ function rowBytes(type: WeightType, cols: number): number {
 export interface UploadOptions {
   /** Split into parts of at most this many bytes (default: the device's binding limit). */
   maxPartBytes?: number;
-  /** Upload as texels (default: where the device's kernels read this type as texels, `texelsFor`). */
+  /** Upload as texels (default: where the device's kernels read this type as texels, `texelsFor` and `texelsReadable`). */
   texels?: boolean;
 }
 
 /** Uploads `tensor` as the kernels read it, split by rows where it exceeds one binding. */
 export function uploadWeight(device: GPUDevice, tensor: Tensor, options: UploadOptions = {}): GpuWeight {
   const caps = capabilitiesOf(device);
-  const asTexels = options.texels ?? texelsFor(caps, tensor.type);
+  const asTexels = options.texels ?? (texelsFor(caps) && texelsReadable(tensor.type));
   if (asTexels && !texelsReadable(tensor.type)) throw new Error(`${tensor.name}: ${tensor.type} weights are read from buffers only`);
   const maxPartBytes = options.maxPartBytes ?? Math.min(caps.limits.maxStorageBufferBindingSize, asTexels ? texelsCapacity(caps) : Infinity);
   const [rows, cols] = tensor.shape.length === 2 ? tensor.shape : [1, tensor.shape[0]];

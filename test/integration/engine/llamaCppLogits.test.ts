@@ -92,21 +92,28 @@ test('prefill in chunks and one-token decode steps give llama.cpp\'s logits too 
   check(ours, await reference(m.gguf, tokens, m.spec.vocabSize), f32);
 });
 
-// Texels (server/src/gpu/texels.ts): F32, F16 and Q8_0 weights and their activations read through
+// Texels (server/src/gpu/texels.ts): activations, and F32, F16 and Q8_0 weights, read through
 // textures give the very logits of the storage-buffer path, in a prefill (broadcast matmuls) and in
-// decode steps (per-row matmuls), tied embeddings included.
+// decode steps (per-row matmuls), tied embeddings and a Q4_K_M mix included.
 test('weights read as texels give the storage-buffer path\'s logits bit for bit', async () => {
   const { caps } = await getGpu();
-  for (const spec of [{ arch: 'llama', weightType: 'f16' }, { arch: 'qwen2', weightType: 'q8_0', tied: true, vocabSize: 777 }, { arch: 'llama', numHeads: 4, numKvHeads: 4, headDim: 32, hiddenSize: 96, tied: true, vocabSize: 300 }] as const) {
+  const specs: Partial<TestModelSpec>[] = [
+    { arch: 'llama', weightType: 'f16' },
+    { arch: 'qwen2', weightType: 'q8_0', tied: true, vocabSize: 777 },
+    { arch: 'llama', numHeads: 4, numKvHeads: 4, headDim: 32, hiddenSize: 96, tied: true, vocabSize: 300 },
+    // K-quants: X alone is read as texels.
+    { hiddenSize: 256, intermediateSize: 512, numHeads: 4, numKvHeads: 2, headDim: 64, weightType: 'q4_k_m' },
+  ];
+  for (const spec of specs) {
     const m = testModel(spec);
     const tokens = randomTokens(40, m.spec.vocabSize, 5);
-    const chunks = [32, 1, 1, 6];
+    // Prefill (broadcast matmuls), decode steps of 1 and 6 rows (per-row R=1 and R=4); K-quant files only the first two (each variant is a cold compile of seconds).
+    const chunks = spec.weightType === 'q4_k_m' ? [32, 1] : [32, 1, 1, 6];
     const texelsOn = await gpuLogits(m.gguf, tokens, { chunks, texels: true });
     const buffers = await gpuLogits(m.gguf, tokens, { chunks, texels: false });
     assert.equal(maxAbsDiff(texelsOn, buffers), 0, `${JSON.stringify(spec)}: texel logits differ from the buffer path's`);
     // The default on this device is one of the two.
-    const texelsDefault = texelsFor(caps, ('weightType' in spec && spec.weightType) || 'f32');
-    assert.equal(maxAbsDiff(await gpuLogits(m.gguf, tokens, { chunks }), texelsDefault ? texelsOn : buffers), 0);
+    assert.equal(maxAbsDiff(await gpuLogits(m.gguf, tokens, { chunks }), texelsFor(caps) ? texelsOn : buffers), 0);
   }
 });
 

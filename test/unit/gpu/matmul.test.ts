@@ -155,8 +155,10 @@ for (const subgroups of [true, false]) {
     for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
       // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
       // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
-      for (const rows of subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]) {
-        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true } : { type, rows, subgroups, lanes: 8 };
+      // X as texels (texels.ts; the weights stay in buffers): the broadcast kernel of every type, R=1 of one.
+      const variants = (subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]).flatMap((r) => (subgroups && (r === 'broadcast' || type === 'q4_k') ? [[r, false], [r, true]] as const : [[r, false]] as const));
+      for (const [rows, asTexels] of variants) {
+        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels } : { type, rows, subgroups, lanes: 8, texels: asTexels };
         const kernel = matmulKernel(device, v);
         for (const [M, N, K] of rows === 'broadcast' ? [...kShapes, ...kBroadcastShapes] : kShapes) {
           const seed = M * 1000 + N * 10 + K;
@@ -175,7 +177,7 @@ for (const subgroups of [true, false]) {
           const enc = device.createCommandEncoder();
           encodeToQ8K(enc, toQ8K, toQ8KUniform(arena, M * K), xb, xq, xd, M * K);
           for (const part of w.parts) {
-            const args = { M, N: part.rows, K, x: xq, xScales: xd, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
+            const args = { M, N: part.rows, K, x: xq, xScales: xd, xTexels: asTexels ? createTexels(device, 'xTexels', M * K) : undefined, w: part.data, bias: biasBuf, accumulate: true, y, ldy: N, nOffset: part.rowStart };
             encodeMatmul(enc, kernel, v, matmulUniform(arena, type, args), args);
           }
           arena.flush();
@@ -183,7 +185,7 @@ for (const subgroups of [true, false]) {
           const { q, d } = quantizeQ8K(x);
           const xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / QK_K)]);
           const err = maxRelDiff(await readF32(device, y, M * N), matmulRef(xRef, M, wt, bias, prior));
-          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
     }
