@@ -34,7 +34,9 @@
 // devices) the same tile ran, at M=256, N=1408, K=512: F16 13.6 → 17.8 GFLOP/s, F32 8.6 → 16.7, Q8_0
 // 17.2 → 18.4; at M=32 F16 12.9 → 18.8; the per-row kernel F16 r1 4.0 → 4.2, Q8_0 3.5 → 5.0; and
 // every texel variant compiled in about half the time. The tile stays best with texels (R=4, C=8:
-// 18.7; 8×8 18.6, 6×8 18.5, 8×4 16.4, 4×16 15.1).
+// 18.7; 8×8 18.6, 6×8 18.5, 8×4 16.4, 4×16 15.1). Also tried with texels and not kept: vec4
+// accumulators (products summed per component, one horizontal add at the end: 15.5 vs 19.3 at this
+// tile, 10-12 at smaller ones), weight units unpacked before their broadcast (no gain).
 // Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and
 // their int8 activations (Q8_0, Q8_K) are half the load instructions of F16's: M=256, N=1408, K=512,
 // Q8_0 ran 17 GFLOP/s (2.3× the per-row kernel), Q4_K 14.5 (3.6×), Q6_K 11.5 (5×), F16 13-15, on
