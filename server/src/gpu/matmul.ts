@@ -36,7 +36,12 @@
 // every texel variant compiled in about half the time. The tile stays best with texels (R=4, C=8:
 // 18.7; 8×8 18.6, 6×8 18.5, 8×4 16.4, 4×16 15.1). Also tried with texels and not kept: vec4
 // accumulators (products summed per component, one horizontal add at the end: 15.5 vs 19.3 at this
-// tile, 10-12 at smaller ones), weight units unpacked before their broadcast (no gain).
+// tile, 10-12 at smaller ones), weight units unpacked before their broadcast (no gain). Next lever,
+// measured but not taken: lavapipe with LP_NATIVE_VECTOR_WIDTH=512 (16-lane subgroups) on an AVX-512
+// CPU ran this kernel generalised to 16 lanes (chunks of 16 units, same 8×4 tile) 1.1-1.35× faster
+// than 8 lanes at 256 bits, in alternating runs (F16 16.6-20.5 vs 14.1-17.3 GFLOP/s; compile 9 s),
+// but the width is one per process: every 8-lane kernel (attention) would idle half of each vector
+// until it too takes 16 lanes, and AVX2-only CPUs must keep 256.
 // Quantised weights gain the most: a lane decodes its weight unit once and every lane reads it, and
 // their int8 activations (Q8_0, Q8_K) are half the load instructions of F16's: M=256, N=1408, K=512,
 // Q8_0 ran 17 GFLOP/s (2.3× the per-row kernel), Q4_K 14.5 (3.6×), Q6_K 11.5 (5×), F16 13-15, on
