@@ -13,7 +13,9 @@
 // pipeline, the mode a uniform); swiglu per output form; toQ8 and toF16 (activations of Q8_0 and F16 matmuls); per weight type (f32, f16,
 // Q8_0, Q4_K, Q5_K, Q6_K) the
 // matmul variants runner.ts picks — R=1 subgroup (decode), R=1 portable (decode without subgroups,
-// `noSubgroups`), R=4 portable (2..15 rows, or any without subgroups), broadcast (≥16 rows with subgroups, every type); causalAttention
+// `noSubgroups`), R=4 portable (2..7 rows, or any without subgroups), broadcast (≥8 rows with
+// subgroups, every type; 4 X rows per lane from 32 rows, 2 from 16, 1 from 8), and on devices that read
+// texels (server/src/gpu/texels.ts) their texel variants, as the engine does; causalAttention
 // (single-sequence KV cache); and the tree-attention kernels, whose WGSL depends on head_dim (and
 // perSequenceAttention's also on the GQA group): prefixAttention, perSequenceAttention per group,
 // mergeByLse, kvStore. There are no separate residual or elementwise-add kernels: the residual add
@@ -38,6 +40,8 @@ import { causalAttentionKernel, causalAttentionUniform, encodeCausalAttention } 
 import { maxQueriesPerLane, mergeByLseProgram, PREFIX_VARIANTS, prefixAttentionProgram } from '../server/src/gpu/attention/hydragenAttention';
 import { perSequenceAttentionProgram } from '../server/src/gpu/attention/baselineAttention';
 import { kvStoreProgram } from '../server/src/gpu/attention/kvStore';
+import { capabilitiesOf } from '../server/src/gpu/capabilities';
+import { createTexels, texelsFor, texelsReadable } from '../server/src/gpu/texels';
 import type { WeightType } from '../server/src/gpu/gpuWeight';
 
 /** The forms rmsNorm and swiglu write (f32, the f16 pairs of F16 matmuls, both): one pipeline each. */
@@ -91,8 +95,10 @@ const WEIGHT_TYPES: WeightType[] = ['f32', 'f16', 'q8_0', 'q4_k', 'q5_k', 'q6_k'
 const MATMUL_VARIANTS: { label: string; rows: number; variant: Omit<MatmulVariant, 'type'> }[] = [
   { label: 'R=1 subgroup (decode)', rows: 1, variant: { rows: 1, subgroups: true, lanes: 8 } },
   { label: 'R=1 portable (decode, no subgroups)', rows: 1, variant: { rows: 1, subgroups: false, lanes: 8 } },
-  { label: 'R=4 portable (2..15 rows)', rows: 4, variant: { rows: 4, subgroups: false, lanes: 8 } },
-  { label: 'broadcast (>=16 rows)', rows: 32, variant: { rows: 4, subgroups: true, lanes: 8, broadcast: true } },
+  { label: 'R=4 portable (2..7 rows)', rows: 4, variant: { rows: 4, subgroups: false, lanes: 8 } },
+  { label: 'broadcast (>=32 rows)', rows: 32, variant: { rows: 4, subgroups: true, lanes: 8, broadcast: true } },
+  { label: 'broadcast 2/lane (16..31 rows)', rows: 16, variant: { rows: 4, subgroups: true, lanes: 8, broadcast: true, rowsPerLane: 2 } },
+  { label: 'broadcast 1/lane (8..15 rows)', rows: 8, variant: { rows: 4, subgroups: true, lanes: 8, broadcast: true, rowsPerLane: 1 } },
 ];
 
 function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case {
@@ -100,7 +106,8 @@ function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case
     name: `matmul ${type} ${m.label}`,
     subgroups: m.variant.subgroups,
     build(device) {
-      const v: MatmulVariant = { type, ...m.variant };
+      const texels = texelsFor(capabilitiesOf(device));
+      const v: MatmulVariant = { type, ...m.variant, texels };
       const kernel = matmulKernel(device, v);
       const M = m.rows;
       const N = 8;
@@ -115,7 +122,8 @@ function matmulCase(type: WeightType, m: (typeof MATMUL_VARIANTS)[number]): Case
         K,
         x: buffer(device, q8 ? M * K : M * K * 4),
         xScales: q8 ? buffer(device, (M * K) / 8) : undefined,
-        w: buffer(device, wBytes),
+        xTexels: texels ? createTexels(device, 'bench', M * K * 4) : undefined,
+        w: texels && texelsReadable(type) ? createTexels(device, 'bench', wBytes) : buffer(device, wBytes),
         wScales: q8 ? buffer(device, (N * K) / 8) : undefined,
         y: buffer(device, M * N * 4),
       };
@@ -133,10 +141,12 @@ function cases(): Case[] {
     list.push({
       name: `embedding ${type}`,
       build(device) {
-        const kernel = embeddingKernel(device, type);
+        const texels = texelsFor(capabilitiesOf(device)) && texelsReadable(type);
+        const kernel = embeddingKernel(device, type, texels);
         const dim = 32;
         const u = uniform(device, (arena) => embeddingUniform(arena, 1, dim, { rowStart: 0, rows: 4 }));
-        const [tokens, w, scales, out] = [buffer(device, 4), buffer(device, 4 * dim * 4), buffer(device, 16), buffer(device, dim * 4)];
+        const [tokens, scales, out] = [buffer(device, 4), buffer(device, 16), buffer(device, dim * 4)];
+        const w = texels ? createTexels(device, 'bench', 4 * dim * 4) : buffer(device, 4 * dim * 4);
         return (enc) => encodeEmbedding(enc, kernel, u, 1, dim, tokens, w, scales, out);
       },
     });

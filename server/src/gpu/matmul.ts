@@ -76,8 +76,19 @@ export interface MatmulVariant {
 /** Broadcast variant: weight rows per workgroup, K units per chunk (X rows per lane: per type, below). */
 export const BROADCAST_COLS = 8;
 const BROADCAST_CHUNK = 8;
-/** X rows from which the runner uses the broadcast variant (below, most of its rows would idle). */
-export const BROADCAST_MIN_ROWS = 16;
+/** X rows from which the runner uses the broadcast variant (below, the per-row kernels). */
+export const BROADCAST_MIN_ROWS = 8;
+
+/**
+ * X rows per lane of the broadcast kernel for a matmul of M rows: the type's (4) from 32 rows, fewer
+ * below, where a workgroup's 32 rows would mostly idle. Measured with bench/matmul.ts at N=1408,
+ * K=512 (texels, lavapipe): M=16, 2 per lane over 4: F16 11.6 vs 7.6 GFLOP/s, Q8_0 13.1 vs 8.3, Q4_K
+ * 6.9 vs 5.2; M=8, 1 per lane over the per-row R=4 kernel: F16 8.8 vs 7.5, Q8_0 10.9 vs 6.9, Q4_K 7.5
+ * vs 4.9; at M=32 and 64, 4 per lane stays best (F16 15.3 vs 13.2, 18.4 vs 16.2).
+ */
+export function broadcastRowsPerLane(M: number): number | undefined {
+  return M >= 32 ? undefined : M >= 16 ? 2 : 1;
+}
 
 /** Four int8 in a u32 (the first lowest) as f32, and eight in two. */
 const I8_WGSL = `

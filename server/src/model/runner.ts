@@ -9,7 +9,7 @@ import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
 import type { Binding } from '../gpu/program';
 import { createTexels, isTexels, texelsFor, texelsReadable, type Texels } from '../gpu/texels';
 import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
-import { BROADCAST_MIN_ROWS, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { BROADCAST_MIN_ROWS, broadcastRowsPerLane, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
 import { embeddingKernel, embeddingUniform, encodeEmbedding, type EmbeddingProgram } from '../gpu/embedding';
 import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../gpu/rmsNorm';
@@ -318,14 +318,14 @@ export class ModelRunner implements AttentionShape {
 
   private matmul(enc: GPUCommandEncoder, w: GpuWeight, x: { x: GPUBuffer; scales?: GPUBuffer }, M: number, y: GPUBuffer, bias?: GPUBuffer, accumulate = false): void {
     const rowsPerGroup = M === 1 ? 1 : 4;
-    // Many rows (batched decode, prefill) with subgroups: the broadcast variant (no reduction across
-    // lanes, weight rows shared by subgroupBroadcast). Otherwise the subgroup reduction pays off in
+    // 8 rows or more (batched decode, prefill) with subgroups: the broadcast variant (no reduction
+    // across lanes, weight rows shared by subgroupBroadcast), its X rows per lane by M. Otherwise the subgroup reduction pays off in
     // matrix-vector products (decode), where it is a large part of the work; with a few rows the K loop
     // dominates, and the R=4 subgroup variant measured slower to run and took minutes to compile on
     // lavapipe, so that case reduces through workgroup memory.
     const broadcast = this.subgroups && M >= BROADCAST_MIN_ROWS;
     const subgroups = this.subgroups && (rowsPerGroup === 1 || broadcast);
-    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: this.texels };
+    const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: this.texels, rowsPerLane: broadcast ? broadcastRowsPerLane(M) : undefined };
     const kernel = matmulKernel(this.gpu.device, variant);
     for (const part of w.parts) {
       const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, xTexels: this.scratch?.xTexels, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };

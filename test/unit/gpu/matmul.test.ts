@@ -80,8 +80,13 @@ for (const subgroups of [true, false]) {
     for (const type of ['f32', 'f16', 'q8_0'] as WeightType[]) {
       // The runner uses the subgroup reduction for one-row (decode) matmuls, the broadcast kernel for many rows.
       // Each reading X and W from storage buffers and as texels (texels.ts).
-      for (const [rows, asTexels] of (subgroups ? [1, 'broadcast' as const] : [1, 4]).flatMap((r) => [[r, false], [r, true]] as const)) {
-        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels } : { type, rows, subgroups, lanes: 8, texels: asTexels };
+      // The broadcast kernel's small-batch tiles (1 and 2 X rows per lane, broadcastRowsPerLane) read texels only.
+      const variants = [
+        ...(subgroups ? [1, 'broadcast' as const] : [1, 4]).flatMap((r) => [[r, false, undefined], [r, true, undefined]] as const),
+        ...(subgroups ? ([['broadcast', true, 1], ['broadcast', true, 2]] as const) : []),
+      ];
+      for (const [rows, asTexels, rowsPerLane] of variants) {
+        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels, rowsPerLane } : { type, rows, subgroups, lanes: 8, texels: asTexels };
         const kernel = matmulKernel(device, v);
         // Q8_0 rows are whole 32-value blocks (K = 96 and 224 end the broadcast kernel's K loop on half a chunk).
         for (const [M, N, K] of (rows === 'broadcast' ? [...shapes, ...broadcastShapes] : shapes).filter(([, , K]) => type !== 'q8_0' || K % 32 === 0)) {
@@ -124,7 +129,7 @@ for (const subgroups of [true, false]) {
           const got = await readF32(device, y, M * N);
           const want = matmulRef(xRef, M, wt, bias, prior);
           const err = maxRelDiff(got, want);
-          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? `broadcast ${rowsPerLane ?? 4}/lane` : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
     }
@@ -156,9 +161,13 @@ for (const subgroups of [true, false]) {
       // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
       // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
       // X as texels (texels.ts; the weights stay in buffers): the broadcast kernel of every type, R=1 of one.
-      const variants = (subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]).flatMap((r) => (subgroups && (r === 'broadcast' || type === 'q4_k') ? [[r, false], [r, true]] as const : [[r, false]] as const));
-      for (const [rows, asTexels] of variants) {
-        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels } : { type, rows, subgroups, lanes: 8, texels: asTexels };
+      const variants = [
+        ...(subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]).flatMap((r) => (subgroups && (r === 'broadcast' || type === 'q4_k') ? [[r, false, undefined], [r, true, undefined]] as const : [[r, false, undefined]] as const)),
+        // The small-batch tiles (broadcastRowsPerLane), for one type.
+        ...(subgroups && type === 'q4_k' ? ([['broadcast', true, 1], ['broadcast', true, 2]] as const) : []),
+      ];
+      for (const [rows, asTexels, rowsPerLane] of variants) {
+        const v: MatmulVariant = rows === 'broadcast' ? { type, rows: 1, subgroups, lanes: 8, broadcast: true, texels: asTexels, rowsPerLane } : { type, rows, subgroups, lanes: 8, texels: asTexels };
         const kernel = matmulKernel(device, v);
         for (const [M, N, K] of rows === 'broadcast' ? [...kShapes, ...kBroadcastShapes] : kShapes) {
           const seed = M * 1000 + N * 10 + K;
@@ -185,7 +194,7 @@ for (const subgroups of [true, false]) {
           const { q, d } = quantizeQ8K(x);
           const xRef = Float32Array.from(q, (qi, i) => qi * d[Math.floor(i / QK_K)]);
           const err = maxRelDiff(await readF32(device, y, M * N), matmulRef(xRef, M, wt, bias, prior));
-          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? 'broadcast' : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
+          assert.ok(err < 2e-6, `${type} ${rows === 'broadcast' ? `broadcast ${rowsPerLane ?? 4}/lane` : `rows=${rows}`}${asTexels ? ' texels' : ''} M=${M} N=${N} K=${K}: max rel diff ${err}`);
         }
       }
     }
