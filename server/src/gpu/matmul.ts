@@ -51,7 +51,7 @@ import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
 import { program, read, storage, texels, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
 import { encodeCopyToTexels, texelsReadable, type Texels } from './texels';
-import { BYTE_AT_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
+import { BYTE_AT_WGSL, K4_SCALE_MIN_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
 export const matmulCols = 8;
@@ -108,7 +108,6 @@ struct XU { q: X8, d: f32 }
 fn loadX(i: u32) -> XU { return XU(i8x8(x_at(i)), xd[i / 32u]); }
 // The broadcast kernel's X: the quants alone (its chunks of 8 units share one super-block's d).
 fn loadXz(i: u32, ok: bool) -> X8 { return i8x8(select(vec2<u32>(0u), x_at(i), ok)); }
-${BYTE_AT_WGSL}
 // The four bytes of v, each shifted right by sh and masked, as f32.
 fn bits4(v: u32, sh: u32, mask: u32) -> vec4<u32> { return (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) >> vec4<u32>(sh)) & vec4<u32>(mask); }
 fn sum8(a: X8) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0)); }`;
@@ -117,9 +116,9 @@ fn sum8(a: X8) -> f32 { return dot(a.a, vec4<f32>(1.0)) + dot(a.b, vec4<f32>(1.0
 // and min, decoded once by the lane that loads it; every lane then computes dotU's arithmetic with it.
 const K_UNIT = `struct KB { a: vec4<f32>, b: vec4<f32>, s: f32, m: f32 }`;
 
-function kQuantCode(type: 'q4_k' | 'q5_k' | 'q6_k'): string {
+function kQuantCode(type: 'q4_k' | 'q5_k' | 'q6_k', asTexels = false): string {
   if (type === 'q6_k') {
-    return `${K_COMMON}
+    return `${K_COMMON}${BYTE_AT_WGSL}
 struct WU { ql: vec2<u32>, qh: vec2<u32>, lsh: u32, hsh: u32, s: f32 }
 // 53 u32 per (padded) block: ql at 0, qh at 32, scales at byte 192, d at u32 52.
 fn loadW(g: u32) -> WU {
@@ -131,7 +130,7 @@ fn loadW(g: u32) -> WU {
   let li = base + 16u * n + 8u * (t & 1u) + l / 4u;
   let hi = base + 32u + 8u * n + l / 4u;
   let sc = f32(bitcast<i32>(byteAt(base, 192u + 8u * n + l / 16u + 2u * t) << 24u) >> 24u);
-  return WU(vec2<u32>(w[li], w[li + 1u]), vec2<u32>(w[hi], w[hi + 1u]), (t >> 1u) * 4u, 2u * t, unpack2x16float(w[base + 52u]).x * sc);
+  return WU(vec2<u32>(w_at(li), w_at(li + 1u)), vec2<u32>(w_at(hi), w_at(hi + 1u)), (t >> 1u) * 4u, 2u * t, unpack2x16float(w_at(base + 52u)).x * sc);
 }
 fn q6(lo: u32, hi: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(lo, b.lsh, 0xfu) | (bits4(hi, b.hsh, 3u) << vec4<u32>(4u))) - vec4<f32>(32.0); }
 fn dotU(a: XU, b: WU) -> f32 { return a.d * (b.s * (dot(a.q.a, q6(b.ql.x, b.qh.x, b)) + dot(a.q.b, q6(b.ql.y, b.qh.y, b)))); }
@@ -139,8 +138,30 @@ ${K_UNIT}
 fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(q6(b.ql.x, b.qh.x, b), q6(b.ql.y, b.qh.y, b), b.s, 0.0); }`;
   }
   const q5 = type === 'q5_k';
+  const unit = `fn qv(q: u32, h: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(q, b.sh, 0xfu)${q5 ? ' | (bits4(h, b.hb, 1u) << vec4<u32>(4u))' : ''}); }
+fn dotU(a: XU, b: WU) -> f32 { return a.d * (b.s * (dot(a.q.a, qv(b.q.x, b.h.x, b)) + dot(a.q.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a.q)); }
+${K_UNIT}
+fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(qv(b.q.x, b.h.x, b), qv(b.q.y, b.h.y, b), b.s, b.m); }`;
+  if (asTexels) {
+    if (q5) throw new Error('Q5_K weights are read from buffers only');
+    // Q4_K as texels (vec4<u32>, 9 a block): d, dmin and the 12 scale bytes are texel 0, the unit's 8
+    // quants half of texel 1 + 2·(j/2) + (v&3)/2: two texel loads a unit, where a buffer takes five words.
+    return `${K_COMMON}${K4_SCALES_WGSL}
+struct WU { q: vec2<u32>, h: vec2<u32>, sh: u32, hb: u32, s: f32, m: f32 }
+fn loadW(g: u32) -> WU {
+  let t0 = (g >> 5u) * 9u;
+  let v = g & 31u;
+  let j = v >> 2u;
+  let hd = w_at(t0);
+  let qt = w_at(t0 + 1u + 2u * (j >> 1u) + ((v & 3u) >> 1u));
+  let dm = unpack2x16float(hd.x);
+  let sm = scaleMinOf(hd.yzw, j);
+  return WU(select(qt.xy, qt.zw, (v & 1u) != 0u), vec2<u32>(0u), (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
+}
+${unit}`;
+  }
   // Q5_K: 44 u32 per block, qh (32 bytes) at u32 4, qs at u32 12. Q4_K: 36 u32, qs at u32 4.
-  return `${K_COMMON}${K4_SCALES_WGSL}
+  return `${K_COMMON}${BYTE_AT_WGSL}${K4_SCALE_MIN_WGSL}
 struct WU { q: vec2<u32>, h: vec2<u32>, sh: u32, hb: u32, s: f32, m: f32 }
 fn loadW(g: u32) -> WU {
   let base = (g >> 5u) * ${kBlockWords[type]}u;
@@ -148,15 +169,17 @@ fn loadW(g: u32) -> WU {
   let j = v >> 2u;
   let o = (v & 3u) * 8u;
   let qi = base + ${q5 ? 12 : 4}u + 8u * (j >> 1u) + o / 4u;
-  let dm = unpack2x16float(w[base]);
+  let dm = unpack2x16float(w_at(base));
   let sm = scaleMin(base, j);
-  ${q5 ? 'let h = vec2<u32>(w[base + 4u + o / 4u], w[base + 5u + o / 4u]);' : 'let h = vec2<u32>(0u);'}
-  return WU(vec2<u32>(w[qi], w[qi + 1u]), h, (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
+  ${q5 ? 'let h = vec2<u32>(w_at(base + 4u + o / 4u), w_at(base + 5u + o / 4u));' : 'let h = vec2<u32>(0u);'}
+  return WU(vec2<u32>(w_at(qi), w_at(qi + 1u)), h, (j & 1u) * 4u, 2u * (j >> 1u) + (j & 1u), dm.x * sm.x, dm.y * sm.y);
 }
-fn qv(q: u32, h: u32, b: WU) -> vec4<f32> { return vec4<f32>(bits4(q, b.sh, 0xfu)${q5 ? ' | (bits4(h, b.hb, 1u) << vec4<u32>(4u))' : ''}); }
-fn dotU(a: XU, b: WU) -> f32 { return a.d * (b.s * (dot(a.q.a, qv(b.q.x, b.h.x, b)) + dot(a.q.b, qv(b.q.y, b.h.y, b))) - b.m * sum8(a.q)); }
-${K_UNIT}
-fn unitKB(g: u32) -> KB { let b = loadW(g); return KB(qv(b.q.x, b.h.x, b), qv(b.q.y, b.h.y, b), b.s, b.m); }`;
+${unit}`;
+}
+
+/** The type's WGSL for variant `v` (Q4_K read as texels has its own unit load). */
+function typeCodeOf(v: MatmulVariant): string {
+  return v.texels && v.type === 'q4_k' ? kQuantCode('q4_k', true) : typeCode[v.type];
 }
 
 const typeCode: Record<WeightType, string> = {
@@ -287,7 +310,7 @@ function broadcastSource(v: MatmulVariant): string {
   const L: string[] = [];
   const e = (s: string) => L.push(s);
   const rows = Array.from({ length: R }, (_, r) => r);
-  e(`${t.code ?? typeCode[v.type]}
+  e(`${t.code ?? typeCodeOf(v)}
 ${STORE_WGSL}
 
 @compute @workgroup_size(${U})
@@ -358,7 +381,7 @@ export function matmulSource(v: MatmulVariant): string {
 const C = ${C}u;
 const RC = ${v.rows * C}u;
 const LANES = ${v.lanes}u;
-${typeCode[v.type]}
+${typeCodeOf(v)}
 ${v.subgroups ? '' : 'var<workgroup> red: array<f32, LANES * RC>;'}
 
 ${STORE_WGSL}
@@ -398,8 +421,8 @@ const q8BroadcastBindings = bindingsOf('vec2<u32>', 'vec2<u32>');
 function bindingsFor(v: MatmulVariant): MatmulBindings {
   const b = v.broadcast && v.type === 'q8_0' ? q8BroadcastBindings : bindings[v.type];
   if (!v.texels) return b;
-  // K-quant weights are read word by word at scattered offsets: they stay in a buffer, X alone is texels.
-  return { ...b, x: texels(b.x.type), w: texelsReadable(v.type) ? texels(b.w.type) : b.w };
+  // Q4_K reads whole texels (its unit load is its own); Q5_K and Q6_K weights stay in a buffer, X alone is texels.
+  return { ...b, x: texels(b.x.type), w: v.type === 'q4_k' ? texels('vec4<u32>') : texelsReadable(v.type) ? texels(b.w.type) : b.w };
 }
 
 export function matmulProgram(v: MatmulVariant): ProgramDecl<MatmulBindings, typeof uniforms> {

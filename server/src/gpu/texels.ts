@@ -39,9 +39,14 @@ export function texelsCapacity(caps: Capabilities): number {
   return ROW_BYTES * caps.limits.maxTextureDimension2D;
 }
 
-/** The weight types whose kernels can read them as texels: units of 16 or 8 aligned bytes (K-quants are read word by word at scattered offsets: no gain measured, and slower per row). */
+/**
+ * The weight types whose kernels can read them as texels: units of 16 or 8 aligned bytes, and Q4_K,
+ * whose 144-byte blocks are whole texels (a unit: the header texel and half a quant texel). Q5_K and
+ * Q6_K are read word by word at scattered offsets (Q6_K's blocks are not even texel-aligned): as u32
+ * texels they measured no gain, and slower per row.
+ */
 export function texelsReadable(type: WeightType): boolean {
-  return type === 'f32' || type === 'f16' || type === 'q8_0';
+  return type === 'f32' || type === 'f16' || type === 'q8_0' || type === 'q4_k';
 }
 
 /** Whether matmuls on this device read their activations as texels, and weights where `texelsReadable`, as the embedding does its table. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { getGpu } from '../../../server/src/gpu/device';
 import { createStorage, readBack, readF32, UniformArena, uploadStorage } from '../../../server/src/gpu/buffers';
 import { uploadWeight } from '../../../server/src/model/weightUpload';
-import { createTexels, isTexels } from '../../../server/src/gpu/texels';
+import { createTexels, isTexels, texelsReadable } from '../../../server/src/gpu/texels';
 import { encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../../../server/src/gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../../../server/src/gpu/activationQuant';
 import { QK_K, quantizeQ8K } from '../../../server/src/model/kQuants';
@@ -160,7 +160,7 @@ for (const subgroups of [true, false]) {
     for (const type of ['q4_k', 'q5_k', 'q6_k'] as WeightType[]) {
       // The kernels differ by type only in the unit's decoding: the portable R=1 variant (decode
       // without subgroups) is compiled for one type, to keep the cold compiles of this test down.
-      // X as texels (texels.ts; the weights stay in buffers): the broadcast kernel of every type, R=1 of one.
+      // X as texels (texels.ts; Q4_K's weights too, the others' stay in buffers): the broadcast kernel of every type, R=1 of Q4_K.
       const variants = [
         ...(subgroups ? [1, 'broadcast' as const] : type === 'q5_k' ? [1, 4] : [4]).flatMap((r) => (subgroups && (r === 'broadcast' || type === 'q4_k') ? [[r, false, undefined], [r, true, undefined]] as const : [[r, false, undefined]] as const)),
         // The small-batch tiles (broadcastRowsPerLane), for one type.
@@ -175,7 +175,7 @@ for (const subgroups of [true, false]) {
           const wt = encodeTensor('w', type, [N, K], randomF32(N * K, seed + 1, 0.5));
           const bias = randomF32(N, seed + 2);
           const prior = randomF32(M * N, seed + 3);
-          const w = uploadWeight(device, wt, { maxPartBytes: Math.ceil(N / 3) * (wt.data.byteLength / N + (type === 'q6_k' ? (2 * K) / 256 : 0)), texels: false });
+          const w = uploadWeight(device, wt, { maxPartBytes: Math.ceil(N / 3) * (wt.data.byteLength / N + (type === 'q6_k' ? (2 * K) / 256 : 0)), texels: asTexels && texelsReadable(type) });
           assert.ok(w.parts.length > 1);
           const y = uploadStorage(device, 'y', prior);
           const xb = uploadStorage(device, 'x', x);
