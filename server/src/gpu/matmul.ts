@@ -30,7 +30,7 @@
 // its own weight rows) was tried too: F16 at best equal to this one (8 X rows × 4 weight rows per lane,
 // 14 vs 13-15 GFLOP/s), K-quants slower (each lane decodes its units once per X row).
 // Texels (texels.ts) sidestep that per-lane loop: a textureLoad is one straight gather of 16 bytes a
-// lane, so with X and W bound as texels (`texels` variants, F32/F16/Q8_0: the runner's choice on CPU
+// lane, so with X and W bound as texels (`texels` variants, F32/F16/Q8_0/Q4_K: the runner's choice on CPU
 // devices) the same tile ran, at M=256, N=1408, K=512: F16 13.6 → 17.8 GFLOP/s, F32 8.6 → 16.7, Q8_0
 // 17.2 → 18.4; at M=32 F16 12.9 → 18.8; the per-row kernel F16 r1 4.0 → 4.2, Q8_0 3.5 → 5.0; and
 // every texel variant compiled in about half the time. The tile stays best with texels (R=4, C=8:
@@ -66,7 +66,7 @@ export interface MatmulVariant {
   lanes: number;
   /** The broadcast kernel (needs subgroups of 8 lanes; `rows` is then ignored). */
   broadcast?: boolean;
-  /** X bound as texels (texels.ts), copied into `xTexels`; F32, F16 and Q8_0 weights too (their parts are then Texels; K-quant weights stay in buffers). */
+  /** X bound as texels (texels.ts), copied into `xTexels`; F32, F16, Q8_0 and Q4_K weights too (their parts are then Texels; Q5_K and Q6_K weights stay in buffers). */
   texels?: boolean;
   /** Broadcast kernel only, for trying tiles (bench/matmul.ts): weight rows per workgroup and X rows per lane (defaults: BROADCAST_COLS, the type's). */
   cols?: number;

@@ -10,8 +10,9 @@
 // 16-byte texel load is ~3× cheaper than the same vec4<u32> from a storage buffer, the broadcast F16
 // GEMM ran 1.3-2× faster with its X and W as texels, and its cold compile took half the time. So on
 // CPU devices the matmuls read their activations as texels, and weights whose units are 16 (or 8)
-// aligned bytes (`texelsFor`, `texelsReadable`); K-quant weights, read word by word at scattered
-// offsets, stay in buffers. On GPUs everything stays in storage buffers (not measured there).
+// aligned bytes or whole Q4_K blocks (`texelsFor`, `texelsReadable`); Q5_K and Q6_K weights, read word
+// by word at scattered offsets, stay in buffers. On GPUs everything stays in storage buffers (not
+// measured there).
 import type { Capabilities } from './capabilities';
 import type { WeightType } from './gpuWeight';
 

@@ -29,7 +29,7 @@ export interface ForwardBatch {
 export interface RunnerOptions {
   /** Use the portable matmul path even when the device has subgroups (tests, comparisons). */
   noSubgroups?: boolean;
-  /** Matmuls read their activations, and F32/F16/Q8_0 weights, as texels, or not (default: where the device reads them faster, CPU devices: gpu/texels.ts). */
+  /** Matmuls read their activations, and F32/F16/Q8_0/Q4_K weights, as texels, or not (default: where the device reads them faster, CPU devices: gpu/texels.ts). */
   texels?: boolean;
 }
 

@@ -92,7 +92,7 @@ test('prefill in chunks and one-token decode steps give llama.cpp\'s logits too 
   check(ours, await reference(m.gguf, tokens, m.spec.vocabSize), f32);
 });
 
-// Texels (server/src/gpu/texels.ts): activations, and F32, F16 and Q8_0 weights, read through
+// Texels (server/src/gpu/texels.ts): activations, and F32, F16, Q8_0 and Q4_K weights, read through
 // textures give the very logits of the storage-buffer path, in a prefill (broadcast matmuls) and in
 // decode steps (per-row matmuls), tied embeddings and a Q4_K_M mix included.
 test('weights read as texels give the storage-buffer path\'s logits bit for bit', async () => {
