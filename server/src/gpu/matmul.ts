@@ -25,7 +25,8 @@
 // control flow too). So a value each lane needs its own copy of costs ~25 instructions per 8-wide
 // vector however it is fetched, and a tile's overhead per FMA is about 28/C (X, lane-specific, reused
 // over C weight rows) + 5.5/R (W, broadcast, reused over R X rows): 8×4 sits near the best that
-// register room (R·C accumulators) allows; 16-lane subgroups (LP_NATIVE_VECTOR_WIDTH=512) ran slower.
+// register room (R·C accumulators) allows; 16-lane subgroups (LP_NATIVE_VECTOR_WIDTH=512) ran slower
+// with these buffer loads (with texels they ran faster: below).
 // A "uniform-X" tile (every lane reads the same X rows, whose loads are then the cheap uniform kind, and
 // its own weight rows) was tried too: F16 at best equal to this one (8 X rows × 4 weight rows per lane,
 // 14 vs 13-15 GFLOP/s), K-quants slower (each lane decodes its units once per X row).
@@ -50,7 +51,7 @@
 import { unitOf, type WeightType } from './gpuWeight';
 import type { UniformArena } from './buffers';
 import { program, read, storage, texels, uniformSlot, type Binding, type BindingDecl, type ProgramDecl, type ProgramOf } from './program';
-import { encodeCopyToTexels, texelsReadable, type Texels } from './texels';
+import { encodeCopyToTexels, isTexels, texelsReadable, type Texels } from './texels';
 import { BYTE_AT_WGSL, K4_SCALE_MIN_WGSL, K4_SCALES_WGSL, kBlockWords } from './kQuantWgsl';
 
 /** Columns (weight rows) per workgroup. */
@@ -66,7 +67,7 @@ export interface MatmulVariant {
   lanes: number;
   /** The broadcast kernel (needs subgroups of 8 lanes; `rows` is then ignored). */
   broadcast?: boolean;
-  /** X bound as texels (texels.ts), copied into `xTexels`; F32, F16, Q8_0 and Q4_K weights too (their parts are then Texels; Q5_K and Q6_K weights stay in buffers). */
+  /** X bound as texels (texels.ts); F32, F16, Q8_0 and Q4_K weights too (their parts are then Texels; Q5_K and Q6_K weights stay in buffers). */
   texels?: boolean;
   /** Broadcast kernel only, for trying tiles (bench/matmul.ts): weight rows per workgroup and X rows per lane (defaults: BROADCAST_COLS, the type's). */
   cols?: number;
@@ -448,10 +449,10 @@ export interface MatmulArgs {
   /** Rows of the weight (part) multiplied: output columns [nOffset, nOffset + N). */
   N: number;
   K: number;
-  /** [M,K] f32; for Q8_0 weights, the Q8_0 blocks of X (with xScales). */
-  x: GPUBuffer;
+  /** [M,K] f32; for Q8_0 weights, the Q8_0 blocks of X (with xScales). A texels variant takes X already in texels, or a buffer it copies into `xTexels`. */
+  x: GPUBuffer | Texels;
   xScales?: GPUBuffer;
-  /** A texels variant: where X is copied to be read (at least X's bytes). */
+  /** A texels variant given X in a buffer: where X is copied to be read (at least X's bytes). */
   xTexels?: Texels;
   /** The weight part: texels for a texels variant, else a buffer. */
   w: GPUBuffer | Texels;
@@ -475,14 +476,17 @@ export function xBytes(type: WeightType, M: number, K: number): number {
   return M * K * (type === 'f32' ? 4 : type === 'f16' ? 2 : 1);
 }
 
-/** A texels variant first copies X into `a.xTexels` (cheap on CPU devices, where texels are used: a memcpy). */
+/**
+ * A texels variant given X in a buffer first copies it into `a.xTexels` (cheap on CPU devices, where
+ * texels are used: a memcpy); a caller whose X feeds several matmuls copies it once and passes the texels.
+ */
 export function encodeMatmul(encoder: GPUCommandEncoder, kernel: MatmulProgram, v: MatmulVariant, uniform: Binding, a: MatmulArgs): void {
   const tile = broadcastTile(v);
   const [cols, rows] = v.broadcast ? [tile.cols, BROADCAST_CHUNK * tile.rowsPerLane] : [matmulCols, v.rows];
-  let x: GPUBuffer | Texels = a.x;
-  if (v.texels) {
-    if (!a.xTexels) throw new Error('a texels matmul needs xTexels');
-    encodeCopyToTexels(encoder, a.x, a.xTexels, xBytes(v.type, a.M, a.K));
+  let x = a.x;
+  if (v.texels && !isTexels(x)) {
+    if (!a.xTexels) throw new Error('a texels matmul given X in a buffer needs xTexels');
+    encodeCopyToTexels(encoder, x, a.xTexels, xBytes(v.type, a.M, a.K));
     x = a.xTexels;
   }
   kernel.encode(encoder, uniform, { x, xd: a.xScales, w: a.w, wd: a.wScales, bias: a.bias, y: a.y }, Math.ceil(a.N / cols), Math.ceil(a.M / rows));

@@ -7,9 +7,9 @@ import { getGpu, type Gpu } from '../gpu/device';
 import { fixedSubgroupSize, withoutSubgroups } from '../gpu/capabilities';
 import { createStorage, ReadBuffer, UniformArena } from '../gpu/buffers';
 import type { Binding } from '../gpu/program';
-import { createTexels, isTexels, texelsFor, texelsReadable, type Texels } from '../gpu/texels';
+import { createTexels, encodeCopyToTexels, isTexels, texelsFor, texelsReadable, type Texels } from '../gpu/texels';
 import type { GpuWeight, WeightType } from '../gpu/gpuWeight';
-import { BROADCAST_MIN_ROWS, broadcastRowsPerLane, encodeMatmul, matmulKernel, matmulUniform, type MatmulVariant } from '../gpu/matmul';
+import { BROADCAST_MIN_ROWS, broadcastRowsPerLane, encodeMatmul, matmulKernel, matmulUniform, xBytes, type MatmulVariant } from '../gpu/matmul';
 import { encodeToF16, encodeToQ8, encodeToQ8K, formsFor, toF16Kernel, toF16Uniform, toQ8KKernel, toQ8Kernel, toQ8KUniform, toQ8Uniform } from '../gpu/activationQuant';
 import { embeddingKernel, embeddingUniform, encodeEmbedding, type EmbeddingProgram } from '../gpu/embedding';
 import { encodeRmsNorm, rmsNormKernel, rmsNormUniform } from '../gpu/rmsNorm';
@@ -93,6 +93,8 @@ export class ModelRunner implements AttentionShape {
   private readonly arena: UniformArena;
   private readonly logitsReader: ReadBuffer;
   private readonly rope: RopeTable;
+  /** The input whose bytes the scratch xTexels hold (matmul inputs since the last rounder()), if any. */
+  private texelsHold: GPUBuffer | undefined;
 
   private constructor(
     readonly gpu: Gpu,
@@ -295,6 +297,7 @@ export class ModelRunner implements AttentionShape {
    * once per form); `halved`: its f16 form is already in s.xh.
    */
   private rounder(enc: GPUCommandEncoder, s: Scratch, x: GPUBuffer, rows: number, k: number, halved = false): (type: WeightType) => { x: GPUBuffer; scales?: GPUBuffer } {
+    this.texelsHold = undefined;
     let quantised = false;
     let kRounded = false;
     const count = rows * k;
@@ -317,6 +320,7 @@ export class ModelRunner implements AttentionShape {
   }
 
   private matmul(enc: GPUCommandEncoder, w: GpuWeight, x: { x: GPUBuffer; scales?: GPUBuffer }, M: number, y: GPUBuffer, bias?: GPUBuffer, accumulate = false): void {
+    const xIn = this.texels ? this.inTexels(enc, x.x, xBytes(w.type, M, w.cols)) : x.x;
     const rowsPerGroup = M === 1 ? 1 : 4;
     // 8 rows or more (batched decode, prefill) with subgroups: the broadcast variant (no reduction
     // across lanes, weight rows shared by subgroupBroadcast), its X rows per lane by M. Otherwise the subgroup reduction pays off in
@@ -328,9 +332,23 @@ export class ModelRunner implements AttentionShape {
     const variant: MatmulVariant = { type: w.type, rows: rowsPerGroup, subgroups, lanes: 8, broadcast, texels: this.texels, rowsPerLane: broadcast ? broadcastRowsPerLane(M) : undefined };
     const kernel = matmulKernel(this.gpu.device, variant);
     for (const part of w.parts) {
-      const args = { M, N: part.rows, K: w.cols, x: x.x, xScales: x.scales, xTexels: this.scratch?.xTexels, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
+      const args = { M, N: part.rows, K: w.cols, x: xIn, xScales: x.scales, w: part.data, wScales: part.scales, bias, accumulate, y, ldy: w.rows, nOffset: part.rowStart };
       encodeMatmul(enc, kernel, variant, matmulUniform(this.arena, w.type, args), args);
     }
+  }
+
+  /**
+   * The scratch texels holding `x`'s first `bytes`, copied in unless they already hold them: the matmuls
+   * that share an input (q, k, v; gate, up) copy it once. rounder() forgets what they hold, as new
+   * inputs are written before it.
+   */
+  private inTexels(enc: GPUCommandEncoder, x: GPUBuffer, bytes: number): Texels {
+    const t = this.ensureScratch(1).xTexels;
+    if (this.texelsHold !== x) {
+      encodeCopyToTexels(enc, x, t, bytes);
+      this.texelsHold = x;
+    }
+    return t;
   }
 
   private checkBatch(batch: ForwardBatch, logitsRows: number[]): void {
