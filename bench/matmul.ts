@@ -30,7 +30,7 @@ process.env.XDG_RUNTIME_DIR ??= '/tmp';
 /**
  * A variant by name: r1/r4 (per-row kernels, lanes split K), bcast (broadcast, its default tile),
  * bcastCxR (C weight rows, R X rows per lane); a `.tx` suffix reads X and W as texels (texels.ts), a
- * `.buf` suffix from storage buffers, none as the runner would on this device (K-quants: X alone as texels).
+ * `.buf` suffix from storage buffers, none as the runner would on this device (Q5_K/Q6_K: X alone as texels).
  */
 function variantOf(name: string, type: WeightType, subgroups: boolean, defaultTexels: boolean): MatmulVariant {
   const [base, form] = name.split('.');
@@ -52,8 +52,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${type} M=${M} N=${N} K=${K}, ${reps} reps; load ${loadavg()[0].toFixed(1)}\n`);
   const wTensor = encodeTensor('w', type, [N, K], randomF32(N * K, 1, 0.5));
   const w = uploadWeight(device, wTensor, { texels: false });
-  const canTexels = texelsReadable(type);
-  const wt = canTexels ? uploadWeight(device, wTensor, { texels: true }) : undefined;
+  const wt = texelsReadable(type) ? uploadWeight(device, wTensor, { texels: true }) : undefined;
   const xTexels = createTexels(device, 'xTexels', M * K * 4);
   // X as the matmul of this weight type reads it: f16 pairs for F16 weights, Q8_0 or Q8_K blocks (made
   // by the runner's own kernels) for Q8_0 or K-quant weights, f32 for F32 weights.
@@ -70,9 +69,9 @@ async function main(): Promise<void> {
     arena.flush();
     device.queue.submit([enc.finish()]);
   }
+  // A texels variant of a type whose weights stay in buffers (Q5_K, Q6_K) reads X alone as texels.
   const argsOf = (v: MatmulVariant) => {
-    const part = (v.texels && canTexels ? wt : w)?.parts[0];
-    if (!part) throw new Error(`${type} weights are not read as texels`);
+    const part = (v.texels && wt ? wt : w).parts[0];
     return { M, N, K, ...xq, xTexels, w: part.data, wScales: part.scales, y };
   };
   const compiled = [];
